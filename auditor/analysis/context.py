@@ -1,0 +1,94 @@
+"""The audit context: one snapshot, one config, and the analyses derived from them.
+
+Each derived analysis (exports, alerts, enforcement) is computed once, lazily, and shared
+by every rule that needs it, so rules stay small and the same fact is never judged twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from auditor import arm, operations
+from auditor.config import Config
+from auditor.hierarchy import Hierarchy, build_hierarchy
+from auditor.snapshot import CollectionError, Snapshot
+
+if TYPE_CHECKING:
+    from auditor.analysis.alerts import AlertCoverage
+    from auditor.analysis.enforcement import EnforcementResult
+    from auditor.analysis.exports import ExportResult, GroupExport
+
+
+class AuditContext:
+    def __init__(self, snapshot: Snapshot, config: Config) -> None:
+        self.snapshot = snapshot
+        self.config = config
+
+    @cached_property
+    def hierarchy(self) -> Hierarchy:
+        return build_hierarchy(self.snapshot)
+
+    @cached_property
+    def _errors_by_scope(self) -> dict[str, list[CollectionError]]:
+        out: dict[str, list[CollectionError]] = defaultdict(list)
+        for e in self.snapshot.errors:
+            out[arm.norm_id(e.scope)].append(e)
+        return out
+
+    def unreadable(self, scope: str, operations_needed: frozenset[str]) -> list[CollectionError]:
+        """Errors that make ``operations_needed`` unreadable for ``scope``.
+
+        An error at the scope itself counts when it names one of the operations or ``*``; an
+        error at a containing scope (subscription, groups above) counts only for ``*``, which
+        means nothing at or below it could be read.
+        """
+        found: list[CollectionError] = []
+        for i, s in enumerate(self.hierarchy.scope_chain(scope)):
+            for e in self._errors_by_scope.get(s, ()):
+                if e.operation == operations.ALL or (i == 0 and e.operation in operations_needed):
+                    found.append(e)
+        return found
+
+    def unreadable_in_chain(self, scope: str, operations_needed: frozenset[str]) -> list[CollectionError]:
+        """Like :meth:`unreadable`, but errors for the operations anywhere up the chain count.
+
+        Policy is inherited: an unreadable assignment list at a parent group makes the
+        subscription's enforcement unknown just as one at the subscription does.
+        """
+        found: list[CollectionError] = []
+        for s in self.hierarchy.scope_chain(scope):
+            for e in self._errors_by_scope.get(s, ()):
+                if e.operation == operations.ALL or e.operation in operations_needed:
+                    found.append(e)
+        return found
+
+    def subscription_readable(self, sub_guid: str) -> bool:
+        """Whether resources in the subscription were read (for destination health)."""
+        scope = arm.subscription_scope(sub_guid)
+        return not self.unreadable(scope, frozenset({operations.DESTINATIONS}))
+
+    @cached_property
+    def exports(self) -> dict[str, ExportResult]:
+        from auditor.analysis.exports import evaluate_exports
+
+        return evaluate_exports(self)
+
+    @cached_property
+    def group_exports(self) -> dict[str, GroupExport]:
+        from auditor.analysis.exports import evaluate_group_exports
+
+        return evaluate_group_exports(self)
+
+    @cached_property
+    def alerts(self) -> dict[str, AlertCoverage]:
+        from auditor.analysis.alerts import evaluate_alerts
+
+        return evaluate_alerts(self)
+
+    @cached_property
+    def enforcement(self) -> dict[str, EnforcementResult]:
+        from auditor.analysis.enforcement import evaluate_enforcement
+
+        return evaluate_enforcement(self)

@@ -1,0 +1,187 @@
+"""Audit configuration (contract section 8): ``auditor.toml`` with settings and waivers.
+
+Strict on purpose: an unknown key, a bad rule id or a malformed date is a usage error that
+names the offending key, because a silently ignored typo in a waiver would change an audit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import arm
+from auditor.errors import InputError
+
+CATEGORIES: tuple[str, ...] = (
+    "Administrative",
+    "Security",
+    "ServiceHealth",
+    "Alert",
+    "Recommendation",
+    "Policy",
+    "Autoscale",
+    "ResourceHealth",
+)
+
+DEFAULT_SENSITIVE_OPERATIONS: tuple[str, ...] = (
+    "Microsoft.Authorization/policyAssignments/write",
+    "Microsoft.Authorization/policyAssignments/delete",
+    "Microsoft.Sql/servers/firewallRules/write",
+    "Microsoft.Sql/servers/firewallRules/delete",
+    "Microsoft.Network/networkSecurityGroups/write",
+    "Microsoft.Network/networkSecurityGroups/delete",
+    "Microsoft.Network/networkSecurityGroups/securityRules/write",
+    "Microsoft.Network/networkSecurityGroups/securityRules/delete",
+)
+
+_AUDIT_KEYS = {"required_categories", "min_retention_days", "central_destinations", "sensitive_operations"}
+_WAIVER_KEYS = {"rule", "scope", "reason", "owner", "expires"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str  # rule id or "*"
+    scope: str  # display ARM id
+    reason: str
+    owner: str
+    expires: dt.date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "owner": self.owner,
+            "expires": self.expires.isoformat() if self.expires else None,
+        }
+
+    def matches(self, rule_id: str, scope_chain: list[str]) -> bool:
+        """Applies to a finding of ``rule_id`` whose scope chain (nearest first) holds the waiver scope."""
+        if self.rule != "*" and self.rule.lower() != rule_id.lower():
+            return False
+        return arm.norm_id(self.scope) in scope_chain
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.expires is None or day <= self.expires
+
+
+@dataclass(frozen=True)
+class Config:
+    required_categories: tuple[str, ...] = CATEGORIES
+    min_retention_days: int = 365
+    central_destinations: tuple[str, ...] = ()
+    sensitive_operations: tuple[str, ...] = DEFAULT_SENSITIVE_OPERATIONS
+    waivers: tuple[Waiver, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The effective settings, as written into findings.json."""
+        return {
+            "required_categories": list(self.required_categories),
+            "min_retention_days": self.min_retention_days,
+            "central_destinations": list(self.central_destinations),
+            "sensitive_operations": list(self.sensitive_operations),
+            "waivers": [
+                {"rule": w.rule, "scope": w.scope, **w.as_dict()} for w in self.waivers
+            ],
+        }
+
+
+def _string_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f"config: '{key}' must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _canonical_category(name: str, key: str) -> str:
+    for c in CATEGORIES:
+        if c.lower() == name.lower():
+            return c
+    raise InputError(f"config: '{key}' names unknown category '{name}' (expected one of {', '.join(CATEGORIES)})")
+
+
+def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
+    for key in data:
+        if key not in ("audit", "waiver"):
+            raise InputError(f"config: unknown key '{key}' (expected [audit] and [[waiver]])")
+    audit = data.get("audit", {})
+    if not isinstance(audit, dict):
+        raise InputError("config: 'audit' must be a table")
+    for key in audit:
+        if key not in _AUDIT_KEYS:
+            raise InputError(f"config: unknown key 'audit.{key}' (expected one of {', '.join(sorted(_AUDIT_KEYS))})")
+    kwargs: dict[str, Any] = {}
+    if "required_categories" in audit:
+        cats = _string_list(audit["required_categories"], "audit.required_categories")
+        canon = [_canonical_category(c, "audit.required_categories") for c in cats]
+        kwargs["required_categories"] = tuple(c for c in CATEGORIES if c in canon)
+    if "min_retention_days" in audit:
+        v = audit["min_retention_days"]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise InputError("config: 'audit.min_retention_days' must be a non-negative integer")
+        kwargs["min_retention_days"] = v
+    if "central_destinations" in audit:
+        kwargs["central_destinations"] = tuple(
+            arm.display_id(d) for d in _string_list(audit["central_destinations"], "audit.central_destinations")
+        )
+    if "sensitive_operations" in audit:
+        kwargs["sensitive_operations"] = _string_list(audit["sensitive_operations"], "audit.sensitive_operations")
+    waivers_raw = data.get("waiver", [])
+    if not isinstance(waivers_raw, list):
+        raise InputError("config: 'waiver' must be an array of tables ([[waiver]])")
+    waivers: list[Waiver] = []
+    lowered = {r.lower(): r for r in known_rule_ids}
+    for i, w in enumerate(waivers_raw):
+        where = f"waiver[{i}]"
+        if not isinstance(w, dict):
+            raise InputError(f"config: '{where}' must be a table")
+        for key in w:
+            if key not in _WAIVER_KEYS:
+                raise InputError(f"config: unknown key '{where}.{key}' (expected {', '.join(sorted(_WAIVER_KEYS))})")
+        for key in ("rule", "scope", "reason"):
+            if not isinstance(w.get(key), str) or not w[key].strip():
+                raise InputError(f"config: '{where}.{key}' is required and must be a non-empty string")
+        rule = w["rule"].strip()
+        if rule != "*":
+            if rule.lower() not in lowered:
+                raise InputError(f"config: '{where}.rule' = '{rule}' is not a known rule id (see 'auditor rules')")
+            rule = lowered[rule.lower()]
+        scope = w["scope"].strip()
+        if not (arm.subscription_id_of(scope) or arm.management_group_name_of(scope)):
+            raise InputError(
+                f"config: '{where}.scope' = '{scope}' must be a subscription or management group ARM id"
+            )
+        expires = w.get("expires")
+        if expires is not None:
+            if isinstance(expires, dt.datetime):
+                expires = expires.date()
+            elif isinstance(expires, str):
+                try:
+                    expires = dt.date.fromisoformat(expires)
+                except ValueError:
+                    raise InputError(f"config: '{where}.expires' = '{expires}' is not a date (YYYY-MM-DD)") from None
+            elif not isinstance(expires, dt.date):
+                raise InputError(f"config: '{where}.expires' must be a date (YYYY-MM-DD)")
+        owner = w.get("owner", "")
+        if not isinstance(owner, str):
+            raise InputError(f"config: '{where}.owner' must be a string")
+        waivers.append(Waiver(rule, arm.display_id(scope), w["reason"].strip(), owner.strip(), expires))
+    kwargs["waivers"] = tuple(waivers)
+    return Config(**kwargs)
+
+
+def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
+    if path is None:
+        return Config()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"config not found: {p}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"cannot read config {p}: {e}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"config {p} is not valid TOML: {e}") from None
+    return parse_config(data, known_rule_ids)
