@@ -1,0 +1,74 @@
+"""Command line (contract section 2). Thin: parse options, call the feature modules, map errors.
+
+Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or unreadable input;
+3 audit incomplete. Precedence 2 > 3 > 1 > 0. Every AuditorError becomes one line on
+stderr and its exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from auditor import __version__
+from auditor.errors import AuditorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+
+def handle_errors(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AuditorError as e:
+            click.echo(f"auditor: error: {e}", err=True)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("auditor: interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Group(click.Group):
+    """Usage errors exit 2 with one line (click's default prints usage text first)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("standalone_mode", True)
+        try:
+            return super().main(*args, **{**kwargs, "standalone_mode": False})
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.ctx.get_help())
+            sys.exit(EXIT_OK)
+        except click.UsageError as e:
+            click.echo(f"auditor: error: {e.format_message()}", err=True)
+            sys.exit(EXIT_USAGE)
+        except click.exceptions.Exit as e:
+            sys.exit(e.exit_code)
+        except click.exceptions.Abort:
+            click.echo("auditor: aborted", err=True)
+            sys.exit(130)
+        except click.ClickException as e:
+            click.echo(f"auditor: error: {e.format_message()}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="auditor")
+def main() -> None:
+    """Audit Azure activity-log export coverage and the Azure Policy that enforces it."""
+
+
+from auditor.commands import register_commands  # noqa: E402
+
+register_commands(main)

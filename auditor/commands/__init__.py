@@ -1,0 +1,13 @@
+"""One module per command; each owns its options and delegates to a feature package."""
+
+from __future__ import annotations
+
+import click
+
+
+def register_commands(group: click.Group) -> None:
+    from auditor.commands import audit, collect, diff, emulate, policy, remediate, rules
+
+    for cmd in (collect.collect, audit.audit, remediate.remediate, diff.diff, emulate.emulate,
+                policy.policy, rules.rules):
+        group.add_command(cmd)
