@@ -134,7 +134,9 @@ def _child_entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _is_subscription_child(child: dict[str, Any]) -> bool:
     t = str(child.get("type") or "").lower()
-    return t.endswith("/subscriptions") or t == "subscriptions" or arm.kind_from_id(child["id"]) == arm.SUBSCRIPTION
+    if t.endswith("/subscriptions") or t == "subscriptions":
+        return True
+    return arm.kind_from_id(child["id"]) == arm.SUBSCRIPTION
 
 
 def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
@@ -200,14 +202,13 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
             reachable.add(k)
             stack.extend(groups[k].children)
         groups = {k: v for k, v in groups.items() if k in reachable}
-        groups[root].parent_id = None if groups[root].parent_id is None else groups[root].parent_id
 
     sub_docs = {arm.norm_id(d["id"]): d for d in snapshot.of_kind(arm.SUBSCRIPTION)}
     placed_keys = {s for g in groups.values() for s in g.subscriptions}
     subscriptions: dict[str, Subscription] = {}
     hierarchy = Hierarchy(groups, subscriptions, root if root in groups else "")
     for skey in sorted(placed_keys | set(sub_docs)):
-        doc = sub_docs.get(skey)
+        sub_doc = sub_docs.get(skey)
         guid = skey.rsplit("/", 1)[-1]
         placed = skey in placed_keys
         path: list[str] = []
@@ -215,17 +216,17 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
             parent_key = sub_parent.get(skey) or next(k for k, g in groups.items() if skey in g.subscriptions)
             path = [groups[k].id for k in reversed(hierarchy.group_ancestors(parent_key))]
         display = ""
-        if doc:
-            display = str(doc.get("displayName") or "")
+        if sub_doc:
+            display = str(sub_doc.get("displayName") or "")
         display = display or sub_names.get(skey, "") or guid
-        sub_id = arm.display_id(doc["id"]) if doc else f"/subscriptions/{guid}"
+        sub_id = arm.display_id(sub_doc["id"]) if sub_doc else f"/subscriptions/{guid}"
         subscriptions[skey] = Subscription(
             id=sub_id,
             guid=guid,
             display_name=display,
-            state=str((doc or {}).get("state") or "Enabled"),
+            state=str((sub_doc or {}).get("state") or "Enabled"),
             path=path,
             placed=placed,
-            doc=doc,
+            doc=sub_doc,
         )
     return hierarchy

@@ -1,16 +1,95 @@
-"""`auditor audit` (contract section 2)."""
+"""`auditor audit`: offline analysis and rendering (contract section 2).
+
+With ``--snapshot`` it audits a snapshot file; without, it collects first (same options as
+``auditor collect``) and keeps the snapshot as ``DIR/snapshot.json.gz``.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
-from auditor.cli import handle_errors
+from auditor.analysis.engine import audit_snapshot, dumps_findings, highest_unwaived
+from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
+from auditor.config import load_config
+from auditor.console import print_summary
 from auditor.errors import InputError
+from auditor.rules import rule_ids
+from auditor.rules.base import SEVERITIES
+from auditor.snapshot import load_snapshot
+
+FORMATS = ("pdf", "html", "json", "csv", "sarif", "md")
+DEFAULT_FORMATS = "pdf,html,json"
+
+
+def parse_formats(value: str) -> list[str]:
+    formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    for f in formats:
+        if f not in FORMATS:
+            raise InputError(f"--format: unknown format '{f}' (choose from {', '.join(FORMATS)})")
+    if "json" not in formats:
+        formats.append("json")  # findings.json is always written
+    return formats
 
 
 @click.command()
-@click.option("--snapshot", type=click.Path(dir_okay=False), default=None)
+@click.option("--snapshot", type=click.Path(dir_okay=False), default=None,
+              help="Snapshot to audit; without it, collect first.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True,
+              help="Comma-separated: pdf,html,json,csv,sarif,md (json is always written).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="auditor.toml")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Previous snapshot: the report says what changed since.")
+@click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
+              help="Exit 1 when an unwaived finding of this severity or higher exists.")
+@click.option("--management-group", default=None, help="(collect) Start below the tenant root group.")
+@click.option("--cloud", default="AzureCloud", show_default=True,
+              type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]), help="(collect)")
+@click.option("--concurrency", type=int, default=32, show_default=True, help="(collect)")
+@click.option("--emulator", default=None, help="(collect) Emulator URL.")
+@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None, help="(collect) Emulator CA.")
+@click.option("--quiet", is_flag=True, help="No console summary.")
 @handle_errors
-def audit(snapshot: str | None) -> None:
-    """Audit a snapshot offline and write findings and reports."""
-    raise InputError("audit is not implemented yet")
+def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
+          fail_on: str | None, management_group: str | None, cloud: str, concurrency: int,
+          emulator: str | None, ca_cert: str | None, quiet: bool) -> None:
+    """Audit a snapshot (or collect one first) and write findings.json and reports into DIR."""
+    wanted = parse_formats(formats)
+    config = load_config(config_path, rule_ids())
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create output folder {out}: {e.strerror or e}") from None
+    if snapshot is None:
+        snapshot = str(_collect_first(out, management_group, cloud, concurrency, emulator, ca_cert))
+    snap = load_snapshot(snapshot)
+    findings = audit_snapshot(snap, config)
+    (out / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
+    baseline_doc = audit_snapshot(load_snapshot(baseline), config) if baseline else None
+    others = [f for f in wanted if f != "json"]
+    if others:
+        from auditor.render import render_reports
+
+        plan = _plan_for(snap, config)
+        render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan)
+    if not quiet:
+        print_summary(findings, out)
+    if snap.errors:
+        sys.exit(EXIT_INCOMPLETE)
+    worst = highest_unwaived(findings)
+    if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _plan_for(snap: object, config: object) -> dict | None:  # type: ignore[type-arg]
+    """The remediation plan's projection, for the report (None until remediation is available)."""
+    return None
+
+
+def _collect_first(out: Path, management_group: str | None, cloud: str, concurrency: int,
+                   emulator: str | None, ca_cert: str | None) -> Path:
+    raise InputError("audit without --snapshot needs the collector, which is not available yet")

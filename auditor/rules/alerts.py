@@ -1,7 +1,88 @@
-"""ALA-EXP rules."""
+"""ALA-ALR rules: is someone told when a sensitive control-plane operation happens?"""
 
 from __future__ import annotations
 
-from auditor.rules.base import Rule
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-RULES: tuple[Rule, ...] = ()
+from auditor.rules.base import MCSB_LT3, Finding, Rule
+
+if TYPE_CHECKING:
+    from auditor.analysis.context import AuditContext
+
+# CIS Microsoft Azure Foundations: 2.0.0 section 5.2 and 3.0.0 section 6.2, per operation.
+_CIS_BY_OPERATION: dict[str, tuple[str, str]] = {
+    "microsoft.authorization/policyassignments/write": ("5.2.1", "6.2.1"),
+    "microsoft.authorization/policyassignments/delete": ("5.2.2", "6.2.2"),
+    "microsoft.network/networksecuritygroups/write": ("5.2.3", "6.2.3"),
+    "microsoft.network/networksecuritygroups/delete": ("5.2.4", "6.2.4"),
+    "microsoft.security/securitysolutions/write": ("5.2.5", "6.2.5"),
+    "microsoft.security/securitysolutions/delete": ("5.2.6", "6.2.6"),
+    "microsoft.sql/servers/firewallrules/write": ("5.2.7", "6.2.7"),
+    "microsoft.sql/servers/firewallrules/delete": ("5.2.8", "6.2.8"),
+    "microsoft.network/publicipaddresses/write": ("5.2.9", "6.2.9"),
+    "microsoft.network/publicipaddresses/delete": ("5.2.10", "6.2.10"),
+}
+
+
+def controls_for(operation: str) -> tuple[str, ...]:
+    cis = _CIS_BY_OPERATION.get(operation.lower())
+    if cis is None:
+        return (MCSB_LT3,)
+    return (f"CIS Azure 2.0.0 {cis[0]}", f"CIS Azure 3.0.0 {cis[1]}", MCSB_LT3)
+
+
+def _judged(ctx: AuditContext) -> Iterator[tuple[str, str]]:
+    for key, sub in sorted(ctx.hierarchy.subscriptions.items()):
+        if not ctx.alerts[key].unreadable:
+            yield key, sub.id
+
+
+def check_no_alert(ctx: AuditContext) -> Iterator[Finding]:
+    for key, scope in _judged(ctx):
+        for op, covering in ctx.alerts[key].by_operation.items():
+            if not covering:
+                yield Finding(
+                    "ALA-ALR-001",
+                    scope,
+                    f"No alert fires on {op}.",
+                    {"operation": op},
+                    controls_for(op),
+                )
+
+
+def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
+    for key, scope in _judged(ctx):
+        for op, covering in ctx.alerts[key].by_operation.items():
+            if covering and not any(a.notifies for a in covering):
+                yield Finding(
+                    "ALA-ALR-002",
+                    scope,
+                    f"Alerts on {op} notify nobody (action groups disabled or without receivers).",
+                    {
+                        "operation": op,
+                        "alerts": [a.id for a in covering],
+                        "actionGroups": sorted({g for a in covering for g in a.action_groups}, key=str.lower),
+                    },
+                    controls_for(op),
+                )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "ALA-ALR-001", "No alert on a sensitive operation", "medium",
+        "Changes to policy assignments, network security groups and SQL firewall rules are how "
+        "attackers and mistakes open a tenant up; without an alert they are noticed, if ever, at the "
+        "next audit.",
+        "Create an activity log alert (or a central log search alert over AzureActivity) for the "
+        "operation, with an action group that reaches the security team (auditor remediate).",
+        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_alert, "alerts",
+    ),
+    Rule(
+        "ALA-ALR-002", "Alert on a sensitive operation notifies nobody", "medium",
+        "An alert whose action groups are disabled or have no receivers fires into the void: the "
+        "detection exists on paper only.",
+        "Attach an enabled action group with at least one receiver (e-mail, webhook, ITSM) to the alert.",
+        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_notification, "alerts",
+    ),
+)

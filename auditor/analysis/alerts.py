@@ -1,0 +1,204 @@
+"""Alert axis: which sensitive operations each subscription alerts on, and whether anyone hears.
+
+An activity log alert *covers* operation O for S when it is enabled, scoped to S, requires
+``operationName == O`` (directly in ``allOf`` or through an ``anyOf`` there) and conditions on
+nothing but ``category`` (Administrative) and ``operationName``. A log search alert over the
+central workspace covers O for every subscription whose healthy export sends Administrative
+to a workspace in its scopes, when its query reads ``AzureActivity`` and names O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from auditor import arm, operations
+from auditor.snapshot import CollectionError
+
+if TYPE_CHECKING:
+    from auditor.analysis.context import AuditContext
+
+_RECEIVER_KEYS = (
+    "emailReceivers",
+    "smsReceivers",
+    "webhookReceivers",
+    "itsmReceivers",
+    "azureAppPushReceivers",
+    "automationRunbookReceivers",
+    "voiceReceivers",
+    "logicAppReceivers",
+    "azureFunctionReceivers",
+    "armRoleReceivers",
+    "eventHubReceivers",
+    "incidentReceivers",
+)
+
+
+@dataclass(frozen=True)
+class CoveringAlert:
+    id: str
+    kind: str  # activity_log | log_search
+    notifies: bool
+    action_groups: tuple[str, ...]
+
+
+@dataclass
+class AlertCoverage:
+    unreadable: list[CollectionError] = field(default_factory=list)
+    # operation (as configured) -> alerts covering it
+    by_operation: dict[str, list[CoveringAlert]] = field(default_factory=dict)
+
+
+def _leaf_values(cond: dict[str, Any]) -> tuple[str, set[str]] | None:
+    """(field, allowed values lower-cased) of a leaf condition, or None if not a leaf."""
+    fld = arm.ci_get(cond, "field")
+    if not isinstance(fld, str):
+        return None
+    values: set[str] = set()
+    eq = arm.ci_get(cond, "equals")
+    if isinstance(eq, str):
+        values.add(eq.lower())
+    any_of = arm.ci_get(cond, "containsAny")
+    if isinstance(any_of, list):
+        values.update(str(v).lower() for v in any_of)
+    return fld.lower(), values
+
+
+def covered_operations(alert: dict[str, Any]) -> set[str] | None:
+    """Lower-cased operations an activity log alert's condition requires, or None if it is narrowed.
+
+    The alert fires for O only when every operationName constraint admits O; a condition on
+    any other field (or a category other than Administrative) narrows it to a subset of the
+    operation's events, so it is not counted as covering anything.
+    """
+    condition = arm.ci_get(arm.props(alert), "condition") or {}
+    all_of = arm.ci_get(condition, "allOf") or []
+    constraints: list[set[str]] = []
+    for cond in all_of:
+        if not isinstance(cond, dict):
+            return None
+        nested = arm.ci_get(cond, "anyOf")
+        leaves = nested if isinstance(nested, list) else [cond]
+        parsed = [_leaf_values(leaf) if isinstance(leaf, dict) else None for leaf in leaves]
+        op_values: set[str] = set()
+        only_operations = True
+        for item in parsed:
+            if item is None:
+                return None
+            fld, values = item
+            if fld == "operationname":
+                op_values |= values
+            elif fld == "category" and values == {"administrative"}:
+                only_operations = False
+            else:
+                return None  # another field, or another category: the alert is narrowed
+        if only_operations and op_values:
+            constraints.append(op_values)
+        # An anyOf mixing category and operationName admits other events too: no requirement.
+    if not constraints:
+        return set()
+    return set.intersection(*constraints)
+
+
+def _alert_enabled(doc: dict[str, Any]) -> bool:
+    enabled = arm.ci_get(arm.props(doc), "enabled", True)
+    return enabled is not False and str(enabled).lower() != "false"
+
+
+def _action_group_ids(doc: dict[str, Any]) -> tuple[str, ...]:
+    actions = arm.ci_get(arm.props(doc), "actions") or {}
+    groups = arm.ci_get(actions, "actionGroups") or [] if isinstance(actions, dict) else []
+    ids: list[str] = []
+    for g in groups:
+        if isinstance(g, str):
+            ids.append(arm.display_id(g))
+        elif isinstance(g, dict):
+            gid = arm.ci_get(g, "actionGroupId")
+            if isinstance(gid, str):
+                ids.append(arm.display_id(gid))
+    return tuple(ids)
+
+
+def group_notifies(ctx: AuditContext, group_id: str) -> bool:
+    """Enabled with at least one receiver; a group the snapshot lacks is unverifiable and counts."""
+    doc = ctx.snapshot.get(group_id)
+    if doc is None:
+        return True
+    p = arm.props(doc)
+    if arm.ci_get(p, "enabled", True) is False:
+        return False
+    return any(isinstance(arm.ci_get(p, k), list) and arm.ci_get(p, k) for k in _RECEIVER_KEYS)
+
+
+def _query_text(doc: dict[str, Any]) -> str:
+    criteria = arm.ci_get(arm.props(doc), "criteria") or {}
+    parts: list[str] = []
+    for c in arm.ci_get(criteria, "allOf") or []:
+        if isinstance(c, dict) and isinstance(arm.ci_get(c, "query"), str):
+            parts.append(arm.ci_get(c, "query"))
+    return "\n".join(parts).lower()
+
+
+def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
+    """Coverage of every configured sensitive operation, per subscription (normalised id keys)."""
+    ops = ctx.config.sensitive_operations
+    notify_cache: dict[str, bool] = {}
+
+    def notifies(groups: tuple[str, ...]) -> bool:
+        for g in groups:
+            key = arm.norm_id(g)
+            if key not in notify_cache:
+                notify_cache[key] = group_notifies(ctx, g)
+            if notify_cache[key]:
+                return True
+        return False
+
+    # Activity log alerts, indexed by the subscriptions in their scopes.
+    activity: dict[str, list[tuple[CoveringAlert, set[str]]]] = {}
+    for doc in sorted(ctx.snapshot.of_kind(arm.ACTIVITY_LOG_ALERT), key=lambda d: arm.norm_id(d["id"])):
+        if not _alert_enabled(doc):
+            continue
+        allowed = covered_operations(doc)
+        if not allowed:
+            continue
+        groups = _action_group_ids(doc)
+        alert = CoveringAlert(arm.display_id(doc["id"]), "activity_log", notifies(groups), groups)
+        for scope in arm.ci_get(arm.props(doc), "scopes") or []:
+            n = arm.norm_id(str(scope))
+            sub_guid = arm.subscription_id_of(n)
+            if sub_guid and n == arm.subscription_scope(sub_guid):
+                activity.setdefault(n, []).append((alert, allowed))
+
+    # Log search alerts over the workspaces exports send Administrative to.
+    search: dict[str, list[tuple[CoveringAlert, str]]] = {}
+    for doc in sorted(ctx.snapshot.of_kind(arm.SCHEDULED_QUERY_RULE), key=lambda d: arm.norm_id(d["id"])):
+        if not _alert_enabled(doc):
+            continue
+        query = _query_text(doc)
+        if "azureactivity" not in query:
+            continue
+        groups = _action_group_ids(doc)
+        alert = CoveringAlert(arm.display_id(doc["id"]), "log_search", notifies(groups), groups)
+        for scope in arm.ci_get(arm.props(doc), "scopes") or []:
+            search.setdefault(arm.norm_id(str(scope)), []).append((alert, query))
+
+    results: dict[str, AlertCoverage] = {}
+    for key, sub in ctx.hierarchy.subscriptions.items():
+        unreadable = ctx.unreadable(sub.id, operations.ALERT_INPUTS)
+        cov = AlertCoverage(unreadable=unreadable)
+        workspaces: set[str] = set()
+        export = ctx.exports.get(key)
+        if export is not None:
+            for e in export.healthy_exports:
+                if "Administrative" in e.categories:
+                    workspaces.update(
+                        arm.norm_id(d.id) for d in e.usable_destinations if d.kind == "log_analytics"
+                    )
+        for op in ops:
+            low = op.lower()
+            covering = [a for a, allowed in activity.get(key, []) if low in allowed]
+            for ws in sorted(workspaces):
+                covering.extend(a for a, q in search.get(ws, []) if low in q)
+            cov.by_operation[op] = covering
+        results[key] = cov
+    return results

@@ -1,0 +1,65 @@
+"""The console summary printed after an audit: verdicts, severities, the findings that matter most."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from auditor.rules.base import SEVERITIES
+
+_VERDICT_STYLE = {
+    "covered": "green",
+    "unenforced": "yellow",
+    "unremediated": "yellow",
+    "partial": "dark_orange",
+    "uncovered": "red",
+    "unknown": "magenta",
+}
+_SEVERITY_STYLE = {"high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Console | None = None,
+                  top: int = 10) -> None:
+    console = console or Console(highlight=False)
+    summary = doc["summary"]
+    console.print(f"[bold]auditor[/bold] tenant {escape(str(doc['tenantId']))} - "
+                  f"{summary['subscriptions']} subscriptions, collected {doc['generatedAt']}")
+
+    verdicts = Table(title="Coverage verdicts", title_justify="left")
+    verdicts.add_column("verdict")
+    verdicts.add_column("subscriptions", justify="right")
+    for v, n in summary["verdicts"].items():
+        verdicts.add_row(f"[{_VERDICT_STYLE.get(v, '')}]{v}[/]", str(n))
+    console.print(verdicts)
+
+    counts = summary["findings"]
+    console.print(
+        "Findings: "
+        + ", ".join(f"[{_SEVERITY_STYLE[s]}]{counts.get(s, 0)} {s}[/]" for s in reversed(SEVERITIES))
+        + f", {counts.get('waived', 0)} waived"
+    )
+    names = {s["id"].lower(): s["displayName"] for s in doc["subscriptions"]}
+    names.update({g["id"].lower(): g["displayName"] for g in doc["managementGroups"]})
+    active = [f for f in doc["findings"] if f["waiver"] is None]
+    active.sort(key=lambda f: (-SEVERITIES.index(f["severity"]), f["ruleId"], f["scope"].lower()))
+    if active:
+        table = Table(title=f"Top findings ({min(top, len(active))} of {len(active)})", title_justify="left")
+        for col in ("severity", "rule", "scope", "message"):
+            table.add_column(col, overflow="fold")
+        for f in active[:top]:
+            scope = names.get(f["scope"].lower(), f["scope"])
+            table.add_row(f"[{_SEVERITY_STYLE[f['severity']]}]{f['severity']}[/]", f["ruleId"], escape(scope),
+                          escape(f["message"]))
+        console.print(table)
+    expired = [w for w in doc.get("waivers", []) if w.get("status") == "expired"]
+    for w in expired:
+        console.print(f"[yellow]warning:[/] waiver for {w['rule']} at {escape(w['scope'])} expired on {w['expires']} "
+                      "and no longer waives anything")
+    if summary.get("incomplete"):
+        console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
+    if out_dir is not None:
+        console.print(f"Written to {out_dir}/")
