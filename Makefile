@@ -1,0 +1,52 @@
+# auditor: two commands matter — `make demo` and `make test`. Both create the environment.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+DEMO_SNAPSHOT := examples/demo-tenant.json
+DEMO_CONFIG := examples/auditor.toml
+
+.PHONY: demo test lint unit system-deps venv bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the reports and their tests need (WeasyPrint's Pango, poppler, headless Chromium).
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+demo: venv system-deps
+	@mkdir -p out
+	$(BIN)/auditor audit --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out \
+	  --format pdf,html,json,csv,sarif,md; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "(exit 3: the demo tenant deliberately has unreadable scopes, see ALA-AUD-001)"; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; fi
+	$(BIN)/auditor remediate --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out/remediation
+	@echo "Report: out/report.pdf, out/report.html; findings: out/findings.json; remediation: out/remediation/"
+
+lint: venv
+	$(BIN)/ruff check auditor tests bench examples
+	$(BIN)/mypy auditor
+
+unit: venv system-deps
+	$(BIN)/pytest
+
+test: lint unit
+
+bench: venv
+	$(BIN)/python bench/bench_collect.py --subscriptions 2000
+	$(BIN)/python bench/bench_report.py --subscriptions 10000
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
