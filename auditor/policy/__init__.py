@@ -1,0 +1,57 @@
+"""Azure Policy understanding: which definitions keep subscriptions exporting their activity log.
+
+Stable API (used by the enforcement analysis, the remediation engine and ``policy classify``):
+
+* :func:`classify_definition` / :func:`classify_files` -> :class:`Classification`
+  (``.as_dict()`` is the contract section 6 JSON object);
+* :class:`PolicyDoc` (one definition or set, any storage shape) and :class:`DefinitionIndex`
+  (finds definitions by id; includes the built-ins shipped in ``auditor/data/builtin_policies``);
+* :func:`is_export_policy`, :func:`export_shape` (a definition judged under parameter values:
+  effect, categories, destination kind and ids, roleDefinitionIds), :func:`effect_with`;
+* :func:`member_values` (what a set passes to a member) and :func:`export_targets` (every
+  export-policy definition an assignment applies, judged under the values in force).
+"""
+
+from auditor.policy.classification import Classification, MemberExport, classify_definition, classify_files
+from auditor.policy.classify import (
+    PARAMETERISED,
+    ExportShape,
+    classify_bare,
+    effect_with,
+    export_shape,
+    is_export_policy,
+)
+from auditor.policy.definitions import (
+    DEPLOY_IF_NOT_EXISTS,
+    DefinitionIndex,
+    NotAPolicyDocument,
+    PolicyDoc,
+    builtin_documents,
+    canonical_effect,
+    parameter_values,
+)
+from auditor.policy.flows import AssignedPolicy, ExportTarget, export_targets, member_values
+
+__all__ = [
+    "DEPLOY_IF_NOT_EXISTS",
+    "PARAMETERISED",
+    "AssignedPolicy",
+    "Classification",
+    "DefinitionIndex",
+    "ExportShape",
+    "ExportTarget",
+    "MemberExport",
+    "NotAPolicyDocument",
+    "PolicyDoc",
+    "builtin_documents",
+    "canonical_effect",
+    "classify_bare",
+    "classify_definition",
+    "classify_files",
+    "effect_with",
+    "export_shape",
+    "export_targets",
+    "is_export_policy",
+    "member_values",
+    "parameter_values",
+]
