@@ -1,0 +1,76 @@
+"""Drift between two audits: what changed from an old findings dict to a new one.
+
+Used by ``auditor diff`` and by the report's "since the previous audit" section. Pure: it
+compares two findings dicts (contract section 4), never snapshots, so the same comparison
+serves a baseline audit and a stored findings.json alike. Ids compare case-insensitively.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor import arm
+
+NOT_COVERED = frozenset({"unenforced", "unremediated", "partial", "uncovered", "unknown"})
+
+
+def finding_key(f: dict[str, Any]) -> tuple[str, str, str]:
+    """Identity of a finding across audits: rule, scope and evidence (the file's own sort key)."""
+    return (str(f.get("ruleId", "")).upper(), arm.norm_id(f.get("scope")),
+            json.dumps(f.get("evidence", {}), sort_keys=True))
+
+
+def _subs(findings: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {arm.norm_id(s["id"]): s for s in findings.get("subscriptions", [])}
+
+
+def _brief(s: dict[str, Any]) -> dict[str, Any]:
+    return {"id": s["id"], "displayName": s.get("displayName", ""), "verdict": s.get("verdict", "unknown")}
+
+
+def _coverage(findings: dict[str, Any]) -> dict[str, Any]:
+    subs = findings.get("subscriptions", [])
+    return {"subscriptions": len(subs), "covered": sum(1 for s in subs if s.get("verdict") == "covered"),
+            "sha256": findings.get("snapshotSha256", ""), "generatedAt": findings.get("generatedAt", "")}
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The drift report as a JSON-ready dict; every list is sorted for stable output."""
+    old_subs, new_subs = _subs(old), _subs(new)
+    newly_uncovered: list[dict[str, Any]] = []
+    fixed: list[dict[str, Any]] = []
+    verdict_changes: list[dict[str, Any]] = []
+    for key in sorted(set(old_subs) & set(new_subs)):
+        o, n = old_subs[key], new_subs[key]
+        if o.get("verdict") == n.get("verdict"):
+            continue
+        change = {"id": n["id"], "displayName": n.get("displayName", ""), "old": o.get("verdict"),
+                  "new": n.get("verdict"), "oldExport": o.get("export"), "newExport": n.get("export"),
+                  "oldEnforcement": o.get("enforcement"), "newEnforcement": n.get("enforcement")}
+        verdict_changes.append(change)
+        if o.get("verdict") == "covered":
+            newly_uncovered.append(change)
+        elif n.get("verdict") == "covered":
+            fixed.append(change)
+    added = [_brief(new_subs[k]) for k in sorted(set(new_subs) - set(old_subs))]
+    removed = [_brief(old_subs[k]) for k in sorted(set(old_subs) - set(new_subs))]
+    old_f = {finding_key(f): f for f in old.get("findings", [])}
+    new_f = {finding_key(f): f for f in new.get("findings", [])}
+    return {
+        "old": _coverage(old),
+        "new": _coverage(new),
+        "newlyUncovered": newly_uncovered,
+        "fixed": fixed,
+        "verdictChanges": verdict_changes,
+        "newSubscriptions": added,
+        "newSubscriptionsNotCovered": [s for s in added if s["verdict"] in NOT_COVERED],
+        "removedSubscriptions": removed,
+        "newFindings": [new_f[k] for k in sorted(set(new_f) - set(old_f))],
+        "resolvedFindings": [old_f[k] for k in sorted(set(old_f) - set(new_f))],
+    }
+
+
+def has_changes(drift: dict[str, Any]) -> bool:
+    return any(drift[k] for k in ("verdictChanges", "newSubscriptions", "removedSubscriptions",
+                                  "newFindings", "resolvedFindings"))

@@ -1,0 +1,89 @@
+"""Report renderers: PDF, HTML, CSV, SARIF and Markdown from one findings dict.
+
+``render_reports`` is the single entry point used by ``auditor audit``; findings.json itself
+is written by the audit command. Every format is computed from the same view model
+(:mod:`auditor.render.model`) so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import InputError
+from auditor.snapshot import Snapshot
+
+FORMATS = ("pdf", "html", "csv", "sarif", "md")
+FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif",
+              "md": "summary.md"}
+
+
+def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
+                   baseline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None) -> list[Path]:
+    """Write the requested formats into ``out_dir``; returns the written paths in format order.
+
+    ``baseline`` is the findings dict of a previous audit (adds "since the previous audit");
+    ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
+    usage error; "json" is accepted and skipped (the audit command writes findings.json).
+    """
+    wanted = [f.strip().lower() for f in formats if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS and f != "json"]
+    if unknown:
+        raise InputError(f"unknown report format(s): {', '.join(unknown)} (expected {', '.join(FORMATS)}, json)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    model: dict[str, Any] | None = None
+
+    def view() -> dict[str, Any]:
+        nonlocal model
+        if model is None:
+            from auditor.render.model import build_model
+
+            model = build_model(findings, snapshot, baseline, plan)
+        return model
+
+    for fmt in FORMATS:
+        if fmt not in wanted:
+            continue
+        path = out_dir / FILE_NAMES[fmt]
+        if fmt == "pdf":
+            from auditor.render.pdf import write_pdf
+
+            write_pdf(view(), _findings_for_attachment(findings, out_dir), path)
+        elif fmt == "html":
+            from auditor.render.html import write_html
+
+            write_html(view(), path)
+        elif fmt == "csv":
+            from auditor.render.tabular import write_csv
+
+            write_csv(findings, path)
+        elif fmt == "sarif":
+            from auditor.render.sarif import write_sarif
+
+            write_sarif(findings, snapshot, path)
+        elif fmt == "md":
+            from auditor.render.markdown import summary_markdown
+
+            path.write_text(summary_markdown(view()), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _findings_for_attachment(findings: dict[str, Any], out_dir: Path) -> dict[str, Any]:
+    """The findings.json the audit wrote (exact content), else the dict given."""
+    existing = out_dir / "findings.json"
+    if existing.is_file():
+        try:
+            loaded = json.loads(existing.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict) and loaded.get("snapshotSha256") == findings.get("snapshotSha256"):
+                return loaded
+        except (OSError, ValueError):
+            pass
+    return findings
+
+
+__all__ = ["FILE_NAMES", "FORMATS", "render_reports"]

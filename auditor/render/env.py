@@ -1,0 +1,50 @@
+"""The Jinja2 environment for the reports: templates from ``report_templates/``, autoescape on.
+
+Display names, descriptions and messages are chosen by whoever controls the tenant, so every
+template is autoescaped; nothing in the templates marks tenant text safe.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+import auditor
+from auditor.render import charts, wording
+
+TEMPLATE_DIR = Path(auditor.__file__).resolve().parent.parent / "report_templates"
+
+
+def _num(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _short_guid(value: str) -> str:
+    return value[:8] + "…" if len(value) > 12 else value
+
+
+@cache
+def environment() -> jinja2.Environment:
+    if not TEMPLATE_DIR.is_dir():
+        raise RuntimeError(f"report templates not found at {TEMPLATE_DIR}")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _num
+    env.filters["short_guid"] = _short_guid
+    env.globals["charts"] = charts
+    env.globals["VERDICT_LABEL"] = wording.VERDICT_LABEL
+    return env
+
+
+def read_asset(name: str) -> Markup:
+    """A project-owned stylesheet or script, inlined verbatim (never tenant text)."""
+    return Markup((TEMPLATE_DIR / name).read_text(encoding="utf-8"))

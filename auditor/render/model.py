@@ -1,0 +1,266 @@
+"""The report's view model: everything the templates show, computed once from the findings.
+
+Templates only lay out; every count, grouping, ordering and name resolution happens here so
+that the PDF, HTML and Markdown reports can never disagree with each other or with
+findings.json. Tenant text is passed through unescaped here and escaped by Jinja2 autoescape.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from auditor import __version__, arm
+from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
+from auditor.drift import compare
+from auditor.render import wording
+from auditor.render.method import method_and_limits
+from auditor.render.names import Names
+from auditor.render.policy_view import assignment_rows
+from auditor.rules import all_rules
+from auditor.snapshot import Snapshot
+
+VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
+SEVERITIES = ("high", "medium", "low")
+SEV_RANK = {"high": 0, "medium": 1, "low": 2}
+URGENCY = {"uncovered": 0, "unknown": 1, "partial": 2, "unremediated": 3, "unenforced": 4, "covered": 5}
+DETAIL_LIMIT = 300  # per-subscription detail cards in the PDF; beyond, a compact row names each one
+SCOPE_LIST_LIMIT = 40  # affected scopes listed per rule in the PDF
+
+
+def _rule_meta() -> dict[str, dict[str, Any]]:
+    return {r.id.upper(): r.catalogue_entry() for r in all_rules()}
+
+
+def _pct(n: int, total: int) -> float:
+    return round(100.0 * n / total, 1) if total else 0.0
+
+
+def _alert_unreadable(snapshot: Snapshot | None, sub: dict[str, Any]) -> bool:
+    if snapshot is None:
+        return False
+    chain = {arm.norm_id(sub["id"])} | {arm.norm_id(g) for g in sub.get("managementGroupPath", [])}
+    for e in snapshot.errors:
+        scope = arm.norm_id(e.scope)
+        if scope == arm.norm_id(sub["id"]) and e.operation in ("activityLogAlerts", "*"):
+            return True
+        if scope in chain and e.operation == "*":
+            return True
+    return False
+
+
+def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
+              by_scope: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    required = findings.get("config", {}).get("required_categories") or list(CATEGORIES)
+    ops = findings.get("config", {}).get("sensitive_operations") or list(DEFAULT_SENSITIVE_OPERATIONS)
+    rows = []
+    for s in findings.get("subscriptions", []):
+        own = by_scope.get(arm.norm_id(s["id"]), [])
+        open_ = [f for f in own if not f.get("waiver")]
+        cats = {c.lower() for c in s.get("categories", [])}
+        unknown_alerts = _alert_unreadable(snapshot, s)
+        alerts = []
+        for op in ops:
+            fired = {f["ruleId"].upper() for f in own
+                     if str((f.get("evidence") or {}).get("operation", "")).lower() == op.lower()}
+            if unknown_alerts:
+                state = "unknown"
+            elif "ALA-ALR-001" in fired:
+                state = "none"
+            elif "ALA-ALR-002" in fired:
+                state = "silent"
+            else:
+                state = "alerting"
+            alerts.append({"operation": op, "short": wording.short_operation(op), "state": state})
+        worst = min((SEV_RANK.get(f.get("severity", "low"), 2) for f in open_), default=3)
+        rows.append({
+            "id": s["id"], "name": s.get("displayName") or arm.last_segment(s["id"]),
+            "guid": arm.last_segment(s["id"]), "verdict": s.get("verdict", "unknown"),
+            "export": s.get("export", "unknown"), "enforcement": s.get("enforcement", "unknown"),
+            "path": [names.name(g) for g in s.get("managementGroupPath", [])],
+            "parent": names.name(s["managementGroupPath"][-1]) if s.get("managementGroupPath") else "(unplaced)",
+            "matrix": [{"category": c, "required": c in required, "exported": c.lower() in cats}
+                       for c in CATEGORIES],
+            "destinations": [{**d, "name": names.name(d.get("id")), "kindLabel": wording.destination_kind(d)}
+                             for d in s.get("destinations", [])],
+            "enforcedBy": [{"id": a, "name": names.name(a)} for a in s.get("enforcedBy", [])],
+            "alerts": alerts,
+            "alertsOk": sum(1 for a in alerts if a["state"] == "alerting"),
+            "alertsUnknown": unknown_alerts,
+            "findings": own, "open": len(open_), "waived": len(own) - len(open_),
+            "worst": SEVERITIES[worst] if worst < 3 else "",
+            "needsAction": s.get("verdict") != "covered" or bool(open_),
+        })
+    rows.sort(key=lambda r: (not r["needsAction"], URGENCY.get(r["verdict"], 9), SEV_RANK.get(r["worst"], 3),
+                             -r["open"], r["name"].lower(), r["id"]))
+    return rows
+
+
+def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
+          fired_groups: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    nodes: dict[str, dict[str, Any]] = {}
+    for g in findings.get("managementGroups", []):
+        nodes[arm.norm_id(g["id"])] = {"id": g["id"], "name": g.get("displayName") or names.name(g["id"]),
+                                       "exported": g.get("exported"), "parent": arm.norm_id(g.get("parentId")),
+                                       "groups": [], "subs": [], "counts": Counter(), "total": 0,
+                                       "findings": len(fired_groups.get(arm.norm_id(g["id"]), []))}
+    unplaced = {"id": "", "name": "Not placed in the hierarchy", "exported": None, "parent": "", "groups": [],
+                "subs": [], "counts": Counter(), "total": 0, "findings": 0}
+    paths = {arm.norm_id(s["id"]): s.get("managementGroupPath", []) for s in findings.get("subscriptions", [])}
+    for r in rows:
+        path = [arm.norm_id(g) for g in paths.get(arm.norm_id(r["id"]), [])]
+        target = nodes.get(path[-1]) if path else None
+        (target or unplaced)["subs"].append(r)
+        for g in path or [""]:
+            node = nodes.get(g, unplaced if not path else None)
+            if node is not None:
+                node["counts"][r["verdict"]] += 1
+                node["total"] += 1
+    roots = []
+    for key, node in nodes.items():
+        parent = nodes.get(node["parent"]) if node["parent"] != key else None
+        (parent["groups"] if parent else roots).append(node)
+    for node in [*nodes.values(), unplaced]:
+        node["groups"].sort(key=lambda n: n["name"].lower())
+        node["subs"].sort(key=lambda r: r["name"].lower())
+        node["needsAction"] = node["total"] - node["counts"]["covered"]
+    if unplaced["subs"]:
+        roots.append(unplaced)
+    return roots
+
+
+def flatten_tree(roots: list[dict[str, Any]], depth: int = 0) -> list[dict[str, Any]]:
+    """Depth-first list of (depth, node) for templates that cannot recurse cheaply."""
+    out: list[dict[str, Any]] = []
+    for n in roots:
+        out.append({"depth": depth, "node": n})
+        out.extend(flatten_tree(n["groups"], depth + 1))
+    return out
+
+
+def _rules_fired(findings: dict[str, Any], meta: dict[str, dict[str, Any]], names: Names) -> list[dict[str, Any]]:
+    by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings.get("findings", []):
+        by_rule[f["ruleId"].upper()].append(f)
+    out = []
+    for rid, items in by_rule.items():
+        m = meta.get(rid, {})
+        open_ = [f for f in items if not f.get("waiver")]
+        scopes = sorted({f["scope"] for f in items}, key=lambda s: names.name(s).lower())
+        controls = sorted({c for f in items for c in f.get("controls", [])} | set(m.get("controls", [])))
+        out.append({
+            "id": rid, "title": m.get("title") or items[0].get("title", rid),
+            "severity": m.get("severity") or items[0].get("severity", "low"),
+            "rationale": m.get("rationale", ""), "remediation": m.get("remediation", ""),
+            "value": wording.security_value(rid), "controls": controls,
+            "count": len(items), "open": len(open_), "waived": len(items) - len(open_),
+            "scopes": [{"id": s, "label": names.scope_label(s)} for s in scopes],
+            "examples": [{"scope": names.scope_label(f["scope"]), "message": f.get("message", ""),
+                          "evidence": wording.evidence_pairs(f.get("evidence"), names), "waiver": f.get("waiver")}
+                         for f in items[:3]],
+            "risk": wording.risk_sentence(rid, open_, findings.get("config", {})),
+        })
+    out.sort(key=lambda r: (SEV_RANK.get(r["severity"], 3), -r["open"], r["id"]))
+    return out
+
+
+def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows: list[dict[str, Any]],
+                 names: Names) -> dict[str, Any]:
+    steps = [{"rule": r["id"], "title": r["title"], "severity": r["severity"], "open": r["open"],
+              "scopes": len(r["scopes"]), "action": r["remediation"] or r["title"]}
+             for r in rules if r["open"]]
+    steps.sort(key=lambda s: (SEV_RANK.get(s["severity"], 3), -s["open"], s["rule"]))
+    out: dict[str, Any] = {"steps": steps, "plan": None}
+    if plan:
+        projected = Counter(str(s.get("projected")) for s in plan.get("subscriptions", []))
+        now = Counter(r["enforcement"] for r in rows)
+        actions = [{"kind": a.get("kind", ""), "scope": names.scope_label(a.get("scope")),
+                    "subscriptions": len(a.get("subscriptions", [])), "files": a.get("files", [])}
+                   for a in plan.get("actions", [])]
+        actions.sort(key=lambda a: -a["subscriptions"])
+        out["plan"] = {"actions": actions, "now": dict(now), "projected": dict(projected),
+                       "total": len(rows),
+                       "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0)}
+    return out
+
+
+def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: dict[str, Any] | None = None,
+                plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    findings = dict(findings)
+    names = Names(findings, snapshot)
+    meta = _rule_meta()
+    by_scope: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in findings.get("findings", []):
+        by_scope[arm.norm_id(f["scope"])].append(f)
+    rows = _sub_rows(findings, snapshot, names, by_scope)
+    total = len(rows)
+    verdicts = Counter(r["verdict"] for r in rows)
+    export_complete = sum(1 for r in rows if r["export"] == "complete")
+    effective = sum(1 for r in rows if r["enforcement"] == "effective")
+    group_findings = {k: v for k, v in by_scope.items() if arm.management_group_name_of(k)}
+    roots = _tree(findings, rows, names, group_findings)
+    rules = _rules_fired(findings, meta, names)
+    sev_open = Counter(f.get("severity") for f in findings.get("findings", []) if not f.get("waiver"))
+    needing = [r for r in rows if r["needsAction"]]
+    collected = snapshot.raw.get("collectedAt", "") if snapshot else ""
+    root_id = snapshot.root_management_group_id if snapshot else ""
+    model: dict[str, Any] = {
+        "meta": {
+            "tenantId": findings.get("tenantId", ""), "tenantName": names.name(root_id) if root_id else "",
+            "rootId": root_id, "rootName": names.name(root_id) if root_id else "", "collectedAt": collected,
+            "generatedAt": findings.get("generatedAt", ""), "sha256": findings.get("snapshotSha256", ""),
+            "snapshotTool": (snapshot.raw.get("tool") or {}) if snapshot else {}, "version": __version__,
+            "cloud": snapshot.cloud if snapshot else "", "date": (findings.get("generatedAt") or collected)[:10],
+        },
+        "config": findings.get("config", {}),
+        "coverage": {
+            "total": total, "exportComplete": export_complete, "effective": effective,
+            "covered": verdicts.get("covered", 0), "exportPct": _pct(export_complete, total),
+            "effectivePct": _pct(effective, total), "coveredPct": _pct(verdicts.get("covered", 0), total),
+            "needsAction": len(needing), "unknown": verdicts.get("unknown", 0),
+        },
+        "verdicts": [{"verdict": v, "count": verdicts.get(v, 0), "label": wording.VERDICT_LABEL[v]}
+                     for v in VERDICTS],
+        "severities": [{"severity": s, "open": sev_open.get(s, 0)} for s in SEVERITIES],
+        "waivedCount": sum(1 for f in findings.get("findings", []) if f.get("waiver")),
+        "rules": rules, "risks": [r for r in rules if r["open"]][:6],
+        "tree": roots, "treeFlat": flatten_tree(roots),
+        "subscriptions": rows, "needing": needing, "detail": needing[:DETAIL_LIMIT],
+        "detailLimit": DETAIL_LIMIT, "scopeListLimit": SCOPE_LIST_LIMIT,
+        "healthy": [r for r in rows if not r["needsAction"]],
+        "categories": list(CATEGORIES),
+        "operations": [{"operation": op, "short": wording.short_operation(op)}
+                       for op in (findings.get("config", {}).get("sensitive_operations")
+                                  or DEFAULT_SENSITIVE_OPERATIONS)],
+        "assignments": assignment_rows(snapshot, findings, names) if snapshot else [],
+        "remediation": _remediation(rules, plan, rows, names),
+        "waivers": _waivers(findings, names),
+        "method": method_and_limits(snapshot, names),
+        "drift": _drift(baseline, findings, names),
+        "groupFindings": sum(len(v) for v in group_findings.values()),
+    }
+    return model
+
+
+def _waivers(findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
+    used: Counter[tuple[str, str]] = Counter()
+    for f in findings.get("findings", []):
+        w = f.get("waiver")
+        if w:
+            used[(str(w.get("reason")), str(w.get("owner")))] += 1
+    out = []
+    for w in findings.get("waivers", []):
+        out.append({**w, "scopeLabel": names.scope_label(w.get("scope")),
+                    "applied": used.get((str(w.get("reason")), str(w.get("owner"))), 0)
+                    if w.get("status") == "active" else 0})
+    out.sort(key=lambda w: (w.get("status") != "active", str(w.get("expires")), w.get("rule", "")))
+    return out
+
+
+def _drift(baseline: dict[str, Any] | None, findings: dict[str, Any], names: Names) -> dict[str, Any] | None:
+    if not baseline:
+        return None
+    d = compare(baseline, findings)
+    d["newFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["newFindings"]).items()))
+    d["resolvedFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["resolvedFindings"]).items()))
+    return d

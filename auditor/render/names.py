@@ -1,0 +1,50 @@
+"""Resolving ARM ids to the names people know them by.
+
+The activity log and most findings carry bare ids; an auditor reads names. Names come from
+the findings (subscriptions, management groups) and from every snapshot document that has a
+display name. An id the snapshot cannot name is shown by its last segment, never dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor import arm
+from auditor.snapshot import Snapshot
+
+
+class Names:
+    def __init__(self, findings: dict[str, Any], snapshot: Snapshot | None) -> None:
+        self._names: dict[str, str] = {}
+        if snapshot is not None:
+            for doc in snapshot.resources:
+                p = arm.props(doc)
+                name = doc.get("displayName") or p.get("displayName") or doc.get("name")
+                if isinstance(name, str) and name:
+                    self._names[arm.norm_id(doc["id"])] = name
+        for g in findings.get("managementGroups", []):
+            if g.get("displayName"):
+                self._names[arm.norm_id(g["id"])] = str(g["displayName"])
+        for s in findings.get("subscriptions", []):
+            if s.get("displayName"):
+                self._names[arm.norm_id(s["id"])] = str(s["displayName"])
+
+    def name(self, arm_id: str | None) -> str:
+        """Display name of an id, else its last segment."""
+        if not arm_id:
+            return ""
+        return self._names.get(arm.norm_id(arm_id)) or arm.last_segment(arm_id)
+
+    def known(self, arm_id: str | None) -> bool:
+        return arm.norm_id(arm_id) in self._names
+
+    def scope_label(self, arm_id: str | None) -> str:
+        """'Name (kind)' for a scope: subscription, management group, or resource."""
+        if not arm_id:
+            return ""
+        n = arm.norm_id(arm_id)
+        if arm.management_group_name_of(n) and n.count("/") == 4:
+            return f"{self.name(arm_id)} (management group)"
+        if n.count("/") == 2 and arm.subscription_id_of(n):
+            return f"{self.name(arm_id)} (subscription)"
+        return self.name(arm_id)
