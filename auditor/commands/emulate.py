@@ -12,10 +12,36 @@ from auditor.errors import InputError
 @click.argument("snapshot", type=click.Path(dir_okay=False))
 @click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--latency-ms", type=int, default=0, show_default=True, help="Added to every answer.")
-@click.option("--faults", default="", help="e.g. 429=0.1,500=0.05,503=0.05,reset=0.02")
+@click.option("--faults", default="", help="Share of requests failed on purpose, e.g. 429=0.1,500=0.05,reset=0.02")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for fault injection.")
 @click.option("--request-log", type=click.Path(dir_okay=False), default=None, help="JSON-lines request log.")
+@click.option("--page-size", type=int, default=100, show_default=True, help="Items per page of every paged list.")
+@click.option("--throttle-bucket", type=int, default=250, show_default=True,
+              help="Read tokens per subscription (and for the tenant); 0 disables throttling.")
+@click.option("--throttle-refill", type=float, default=25.0, show_default=True, help="Tokens added per second.")
+@click.option("--ca-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to write ca.pem and the server key (default: a temporary directory).")
 @handle_errors
-def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, request_log: str | None) -> None:
-    """Serve a snapshot as Azure Resource Manager over HTTPS."""
-    raise InputError("emulate is not implemented yet")
+def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, request_log: str | None,
+            page_size: int, throttle_bucket: int, throttle_refill: float, ca_dir: str | None) -> None:
+    """Serve a snapshot as Azure Resource Manager over HTTPS (prints one JSON line, then serves)."""
+    from auditor.emulator.runner import serve_forever
+    from auditor.emulator.server import EmulatorOptions
+    from auditor.emulator.traffic import parse_fault_spec
+
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a TCP port")
+    if latency_ms < 0:
+        raise InputError("--latency-ms must not be negative")
+    if page_size < 1:
+        raise InputError("--page-size must be at least 1")
+    if throttle_refill < 0:
+        raise InputError("--throttle-refill must not be negative")
+    parse_fault_spec(faults)  # bad spec: exit 2 before anything starts
+    options = EmulatorOptions(port=port, page_size=page_size, latency_ms=latency_ms, faults=faults, seed=seed,
+                              request_log=request_log, throttle_bucket=throttle_bucket,
+                              throttle_refill=throttle_refill, ca_dir=ca_dir)
+    try:
+        serve_forever(snapshot, options)
+    except OSError as e:
+        raise InputError(f"emulator cannot start: {e.strerror or e}") from None
