@@ -1,20 +1,263 @@
-"""Effective enforcement of export policies per subscription (contract section 5)."""
+"""Effective enforcement of export policies per subscription (contract section 5, Enforcement).
+
+For each subscription S, every assignment of an export policy (or of a set containing one)
+at S or a management group above S is checked, member by member, in the contract's order:
+
+``excluded`` (S or a group between the assignment scope and S is in ``notScopes``) ->
+``exempted`` (an unexpired exemption at or above S for that assignment and member) ->
+``do_not_enforce`` -> ``effect_not_dine`` (effective effect after assignment / set / default
+values) -> ``no_identity`` -> ``missing_role`` (the identity lacks, at S or above, a role
+assignment for some ``roleDefinitionIds`` entry) -> ``effective``.
+
+The first failing step is the check's reason. S is ``unknown`` when policy data for S or its
+groups could not be read (an unread exemption or role assignment could undo any verdict);
+else ``effective`` if any check is, ``impaired`` if some assignment would apply but none is
+effective, ``none`` if none would apply -- except that a subscription not placed in the
+management-group tree, with nothing effective at S itself, is ``unknown``.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from auditor import arm, operations
+from auditor.analysis.policy_facts import (
+    Exemption,
+    Identity,
+    effect_source,
+    identity_of,
+    latest_state,
+    role_holdings,
+)
+from auditor.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, DefinitionIndex, ExportTarget, export_targets
+from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
+    from auditor.hierarchy import Subscription
+
+REASONS: tuple[str, ...] = (
+    "excluded", "exempted", "do_not_enforce", "effect_not_dine", "no_identity", "missing_role", "effective",
+)
+EFFECTIVE = "effective"
+IMPAIRED = "impaired"
+NONE = "none"
+UNKNOWN = "unknown"
+
+
+@dataclass
+class AssignmentCheck:
+    """One export-policy assignment (one export member, for a set) judged for one subscription."""
+
+    assignment_id: str
+    assignment_scope: str
+    assigned_definition_id: str  # what the assignment assigns (definition or set)
+    target: ExportTarget  # the export-policy definition judged (set member or the definition)
+    reason: str  # one of REASONS
+    enforcement_mode: str
+    effect_source: str
+    identity: Identity
+    excluded_by: str | None = None
+    exemption: Exemption | None = None
+    missing_roles: list[dict[str, str]] = field(default_factory=list)
+    policy_state: dict[str, Any] | None = None
+
+    @property
+    def effective(self) -> bool:
+        return self.reason == EFFECTIVE
+
+    @property
+    def reference_id(self) -> str | None:
+        return self.target.reference_id
+
+    @property
+    def effect(self) -> str | None:
+        return self.target.effect
+
+    @property
+    def categories(self) -> list[str] | str | None:
+        return self.target.shape.categories
+
+    @property
+    def destination(self) -> dict[str, Any]:
+        """Destination kind and the id the assignment sends to (None when not fixed)."""
+        shape = self.target.shape
+        kind = shape.destination
+        value = shape.destination_values.get(kind) if kind else None
+        return {"kind": kind, "id": value}
+
+    def evidence(self) -> dict[str, Any]:
+        """Everything an auditor needs to find and fix this assignment without the portal."""
+        out: dict[str, Any] = {
+            "assignment": self.assignment_id,
+            "assignmentScope": self.assignment_scope,
+            "policyDefinitionId": self.target.definition_id,
+            "reason": self.reason,
+        }
+        if self.assigned_definition_id != self.target.definition_id:
+            out["policySetDefinitionId"] = self.assigned_definition_id
+            out["policyDefinitionReferenceId"] = self.reference_id
+        if self.excluded_by:
+            out["excludedBy"] = {"notScope": self.excluded_by}
+        if self.exemption:
+            out["exemption"] = self.exemption.evidence()
+        out["enforcementMode"] = self.enforcement_mode
+        out["effect"] = self.effect
+        out["effectSource"] = self.effect_source
+        out["identity"] = self.identity.evidence()
+        out["requiredRoles"] = list(self.target.role_definition_ids)
+        if self.missing_roles:
+            out["missingRoles"] = self.missing_roles
+        if self.policy_state:
+            out["policyState"] = self.policy_state
+        return out
 
 
 @dataclass
 class EnforcementResult:
     state: str  # effective | impaired | none | unknown
-    enforced_by: list[str] = field(default_factory=list)
+    enforced_by: list[str] = field(default_factory=list)  # effective assignment ids
+    checks: list[AssignmentCheck] = field(default_factory=list)  # every export assignment considered
+    unreadable: list[CollectionError] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # assignments whose definition / members are unknown
+    note: str = ""
+
+    def checks_with(self, *reasons: str) -> list[AssignmentCheck]:
+        return [c for c in self.checks if c.reason in reasons]
+
+    @property
+    def effective_checks(self) -> list[AssignmentCheck]:
+        return self.checks_with(EFFECTIVE)
+
+
+class _Tenant:
+    """Snapshot policy documents indexed once for all subscriptions."""
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        snap = ctx.snapshot
+        self.index = DefinitionIndex(
+            [*snap.of_kind(arm.POLICY_DEFINITION), *snap.of_kind(arm.POLICY_SET_DEFINITION)]
+        )
+        self.assignments_by_scope: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for doc in snap.of_kind(arm.POLICY_ASSIGNMENT):
+            self.assignments_by_scope[arm.norm_id(_assignment_scope(doc))].append(doc)
+        self.exemptions_by_scope: dict[str, list[Exemption]] = defaultdict(list)
+        for doc in snap.of_kind(arm.POLICY_EXEMPTION):
+            ex = Exemption.from_doc(doc, snap.collected_at)
+            self.exemptions_by_scope[arm.norm_id(ex.scope)].append(ex)
+        self.roles = role_holdings(snap.of_kind(arm.ROLE_ASSIGNMENT))
+        self._assigned: dict[str, AssignedPolicy] = {}
+
+    def assigned(self, doc: dict[str, Any]) -> AssignedPolicy:
+        key = arm.norm_id(doc.get("id"))
+        if key not in self._assigned:
+            self._assigned[key] = export_targets(doc, self.index)
+        return self._assigned[key]
+
+    @cached_property
+    def states(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for rec in self.ctx.snapshot.policy_states:
+            key = (arm.norm_id(str(rec.get("policyAssignmentId") or "")), arm.norm_id(str(rec.get("resourceId") or "")))
+            out[key].append(rec)
+        return out
+
+
+def _assignment_scope(doc: Mapping[str, Any]) -> str:
+    scope = arm.props(dict(doc)).get("scope")
+    return arm.display_id(scope) if isinstance(scope, str) and scope else arm.scope_of_extension(doc.get("id"))
+
+
+def _excluded_by(doc: Mapping[str, Any], chain_below: list[str]) -> str | None:
+    """The notScope that takes S out: S itself or a group between the assignment scope and S."""
+    not_scopes = arm.props(dict(doc)).get("notScopes") or []
+    wanted = set(chain_below)
+    for n in not_scopes if isinstance(not_scopes, list) else []:
+        if isinstance(n, str) and arm.norm_id(n) in wanted:
+            return arm.display_id(n)
+    return None
+
+
+def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[str], position: int,
+           target: ExportTarget) -> AssignmentCheck:
+    """Judge one export target of one assignment (at ``chain[position]``) for S (``chain[0]``)."""
+    props = arm.props(doc)
+    assignment_id = arm.display_id(doc.get("id"))
+    mode = str(props.get("enforcementMode") or "Default")
+    identity = identity_of(doc)
+    check = AssignmentCheck(
+        assignment_id=assignment_id,
+        assignment_scope=_assignment_scope(doc),
+        assigned_definition_id=arm.display_id(str(props.get("policyDefinitionId") or "")),
+        target=target,
+        reason=EFFECTIVE,
+        enforcement_mode=mode,
+        effect_source=effect_source(doc, tenant.index, target),
+        identity=identity,
+    )
+    sub_scope = arm.norm_id(sub.id)
+    check.policy_state = latest_state(tenant.states.get((arm.norm_id(assignment_id), sub_scope), []),
+                                      target.reference_id)
+    check.excluded_by = _excluded_by(doc, chain[: position + 1])
+    if check.excluded_by:
+        check.reason = "excluded"
+        return check
+    for scope in chain:
+        for ex in tenant.exemptions_by_scope.get(scope, ()):
+            if ex.exempts(assignment_id, target.reference_id):
+                check.exemption = ex
+                break
+        if check.exemption:
+            break
+    if check.exemption:
+        check.reason = "exempted"
+    elif mode.lower() != "default":
+        check.reason = "do_not_enforce"
+    elif target.effect != DEPLOY_IF_NOT_EXISTS:
+        check.reason = "effect_not_dine"
+    elif not identity.principal_ids:
+        check.reason = "no_identity"
+    else:
+        check.missing_roles = tenant.roles.missing(identity.principal_ids, target.role_definition_ids, chain)
+        if check.missing_roles:
+            check.reason = "missing_role"
+    return check
+
+
+def _evaluate_one(tenant: _Tenant, sub: Subscription) -> EnforcementResult:
+    ctx = tenant.ctx
+    chain = ctx.hierarchy.scope_chain(sub.id)  # S, parent group, ..., root
+    unreadable = ctx.unreadable_in_chain(sub.id, operations.POLICY_INPUTS)
+    result = EnforcementResult(NONE, unreadable=unreadable)
+    for position, scope in enumerate(chain):
+        for doc in sorted(tenant.assignments_by_scope.get(scope, ()), key=lambda d: arm.norm_id(d.get("id"))):
+            assigned = tenant.assigned(doc)
+            if not assigned.known or assigned.unknown_members:
+                result.unresolved.append(assigned.assignment_id)
+            for target in assigned.targets:
+                result.checks.append(_check(tenant, sub, doc, chain, position, target))
+    effective = sorted({c.assignment_id for c in result.effective_checks}, key=str.lower)
+    if unreadable:
+        # An unreadable exemption, notScope or role assignment could undo any verdict.
+        result.state = UNKNOWN
+        result.note = "policy data for the subscription or its management groups could not be read"
+    elif effective:
+        result.state = EFFECTIVE
+        result.enforced_by = effective
+    elif not sub.placed:
+        result.state = UNKNOWN
+        result.note = "the subscription is not placed in the management-group tree: inherited policy unknown"
+    else:
+        result.state = IMPAIRED if result.checks else NONE
+    return result
 
 
 def evaluate_enforcement(ctx: AuditContext) -> dict[str, EnforcementResult]:
-    """Keyed by normalised subscription id. Placeholder until the policy analysis lands."""
-    return {key: EnforcementResult("unknown") for key in ctx.hierarchy.subscriptions}
+    """Keyed by normalised subscription id."""
+    tenant = _Tenant(ctx)
+    return {key: _evaluate_one(tenant, sub) for key, sub in sorted(ctx.hierarchy.subscriptions.items())}

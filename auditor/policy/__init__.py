@@ -17,6 +17,7 @@ from auditor.policy.classify import (
     PARAMETERISED,
     ExportShape,
     classify_bare,
+    effect_parameter,
     effect_with,
     export_shape,
     is_export_policy,
@@ -28,8 +29,11 @@ from auditor.policy.definitions import (
     PolicyDoc,
     builtin_documents,
     canonical_effect,
+    member_definition_id,
+    member_reference_id,
     parameter_values,
 )
+from auditor.policy.expressions import parameter_reference
 from auditor.policy.flows import AssignedPolicy, ExportTarget, export_targets, member_values
 
 __all__ = [
@@ -48,10 +52,14 @@ __all__ = [
     "classify_bare",
     "classify_definition",
     "classify_files",
+    "effect_parameter",
     "effect_with",
     "export_shape",
     "export_targets",
     "is_export_policy",
+    "member_definition_id",
+    "member_reference_id",
     "member_values",
+    "parameter_reference",
     "parameter_values",
 ]

@@ -89,7 +89,7 @@ def _targets_subscriptions(cond: Any) -> bool:
     return False
 
 
-def _effect_parameter(pd: PolicyDoc) -> str | None:
+def effect_parameter(pd: PolicyDoc) -> str | None:
     """Name of the parameter the effect is read from (``[parameters('effect')]``), if any."""
     return parameter_reference(ci(pd.then, "effect"))
 
@@ -106,7 +106,7 @@ def can_deploy(pd: PolicyDoc) -> bool:
     raw = ci(pd.then, "effect")
     if expression_body(raw) is None:
         return canonical_effect(raw) == DEPLOY_IF_NOT_EXISTS
-    param = _effect_parameter(pd)
+    param = effect_parameter(pd)
     if param is None:
         return effect_with(pd) == DEPLOY_IF_NOT_EXISTS
     allowed = pd.allowed_values(param)

@@ -104,6 +104,15 @@ class PolicyDoc:
             return {}
         return {str(k).lower(): dict(v) for k, v in declared.items() if isinstance(v, Mapping)}
 
+    def parameter_name(self, name: str) -> str:
+        """A parameter's name as declared (for evidence), given any casing."""
+        declared = ci(self.props, "parameters")
+        if isinstance(declared, Mapping):
+            for k in declared:
+                if str(k).lower() == name.lower():
+                    return str(k)
+        return name
+
     def defaults(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, decl in self.parameters.items():

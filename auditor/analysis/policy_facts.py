@@ -1,0 +1,215 @@
+"""Facts about policy assignments that enforcement judges: exemptions, identities, roles, states.
+
+Each helper reads raw ARM documents exactly as the REST API returns them and keeps what an
+auditor needs as evidence (ids, expiry, principal ids, timestamps), so findings can be acted
+on without opening the portal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from auditor import arm
+from auditor.policy import (
+    DefinitionIndex,
+    ExportTarget,
+    effect_parameter,
+    member_reference_id,
+    parameter_reference,
+    parameter_values,
+)
+from auditor.snapshot import parse_timestamp
+
+
+@dataclass(frozen=True)
+class Exemption:
+    id: str
+    scope: str
+    assignment_id: str
+    category: str
+    expires_on: str | None
+    expired: bool
+    reference_ids: tuple[str, ...]
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any], collected_at: datetime) -> Exemption:
+        p = arm.props(dict(doc))
+        expires = p.get("expiresOn")
+        expired = False
+        if isinstance(expires, str) and expires.strip():
+            try:
+                expired = parse_timestamp(expires) <= collected_at
+            except ValueError:
+                expired = False  # an unreadable expiry is not treated as lapsed
+        refs = p.get("policyDefinitionReferenceIds") or []
+        return cls(
+            id=arm.display_id(str(doc.get("id") or "")),
+            scope=arm.scope_of_extension(doc.get("id")),
+            assignment_id=arm.display_id(str(p.get("policyAssignmentId") or "")),
+            category=str(p.get("exemptionCategory") or ""),
+            expires_on=expires if isinstance(expires, str) and expires.strip() else None,
+            expired=expired,
+            reference_ids=tuple(str(r) for r in refs if isinstance(r, str)) if isinstance(refs, list) else (),
+        )
+
+    def exempts(self, assignment_id: str, reference_id: str | None) -> bool:
+        """Unexpired, for this assignment, and (when it names members) for this member."""
+        if self.expired or not arm.same_id(self.assignment_id, assignment_id):
+            return False
+        if self.reference_ids and reference_id is not None:
+            return reference_id.lower() in {r.lower() for r in self.reference_ids}
+        return True
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "category": self.category,
+            "expiresOn": self.expires_on,
+            "policyDefinitionReferenceIds": list(self.reference_ids),
+        }
+
+
+@dataclass(frozen=True)
+class Identity:
+    type: str | None
+    principal_ids: tuple[str, ...]
+    user_assigned: tuple[str, ...]  # user-assigned identity resource ids
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "principalIds": list(self.principal_ids),
+            "userAssignedIdentities": list(self.user_assigned),
+        }
+
+
+def identity_of(assignment: Mapping[str, Any]) -> Identity:
+    """System- and/or user-assigned identity of an assignment (``identity.type`` may list both)."""
+    ident = assignment.get("identity")
+    if not isinstance(ident, Mapping):
+        return Identity(None, (), ())
+    itype = ident.get("type")
+    kinds = str(itype or "").lower().replace(" ", "")
+    principals: list[str] = []
+    users: list[str] = []
+    if "systemassigned" in kinds and isinstance(ident.get("principalId"), str) and ident["principalId"]:
+        principals.append(ident["principalId"])
+    uai = ident.get("userAssignedIdentities")
+    if "userassigned" in kinds and isinstance(uai, Mapping):
+        for rid, v in sorted(uai.items(), key=lambda kv: str(kv[0]).lower()):
+            users.append(arm.display_id(str(rid)))
+            pid = v.get("principalId") if isinstance(v, Mapping) else None
+            if isinstance(pid, str) and pid:
+                principals.append(pid)
+    if kinds in ("", "none"):
+        return Identity(str(itype) if itype else None, (), ())
+    return Identity(str(itype), tuple(principals), tuple(users))
+
+
+class RoleHoldings:
+    """Role assignments by principal: which roles a principal holds at which scopes."""
+
+    def __init__(self) -> None:
+        self._by_principal: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+
+    def add(self, doc: Mapping[str, Any]) -> None:
+        p = arm.props(dict(doc))
+        principal = str(p.get("principalId") or "").lower()
+        role = arm.guid_in(str(p.get("roleDefinitionId") or ""))
+        scope = p.get("scope") if isinstance(p.get("scope"), str) else arm.scope_of_extension(doc.get("id"))
+        if principal and role:
+            self._by_principal[principal].append((arm.norm_id(scope), role, arm.display_id(doc.get("id"))))
+
+    def held(self, principal: str, role_guid: str, chain: Iterable[str]) -> str | None:
+        """The role assignment id giving ``principal`` the role at a scope in ``chain``, if any."""
+        scopes = set(chain)
+        for scope, role, ra_id in self._by_principal.get(principal.lower(), ()):
+            if role == role_guid and scope in scopes:
+                return ra_id
+        return None
+
+    def missing(self, principals: Iterable[str], role_ids: Iterable[str], chain: list[str]) -> list[dict[str, str]]:
+        """Roles the identity lacks at S or above; [] when one of its principals holds them all."""
+        roles = [(rid, arm.guid_in(rid) or rid.lower()) for rid in role_ids]
+        best: list[dict[str, str]] | None = None
+        for principal in principals:
+            gaps = [
+                {"roleDefinitionId": rid, "principalId": principal}
+                for rid, guid in roles
+                if self.held(principal, guid, chain) is None
+            ]
+            if best is None or len(gaps) < len(best):
+                best = gaps
+        return best or []
+
+
+def role_holdings(docs: Iterable[Mapping[str, Any]]) -> RoleHoldings:
+    holdings = RoleHoldings()
+    for d in docs:
+        holdings.add(d)
+    return holdings
+
+
+def _compliance(rec: Mapping[str, Any]) -> str | None:
+    state = rec.get("complianceState")
+    if isinstance(state, str) and state:
+        return state
+    compliant = rec.get("isCompliant")
+    if isinstance(compliant, bool):
+        return "Compliant" if compliant else "NonCompliant"
+    return None
+
+
+def latest_state(records: Iterable[Mapping[str, Any]], reference_id: str | None) -> dict[str, Any] | None:
+    """The newest policy-state record of an assignment for S (for a set: of that member)."""
+    best: tuple[datetime, Mapping[str, Any]] | None = None
+    for rec in records:
+        ref = str(rec.get("policyDefinitionReferenceId") or "")
+        if reference_id and ref and ref.lower() != reference_id.lower():
+            continue
+        try:
+            ts = parse_timestamp(rec.get("timestamp"))
+        except ValueError:
+            continue
+        if best is None or ts > best[0]:
+            best = (ts, rec)
+    if best is None:
+        return None
+    rec = best[1]
+    return {
+        "complianceState": _compliance(rec),
+        "timestamp": rec.get("timestamp"),
+        "policyDefinitionReferenceId": rec.get("policyDefinitionReferenceId") or None,
+    }
+
+
+def effect_source(assignment: Mapping[str, Any], index: DefinitionIndex, target: ExportTarget) -> str:
+    """Where the effective effect comes from, in words an auditor can follow to fix it."""
+    pd = target.definition
+    param = effect_parameter(pd)
+    if param is None:
+        return "fixed in the policy rule"
+    declared = pd.parameter_name(param)
+    given = parameter_values(arm.props(dict(assignment)).get("parameters"))
+    if target.reference_id is None:
+        if param in given:
+            return f"assignment parameter '{declared}'"
+        return f"definition default of parameter '{declared}'"
+    set_pd = index.get(str(arm.props(dict(assignment)).get("policyDefinitionId") or ""))
+    member = next((m for m in (set_pd.members if set_pd else [])
+                   if member_reference_id(m).lower() == target.reference_id.lower()), None)
+    passed = parameter_values(member.get("parameters")) if member else {}
+    if param not in passed:
+        return f"definition default of parameter '{declared}' (the set does not pass it)"
+    set_param = parameter_reference(passed[param])
+    if set_param is None:
+        return f"fixed by the set definition for member '{target.reference_id}'"
+    set_name = set_pd.parameter_name(set_param) if set_pd else set_param
+    if set_param in given:
+        return f"assignment parameter '{set_name}' (passed by the set to '{declared}')"
+    return f"set default of parameter '{set_name}' (passed by the set to '{declared}')"
