@@ -937,3 +937,23 @@ def snapshot(
         "policyStates": copy.deepcopy(list(policy_states)),
         "errors": copy.deepcopy(list(errors)),
     }
+
+
+def tenant(
+    resources: Sequence[Doc] = (),
+    subscriptions: dict[str, str] | None = None,
+    *,
+    errors: Sequence[Doc] = (),
+    policy_states: Sequence[Doc] = (),
+    root: str = "root",
+    collected_at: str = COLLECTED_AT,
+) -> Doc:
+    """A one-group tenant: the audited root group ``root`` holding ``subscriptions`` (GUID -> name),
+    each also listed by ``GET /subscriptions``, plus ``resources``. The usual test fixture."""
+    subs = subscriptions if subscriptions is not None else {}
+    docs: list[Doc] = [
+        management_group(root, "Root", parent=None, children=[child_subscription(g, n) for g, n in subs.items()]),
+        *[subscription(g, n) for g, n in subs.items()],
+        *resources,
+    ]
+    return snapshot(docs, policy_states, errors, collected_at=collected_at, root=root)
