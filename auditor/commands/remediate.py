@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from auditor.cli import handle_errors
-from auditor.errors import InputError
 
 
 @click.command()
@@ -16,4 +15,20 @@ from auditor.errors import InputError
 @handle_errors
 def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps."""
-    raise InputError("remediate is not implemented yet")
+    from auditor.analysis.context import AuditContext
+    from auditor.config import load_config
+    from auditor.remediate import build_plan, parse_formats, write_plan
+    from auditor.rules import rule_ids
+    from auditor.snapshot import load_snapshot
+
+    chosen = parse_formats(formats)
+    snap = load_snapshot(snapshot)
+    config = load_config(config_path, rule_ids())
+    plan = build_plan(AuditContext(snap, config))
+    written = write_plan(plan, out_dir, chosen)
+    s = plan.summary()
+    click.echo(
+        f"{len([a for a in plan.actions if a.files(chosen)])} deployable actions, "
+        f"{len(written)} files in {out_dir}; effective enforcement: "
+        f"{s['now']['effective']} now, {s['projected']['effective']} after the plan"
+    )

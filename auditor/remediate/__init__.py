@@ -1,0 +1,15 @@
+"""Remediation: from an audit to deployable policy, identities, role assignments and alerts.
+
+API::
+
+    plan = build_plan(AuditContext(snapshot, config))   # pure
+    plan.as_dict()                                       # plan.json
+    plan.projected()                                     # {subscription id (lower): projected state}
+    write_plan(plan, out_dir, ("arm", "bicep", "terraform"))
+"""
+
+from auditor.remediate.model import FORMATS, Action, Plan, Projection
+from auditor.remediate.plan import build_plan
+from auditor.remediate.writer import parse_formats, render_files, write_plan
+
+__all__ = ["FORMATS", "Action", "Plan", "Projection", "build_plan", "parse_formats", "render_files", "write_plan"]

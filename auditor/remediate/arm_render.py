@@ -1,0 +1,315 @@
+"""ARM JSON deployment templates, one per action (management-group or subscription scope).
+
+Deploy each with ``az deployment mg create`` / ``az deployment sub create`` at the scope the
+action names; the README in the output folder gives the exact commands and the order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor import arm
+from auditor.remediate import definitions as defs
+from auditor.remediate import model
+from auditor.remediate.assignments import AssignmentFix
+from auditor.remediate.model import Action, Destination, stable_guid
+from auditor.remediate.syntax import arm_escape
+
+MG_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
+SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+POLICY_API = "2024-04-01"
+ROLE_API = "2022-04-01"
+REMEDIATION_API = "2021-10-01"
+RG_API = "2022-09-01"
+
+_DEST_PROPERTY = {defs.LOG_ANALYTICS: "workspaceId", defs.STORAGE: "storageAccountId",
+                  defs.EVENT_HUB: "eventHubAuthorizationRuleId"}
+
+
+def is_group_scope(scope: str) -> bool:
+    return arm.management_group_name_of(scope) is not None and arm.subscription_id_of(scope) is None
+
+
+def _template(scope: str, resources: list[dict[str, Any]], parameters: dict[str, Any] | None = None,
+              outputs: dict[str, Any] | None = None, description: str = "") -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "$schema": MG_SCHEMA if is_group_scope(scope) else SUB_SCHEMA,
+        "contentVersion": "1.0.0.0",
+        "metadata": {"description": description, "deployAt": scope, "generator": "auditor remediate"},
+        "parameters": parameters or {},
+        "resources": resources,
+    }
+    if outputs:
+        doc["outputs"] = outputs
+    return doc
+
+
+def role_definition_id(scope: str, role_guid: str) -> str:
+    """Role definition id as ARM expects it at the deployment scope."""
+    sub = arm.subscription_id_of(scope)
+    prefix = f"/subscriptions/{sub}" if sub else ""
+    return f"{prefix}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"
+
+
+def _principal_expr(assignment_id: str) -> str:
+    return f"[reference('{assignment_id}', '{POLICY_API}', 'full').identity.principalId]"
+
+
+def _role_assignments(scope: str, assignment_id: str, roles: list[str], principal: str | None) -> list[dict[str, Any]]:
+    out = []
+    for g in roles:
+        out.append({
+            "type": "Microsoft.Authorization/roleAssignments",
+            "apiVersion": ROLE_API,
+            "name": stable_guid(scope, assignment_id, g),
+            "dependsOn": [] if principal else [assignment_id],
+            "properties": {
+                "roleDefinitionId": role_definition_id(scope, g),
+                "principalId": principal or _principal_expr(assignment_id),
+                "principalType": "ServicePrincipal",
+                "description": f"auditor remediate: {g} for policy assignment {arm.last_segment(assignment_id)}",
+            },
+        })
+    return out
+
+
+def grant_scope_expression(kind: str) -> str:
+    """The resource the destination role is granted on: the destination, or for an Event Hub
+    authorization rule its namespace (the rule's listKeys check is made there)."""
+    if kind == defs.EVENT_HUB:
+        return "[join(take(split(parameters('destinationId'), '/'), 9), '/')]"
+    return "[parameters('destinationId')]"
+
+
+def _destination_grant(assignment_id: str, role_guid: str, kind: str) -> dict[str, Any]:
+    """Nested deployment granting the destination role on the destination resource itself.
+
+    The resource may lie outside the assignment's scope (a central workspace in a platform
+    subscription); Azure's linked access check needs the role there.
+    """
+    return {
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": defs.DEPLOYMENTS_API,
+        "name": f"grant-destination-{stable_guid(assignment_id, role_guid)[:8]}",
+        "subscriptionId": "[split(parameters('destinationId'), '/')[2]]",
+        "resourceGroup": "[split(parameters('destinationId'), '/')[4]]",
+        "dependsOn": [assignment_id],
+        "properties": {
+            "mode": "Incremental",
+            "expressionEvaluationOptions": {"scope": "inner"},
+            "parameters": {
+                "destinationId": {"value": "[parameters('destinationId')]"},
+                "principalId": {"value": _principal_expr(assignment_id)},
+            },
+            "template": {
+                "$schema": RG_SCHEMA,
+                "contentVersion": "1.0.0.0",
+                "parameters": {"destinationId": {"type": "string"}, "principalId": {"type": "string"}},
+                "resources": [{
+                    "type": "Microsoft.Authorization/roleAssignments",
+                    "apiVersion": ROLE_API,
+                    "name": f"[guid(parameters('destinationId'), parameters('principalId'), '{role_guid}')]",
+                    "scope": grant_scope_expression(kind),
+                    "properties": {
+                        "roleDefinitionId": f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+                                            f"'{role_guid}')]",
+                        "principalId": "[parameters('principalId')]",
+                        "principalType": "ServicePrincipal",
+                    },
+                }],
+            },
+        },
+    }
+
+
+def _assignment_parameters(params: dict[str, Any], destination_param: str) -> dict[str, Any]:
+    out = {}
+    for k, v in params.items():
+        out[k] = {"value": "[parameters('destinationId')]" if k == destination_param else arm_escape(v)}
+    return out
+
+
+def render_definition(action: Action) -> dict[str, Any]:
+    definition = action.detail["definition"]
+    return _template(action.scope, [{
+        "type": "Microsoft.Authorization/policyDefinitions",
+        "apiVersion": POLICY_API,
+        "name": definition["name"],
+        "properties": arm_escape(definition["properties"]),
+    }], description=action.title)
+
+
+def render_assignment(action: Action) -> dict[str, Any]:
+    d = action.detail
+    dest: Destination = d["destination"]
+    assignment_id = d["assignmentId"]
+    dest_param = defs.export_destination_parameter(dest.kind)
+    resources: list[dict[str, Any]] = [{
+        "type": "Microsoft.Authorization/policyAssignments",
+        "apiVersion": POLICY_API,
+        "name": d["assignmentName"],
+        "location": "[parameters('location')]",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {
+            "displayName": "Export subscription activity logs (auditor remediate)",
+            "description": "Keeps every subscription below this scope exporting all activity-log categories.",
+            "policyDefinitionId": d["definitionId"],
+            "enforcementMode": "Default",
+            "notScopes": list(d["notScopes"]),
+            "parameters": _assignment_parameters(d["parameters"], dest_param),
+            "metadata": {"assignedBy": "auditor remediate"},
+        },
+    }]
+    resources += _role_assignments(action.scope, assignment_id, d["roles"], None)
+    resources.append(_destination_grant(assignment_id, d["destinationRole"], dest.kind))
+    return _template(
+        action.scope, resources,
+        parameters={
+            "destinationId": {"type": "string", "defaultValue": dest.id,
+                              "metadata": {"description": f"{dest.kind} destination resource id"}},
+            "location": {"type": "string", "defaultValue": d["location"],
+                         "metadata": {"description": "Region of the assignment's managed identity"}},
+        },
+        outputs={"principalId": {"type": "string", "value": _principal_expr(assignment_id)}},
+        description=action.title,
+    )
+
+
+def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
+    """The assignment's own properties with only the repaired fields changed."""
+    p = dict(arm.props(fix.assignment))
+    for read_only in ("scope", "instanceId", "assignmentType"):
+        p.pop(read_only, None)
+    if fix.set_enforcement_mode:
+        p["enforcementMode"] = "Default"
+    if fix.effect_parameter:
+        params = dict(p.get("parameters") or {})
+        existing = next((k for k in params if k.lower() == fix.effect_parameter.lower()), fix.effect_parameter)
+        params[existing] = {"value": "DeployIfNotExists"}
+        p["parameters"] = params
+    return p
+
+
+def fixed_identity(fix: AssignmentFix) -> dict[str, Any]:
+    identity = fix.assignment.get("identity") or {}
+    if fix.add_identity or not identity:
+        return {"type": "SystemAssigned"}
+    out: dict[str, Any] = {"type": identity.get("type")}
+    if identity.get("userAssignedIdentities"):
+        out["userAssignedIdentities"] = {k: {} for k in identity["userAssignedIdentities"]}
+    return out
+
+
+def render_fix(action: Action) -> dict[str, Any]:
+    fix: AssignmentFix = action.detail["fix"]
+    scope = fix.scope
+    resources: list[dict[str, Any]] = [{
+        "type": "Microsoft.Authorization/policyAssignments",
+        "apiVersion": POLICY_API,
+        "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
+        "location": action.detail["location"],
+        "identity": fixed_identity(fix),
+        "properties": arm_escape(fixed_assignment_properties(fix)),
+    }]
+    principal = None if fix.add_identity else fix.principal_id
+    resources += _role_assignments(scope, fix.id, fix.missing_roles, principal)
+    return _template(scope, resources, description=action.title)
+
+
+def render_remediation(action: Action) -> dict[str, Any]:
+    d = action.detail
+    props: dict[str, Any] = {"policyAssignmentId": d["assignmentId"]}
+    if d.get("referenceId"):
+        props["policyDefinitionReferenceId"] = d["referenceId"]
+    # Management-group remediations only handle resources already evaluated as non-compliant.
+    props["resourceDiscoveryMode"] = "ExistingNonCompliant" if is_group_scope(action.scope) else "ReEvaluateCompliance"
+    return _template(action.scope, [{
+        "type": "Microsoft.PolicyInsights/remediations",
+        "apiVersion": REMEDIATION_API,
+        "name": d["name"],
+        "properties": props,
+    }], description=action.title)
+
+
+def render_group_export(action: Action) -> dict[str, Any]:
+    dest: Destination = action.detail["destination"]
+    template = defs.management_group_diagnostic_template()
+    template["metadata"] = {**template["metadata"], "deployAt": action.scope, "generator": "auditor remediate"}
+    template["parameters"][_DEST_PROPERTY[dest.kind]]["defaultValue"] = dest.id
+    if dest.kind == defs.EVENT_HUB and dest.event_hub_name:
+        template["parameters"]["eventHubName"]["defaultValue"] = dest.event_hub_name
+    return template
+
+
+def alert_name(operation: str) -> str:
+    return "auditor-" + operation.lower().replace("microsoft.", "").replace("/", "-").replace(".", "-")
+
+
+def alert_properties(operation: str, sub_id: str, action_group: str) -> dict[str, Any]:
+    return {
+        "enabled": True,
+        "description": f"auditor remediate: {operation}",
+        "scopes": [sub_id],
+        "condition": {"allOf": [
+            {"field": "category", "equals": "Administrative"},
+            {"field": "operationName", "equals": operation},
+        ]},
+        "actions": {"actionGroups": [{"actionGroupId": action_group}]},
+    }
+
+
+def render_alerts(action: Action) -> dict[str, Any]:
+    d = action.detail
+    alerts = [{
+        "type": "Microsoft.Insights/activityLogAlerts",
+        "apiVersion": defs.ACTIVITY_LOG_ALERTS_API,
+        "name": alert_name(op),
+        "location": "Global",
+        "properties": alert_properties(op, action.scope, "[parameters('actionGroupId')]"),
+    } for op in d["operations"]]
+    return _template(action.scope, [
+        {
+            "type": "Microsoft.Resources/resourceGroups",
+            "apiVersion": RG_API,
+            "name": "[parameters('resourceGroupName')]",
+            "location": "[parameters('location')]",
+        },
+        {
+            "type": "Microsoft.Resources/deployments",
+            "apiVersion": defs.DEPLOYMENTS_API,
+            "name": "auditor-activity-log-alerts",
+            "resourceGroup": "[parameters('resourceGroupName')]",
+            "dependsOn": ["[subscriptionResourceId('Microsoft.Resources/resourceGroups', "
+                          "parameters('resourceGroupName'))]"],
+            "properties": {
+                "mode": "Incremental",
+                "expressionEvaluationOptions": {"scope": "inner"},
+                "parameters": {"actionGroupId": {"value": "[parameters('actionGroupId')]"}},
+                "template": {
+                    "$schema": RG_SCHEMA,
+                    "contentVersion": "1.0.0.0",
+                    "parameters": {"actionGroupId": {"type": "string"}},
+                    "resources": alerts,
+                },
+            },
+        },
+    ], parameters={
+        "actionGroupId": {"type": "string", "defaultValue": d["actionGroupId"]},
+        "resourceGroupName": {"type": "string", "defaultValue": d["resourceGroup"]},
+        "location": {"type": "string", "defaultValue": d["location"]},
+    }, description=action.title)
+
+
+RENDERERS = {
+    model.POLICY_DEFINITION: render_definition,
+    model.ASSIGN_EXPORT_POLICY: render_assignment,
+    model.FIX_ASSIGNMENT: render_fix,
+    model.REMEDIATION_TASK: render_remediation,
+    model.MANAGEMENT_GROUP_EXPORT: render_group_export,
+    model.ACTIVITY_LOG_ALERTS: render_alerts,
+}
+
+
+def render(action: Action) -> dict[str, Any]:
+    return RENDERERS[action.kind](action)

@@ -1,0 +1,185 @@
+"""What is wrong with an existing export-policy assignment, and what would fix it in place.
+
+Reads the assignment and the definition (or set) it points to, as ARM documents from the
+snapshot. A fix is a new version of the same assignment (same id, same notScopes, same
+parameters except the effect) plus role assignments for its identity: existing exclusions
+and exemptions are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor import arm
+from auditor.snapshot import Snapshot
+
+_PARAM_REF = re.compile(r"^\[\[?\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
+DINE = "deployifnotexists"
+
+
+def parameter_reference(value: Any) -> str | None:
+    """``"[parameters('effect')]"`` -> ``effect``; None for literals and other expressions."""
+    if not isinstance(value, str):
+        return None
+    m = _PARAM_REF.match(value.strip())
+    return m.group(1) if m else None
+
+
+def _rule_then(definition: dict[str, Any]) -> dict[str, Any]:
+    rule = arm.props(definition).get("policyRule") or {}
+    then = arm.ci_get(rule, "then") or {}
+    return then if isinstance(then, dict) else {}
+
+
+def definition_roles(definition: dict[str, Any]) -> list[str]:
+    details = arm.ci_get(_rule_then(definition), "details") or {}
+    ids = arm.ci_get(details, "roleDefinitionIds") or [] if isinstance(details, dict) else []
+    return sorted({g for g in (arm.guid_in(str(i)) for i in ids) if g})
+
+
+def _param_default(params_decl: dict[str, Any], name: str) -> Any:
+    for k, v in (params_decl or {}).items():
+        if k.lower() == name.lower() and isinstance(v, dict):
+            return arm.ci_get(v, "defaultValue")
+    return None
+
+
+def _assigned_value(assignment: dict[str, Any], name: str) -> Any:
+    params = arm.props(assignment).get("parameters") or {}
+    for k, v in params.items():
+        if k.lower() == name.lower() and isinstance(v, dict):
+            return v.get("value")
+    return None
+
+
+@dataclass
+class AssignmentFix:
+    """The in-place repair of one assignment."""
+
+    assignment: dict[str, Any]
+    set_enforcement_mode: bool = False
+    effect_parameter: str | None = None  # assignment parameter to set to DeployIfNotExists
+    add_identity: bool = False
+    principal_id: str | None = None  # existing system identity, when there is one
+    missing_roles: list[str] = field(default_factory=list)  # role GUIDs to grant at the scope
+    required_roles: list[str] = field(default_factory=list)
+    unfixable: list[str] = field(default_factory=list)  # what cannot be repaired by the assignment
+
+    @property
+    def id(self) -> str:
+        return arm.display_id(self.assignment.get("id"))
+
+    @property
+    def scope(self) -> str:
+        p = arm.props(self.assignment)
+        return arm.display_id(p.get("scope") or arm.scope_of_extension(self.assignment.get("id")))
+
+    @property
+    def changes(self) -> list[str]:
+        out = []
+        if self.set_enforcement_mode:
+            out.append("enforcementMode Default")
+        if self.effect_parameter:
+            out.append(f"parameter {self.effect_parameter} = DeployIfNotExists")
+        if self.add_identity:
+            out.append("system-assigned managed identity")
+        if self.missing_roles:
+            out.append("role assignments for " + ", ".join(self.missing_roles))
+        return out
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.changes)
+
+
+def _member_effects(
+    snapshot: Snapshot, assignment: dict[str, Any], set_doc: dict[str, Any], is_export: Any
+) -> tuple[list[tuple[Any, str | None]], list[str]]:
+    """For each export member of a set: (effective effect, assignment parameter carrying it)."""
+    out: list[tuple[Any, str | None]] = []
+    roles: set[str] = set()
+    set_params = arm.props(set_doc).get("parameters") or {}
+    for member in arm.props(set_doc).get("policyDefinitions") or []:
+        definition = snapshot.get(member.get("policyDefinitionId"))
+        if not definition or not is_export(definition):
+            continue
+        roles.update(definition_roles(definition))
+        then = _rule_then(definition)
+        member_param = parameter_reference(arm.ci_get(then, "effect"))
+        if member_param is None:
+            out.append((arm.ci_get(then, "effect"), None))
+            continue
+        passed = None
+        for k, v in (member.get("parameters") or {}).items():
+            if k.lower() == member_param.lower() and isinstance(v, dict):
+                passed = v.get("value")
+        if passed is None:
+            out.append((_param_default(arm.props(definition).get("parameters") or {}, member_param), None))
+            continue
+        set_param = parameter_reference(passed)
+        if set_param is None:
+            out.append((passed, None))
+            continue
+        value = _assigned_value(assignment, set_param)
+        out.append((value if value is not None else _param_default(set_params, set_param), set_param))
+    return out, sorted(roles)
+
+
+def plan_fix(
+    snapshot: Snapshot, assignment: dict[str, Any], is_export: Any, granted: set[str]
+) -> AssignmentFix:
+    """What the assignment needs to be effective. ``granted``: role GUIDs its identity holds."""
+    p = arm.props(assignment)
+    fix = AssignmentFix(assignment)
+    if str(p.get("enforcementMode") or "Default").lower() != "default":
+        fix.set_enforcement_mode = True
+    target = snapshot.get(p.get("policyDefinitionId"))
+    if target is None:
+        fix.unfixable.append("definition not in the snapshot")
+        return fix
+    if arm.kind_of(target) == arm.POLICY_SET_DEFINITION:
+        effects, roles_needed = _member_effects(snapshot, assignment, target, is_export)
+        if effects and not any(str(e).lower() == DINE for e, _ in effects):
+            carriers = [param for _, param in effects if param]
+            if carriers:
+                fix.effect_parameter = carriers[0]
+            else:
+                fix.unfixable.append("the set fixes its export members' effect; edit the set")
+    else:
+        roles_needed = definition_roles(target)
+        then = _rule_then(target)
+        param = parameter_reference(arm.ci_get(then, "effect"))
+        if param is None:
+            if str(arm.ci_get(then, "effect")).lower() != DINE:
+                fix.unfixable.append("the definition hard-codes its effect")
+        else:
+            value = _assigned_value(assignment, param)
+            if value is None:
+                value = _param_default(arm.props(target).get("parameters") or {}, param)
+            if str(value).lower() != DINE:
+                fix.effect_parameter = param
+    fix.required_roles = roles_needed
+    identity = assignment.get("identity") or {}
+    id_type = str(identity.get("type") or "None").lower()
+    if id_type == "none" or not identity:
+        fix.add_identity = True
+        fix.missing_roles = list(roles_needed)
+    else:
+        fix.principal_id = identity_principal(assignment)
+        fix.missing_roles = [r for r in roles_needed if r not in granted]
+        if fix.missing_roles and not fix.principal_id:
+            fix.unfixable.append("the identity's principal id is not in the snapshot")
+    return fix
+
+
+def identity_principal(assignment: dict[str, Any]) -> str | None:
+    """Principal id of the assignment's identity (system-assigned, else the first user-assigned)."""
+    identity = assignment.get("identity") or {}
+    if identity.get("principalId"):
+        return str(identity["principalId"])
+    for _, ua in sorted((identity.get("userAssignedIdentities") or {}).items()):
+        if isinstance(ua, dict) and ua.get("principalId"):
+            return str(ua["principalId"])
+    return None

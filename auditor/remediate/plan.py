@@ -1,0 +1,320 @@
+"""From an audit to a remediation plan (contract section 2, ``auditor remediate``).
+
+The plan makes export-policy enforcement effective wherever the audit found it ``none`` or
+impaired by enforcement mode, effect or identity, and nowhere else changes a subscription's
+state:
+
+* an impaired assignment is repaired in place (same id, notScopes and parameters, with
+  ``enforcementMode: Default``, the effect parameter set to DeployIfNotExists, a system
+  identity, and role assignments for every role its definition lists);
+* subscriptions left without any usable assignment get a new assignment of the export policy
+  at the highest management groups whose every subscription needs it (falling back to the
+  subscription itself), with a system identity, role assignments and a remediation task;
+* excluded and exempted subscriptions are listed for review and kept out of new
+  assignments (``notScopes``), so their state does not change; unknown stays unknown.
+
+Alerts (ALA-ALR-001), log profiles (ALA-EXP-006) and management-group exports (ALA-EXP-009)
+are planned from the audit's findings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from auditor import arm
+from auditor.analysis.context import AuditContext
+from auditor.remediate import definitions as defs
+from auditor.remediate import model
+from auditor.remediate.assignments import AssignmentFix, plan_fix
+from auditor.remediate.facts import Considered, considered_assignments, held_roles, is_export_definition
+from auditor.remediate.findings import alert_gaps, group_export_gaps, log_profiles
+from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
+
+FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
+REVIEW = frozenset({"excluded", "exempted"})
+PLACEHOLDER_PREFIX = "<REPLACE:"
+
+
+def _slug(text: str) -> str:
+    out = "".join(c if c.isalnum() else "-" for c in text.lower())
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out.strip("-")[:60] or "x"
+
+
+def choose_destination(ctx: AuditContext) -> tuple[Destination, list[str]]:
+    """The first configured central destination of a known kind; else a placeholder workspace."""
+    for dest in ctx.config.central_destinations:
+        kind = arm.kind_from_id(dest)
+        doc = ctx.snapshot.get(dest)
+        location = str((doc or {}).get("location") or defs.DEPLOYMENT_LOCATION).replace(" ", "").lower()
+        if kind == arm.WORKSPACE:
+            return Destination(defs.LOG_ANALYTICS, arm.display_id(dest), False, location), []
+        if kind == arm.STORAGE_ACCOUNT:
+            return Destination(defs.STORAGE, arm.display_id(dest), False, location), []
+        if kind in (arm.EVENTHUB_AUTH_RULE, arm.EVENTHUB_HUB_AUTH_RULE):
+            return Destination(defs.EVENT_HUB, arm.display_id(dest), False, location), []
+    value = f"{PLACEHOLDER_PREFIX} Log Analytics workspace resource id>"
+    note = ("central_destinations is not configured: the export destination is a placeholder "
+            f"({value}); set [audit] central_destinations or edit the generated parameters")
+    return Destination(defs.LOG_ANALYTICS, value, True, defs.DEPLOYMENT_LOCATION), [note]
+
+
+def _definition_id(ctx: AuditContext, destination: Destination) -> str:
+    if destination.kind == defs.LOG_ANALYTICS:
+        return defs.BUILTIN_LOG_ANALYTICS_ID
+    return (f"{ctx.hierarchy.groups[ctx.hierarchy.root].id if ctx.hierarchy.root else ''}"
+            f"/providers/Microsoft.Authorization/policyDefinitions/{defs.export_definition_name(destination.kind)}")
+
+
+class _Planner:
+    def __init__(self, ctx: AuditContext) -> None:
+        self.ctx = ctx
+        self.h = ctx.hierarchy
+        self.destination, self.placeholders = choose_destination(ctx)
+        self.actions: list[Action] = []
+        self.projection: dict[str, tuple[str, str]] = {}  # sub key -> (projected, why)
+
+    # ------------------------------------------------------------------ enforcement
+    def plan_enforcement(self) -> None:
+        considered: dict[str, list[Considered]] = {}
+        targets: set[str] = set()
+        review_only: set[str] = set()
+        fixes: dict[str, AssignmentFix] = {}
+        fixed_subs: dict[str, list[str]] = defaultdict(list)
+        for key, sub in sorted(self.h.subscriptions.items()):
+            state = self.ctx.enforcement[key].state
+            rows = considered_assignments(self.ctx, key)
+            considered[key] = rows
+            if state in ("effective", "unknown"):
+                self.projection[key] = (state, "")
+                continue
+            if state == "none":
+                targets.add(key)
+                continue
+            repairable = []
+            for row in rows:
+                if row.reason not in FIXABLE:
+                    continue
+                fix = fixes.get(arm.norm_id(row.assignment_id))
+                if fix is None:
+                    doc = self.ctx.snapshot.get(row.assignment_id)
+                    if doc is None:
+                        continue
+                    fix = plan_fix(self.ctx.snapshot, doc, lambda d: is_export_definition(self.ctx, d),
+                                   held_roles(self.ctx, doc))
+                    fixes[arm.norm_id(row.assignment_id)] = fix
+                if fix.needed and not fix.unfixable:
+                    repairable.append(fix)
+            if repairable:
+                for fix in repairable:
+                    fixed_subs[arm.norm_id(fix.id)].append(sub.id)
+                self.projection[key] = ("effective", f"repair of {repairable[0].id}")
+            elif any(r.reason in FIXABLE for r in rows):
+                targets.add(key)  # impaired by something only a new assignment can fix
+            else:
+                review_only.add(key)
+                self.projection[key] = ("impaired", "excluded or exempted: listed for review")
+        self._plan_new_assignments(targets, review_only)
+        self._plan_fixes(fixes, fixed_subs)
+        self._plan_reviews(considered, fixes)
+
+    def _group_ok(self, group_key: str, targets: set[str], review_only: set[str]) -> bool:
+        """Every subscription below is a target, excluded/exempted (kept out) or unknown."""
+        subs = list(self.h.descendants(group_key))
+        has_target = False
+        for s in subs:
+            k = arm.norm_id(s.id)
+            if k in targets:
+                has_target = True
+            elif k in review_only or self.ctx.enforcement[k].state == "unknown":
+                continue
+            else:
+                return False
+        return has_target
+
+    def _plan_new_assignments(self, targets: set[str], review_only: set[str]) -> None:
+        if not targets:
+            return
+        scopes: dict[str, list[str]] = {}  # scope key -> target sub keys
+        for key in sorted(targets):
+            sub = self.h.subscriptions[key]
+            chosen = key
+            for gid in sub.path:  # root first: the highest qualifying group wins
+                if self._group_ok(arm.norm_id(gid), targets, review_only):
+                    chosen = arm.norm_id(gid)
+                    break
+            scopes.setdefault(chosen, []).append(key)
+        if self.destination.kind != defs.LOG_ANALYTICS:
+            root = self.h.groups[self.h.root].id if self.h.root else ""
+            self.actions.append(Action(
+                model.POLICY_DEFINITION, root, [], f"Create the custom export policy definition at {root}",
+                {"definition": defs.export_definition(self.destination.kind)},
+                slug=f"definition-{defs.export_definition_name(self.destination.kind)}",
+            ))
+        definition_id = _definition_id(self.ctx, self.destination)
+        roles_needed = defs.export_role_guids(self.destination.kind)
+        for scope_key in sorted(scopes, key=lambda k: (not k.startswith("/providers"), k)):
+            if scope_key in self.h.groups:
+                scope = self.h.groups[scope_key].id
+                below = [arm.norm_id(s.id) for s in self.h.descendants(scope_key)]
+                name_part = self.h.groups[scope_key].name
+            else:
+                scope = self.h.subscriptions[scope_key].id
+                below = [scope_key]
+                name_part = self.h.subscriptions[scope_key].guid
+            not_scopes = sorted((self.h.subscriptions[k].id for k in below if k in review_only), key=str.lower)
+            name = ("auditor-export-" + stable_guid(scope, definition_id).replace("-", ""))[:24]
+            assignment_id = f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}"
+            subs = sorted((self.h.subscriptions[k].id for k in scopes[scope_key]), key=str.lower)
+            covered_unknown = [self.h.subscriptions[k].id for k in below
+                               if self.ctx.enforcement[k].state == "unknown"]
+            detail = {
+                "assignmentName": name,
+                "assignmentId": assignment_id,
+                "definitionId": definition_id,
+                "destination": self.destination,
+                "parameters": self._assignment_parameters(),
+                "notScopes": not_scopes,
+                "roles": roles_needed,
+                "destinationRole": roles_needed[-1],
+                "location": self.destination.location,
+                "alsoCovers": sorted(covered_unknown, key=str.lower),
+            }
+            self.actions.append(Action(
+                model.ASSIGN_EXPORT_POLICY, scope, subs,
+                f"Assign the activity-log export policy at {scope} with a managed identity and its roles",
+                detail, slug=f"assign-export-{_slug(name_part)}",
+            ))
+            self.actions.append(Action(
+                model.REMEDIATION_TASK, scope, subs,
+                f"Remediate existing subscriptions under {scope}",
+                {"assignmentId": assignment_id, "referenceId": None,
+                 "name": stable_guid("remediation", assignment_id)},
+                slug=f"remediate-{_slug(name_part)}",
+            ))
+            for k in scopes[scope_key]:
+                self.projection[k] = ("effective", f"new assignment {assignment_id}")
+
+    def _assignment_parameters(self) -> dict[str, Any]:
+        d = self.destination
+        params: dict[str, Any] = {defs.export_destination_parameter(d.kind): d.id, "effect": "DeployIfNotExists"}
+        if d.kind == defs.EVENT_HUB:
+            params["eventHubName"] = d.event_hub_name
+        return params
+
+    def _plan_fixes(self, fixes: dict[str, AssignmentFix], fixed_subs: dict[str, list[str]]) -> None:
+        for key in sorted(fixed_subs):
+            fix = fixes[key]
+            subs = sorted(set(fixed_subs[key]), key=str.lower)
+            self.actions.append(Action(
+                model.FIX_ASSIGNMENT, fix.id, subs,
+                f"Repair assignment {fix.id}: " + "; ".join(fix.changes),
+                {"fix": fix, "location": str(fix.assignment.get("location") or self.destination.location)},
+                slug=f"fix-{_slug(str(fix.assignment.get('name') or arm.last_segment(fix.id)))}",
+            ))
+            self.actions.append(Action(
+                model.REMEDIATION_TASK, fix.scope, subs,
+                f"Remediate existing subscriptions for {fix.id}",
+                {"assignmentId": fix.id, "referenceId": self._reference_id(fix),
+                 "name": stable_guid("remediation", fix.id)},
+                slug=f"remediate-{_slug(str(fix.assignment.get('name') or arm.last_segment(fix.id)))}",
+            ))
+
+    def _reference_id(self, fix: AssignmentFix) -> str | None:
+        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
+        if target is None or arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
+            return None
+        for member in arm.props(target).get("policyDefinitions") or []:
+            d = self.ctx.snapshot.get(member.get("policyDefinitionId"))
+            if d is not None and is_export_definition(self.ctx, d):
+                return str(member.get("policyDefinitionReferenceId") or "") or None
+        return None
+
+    def _plan_reviews(self, considered: dict[str, list[Considered]], fixes: dict[str, AssignmentFix]) -> None:
+        by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for key, rows in considered.items():
+            sub = self.h.subscriptions[key]
+            for row in rows:
+                if row.reason == "excluded":
+                    by_key[(model.REVIEW_EXCLUSION, row.assignment_id)].append(sub.id)
+                elif row.reason == "exempted":
+                    by_key[(model.REVIEW_EXEMPTION, row.exemption_id or row.assignment_id)].append(sub.id)
+        for fix in fixes.values():
+            if fix.unfixable:
+                subs = [self.h.subscriptions[k].id for k, rows in considered.items()
+                        if any(arm.same_id(r.assignment_id, fix.id) for r in rows)]
+                by_key[(model.REVIEW_ASSIGNMENT, fix.id)].extend(subs)
+        for (kind, scope), subs in sorted(by_key.items(), key=lambda kv: (kv[0][0], arm.norm_id(kv[0][1]))):
+            unique = sorted(set(subs), key=str.lower)
+            if kind == model.REVIEW_EXCLUSION:
+                title = f"Review the notScopes of {scope}: the listed subscriptions are kept out of enforcement"
+            elif kind == model.REVIEW_EXEMPTION:
+                title = f"Review exemption {scope}: the listed subscriptions are exempted from export enforcement"
+            else:
+                title = f"Review {scope} by hand: " + "; ".join(fixes[arm.norm_id(scope)].unfixable)
+            self.actions.append(Action(kind, arm.display_id(scope), unique, title, {}, slug="review"))
+
+    # ------------------------------------------------------------------ findings-driven actions
+    def plan_group_exports(self) -> None:
+        for group in group_export_gaps(self.ctx):
+            self.actions.append(Action(
+                model.MANAGEMENT_GROUP_EXPORT, group.id, [],
+                f"Export the activity log of management group {group.display_name} (Administrative, Policy)",
+                {"destination": self.destination, "settingName": "auditor-mg-activity-log"},
+                slug=f"mg-export-{_slug(group.name)}",
+            ))
+
+    def plan_alerts(self) -> None:
+        gaps = alert_gaps(self.ctx)
+        if not gaps:
+            return
+        value = f"{PLACEHOLDER_PREFIX} action group resource id>"
+        self.placeholders.append(f"activity log alerts notify an action group you must name ({value})")
+        for sub_id, operations in gaps:
+            sub = self.h.subscription(sub_id)
+            self.actions.append(Action(
+                model.ACTIVITY_LOG_ALERTS, sub_id, [sub_id],
+                f"Alert on {len(operations)} sensitive operation(s) in {sub.display_name if sub else sub_id}",
+                {"operations": operations, "actionGroupId": value, "resourceGroup": "rg-activity-log-alerts",
+                 "location": self.destination.location},
+                slug=f"alerts-{_slug(arm.last_segment(sub_id))}",
+            ))
+
+    def plan_log_profiles(self) -> None:
+        for sub_id, profiles in log_profiles(self.ctx):
+            self.actions.append(Action(
+                model.REMOVE_LOG_PROFILE, sub_id, [sub_id],
+                f"Delete legacy log profile(s) {', '.join(arm.last_segment(p) for p in profiles)}",
+                {"profiles": profiles}, slug=f"remove-log-profiles-{_slug(arm.last_segment(sub_id))}",
+            ))
+
+    # ------------------------------------------------------------------ result
+    def finish(self) -> Plan:
+        order = {k: i for i, k in enumerate(model.KIND_ORDER)}
+        self.actions.sort(key=lambda a: (order[a.kind], arm.norm_id(a.scope)))
+        step = 0
+        for a in self.actions:
+            if a.kind in model.REVIEW_KINDS:
+                continue
+            step += 1
+            a.step = step
+        projections = []
+        for sub in self.h.ordered_subscriptions():
+            key = arm.norm_id(sub.id)
+            now = self.ctx.enforcement[key].state
+            projected, why = self.projection.get(key, (now, ""))
+            projections.append(Projection(sub.id, now, projected, why))
+        root = self.h.groups[self.h.root].id if self.h.root else ""
+        return Plan(self.actions, projections, self.destination, root, list(self.placeholders))
+
+
+def build_plan(ctx: AuditContext) -> Plan:
+    """The remediation plan for an audit context (pure: reads the context, writes nothing)."""
+    p = _Planner(ctx)
+    p.plan_enforcement()
+    p.plan_group_exports()
+    p.plan_alerts()
+    p.plan_log_profiles()
+    return p.finish()

@@ -1,0 +1,104 @@
+"""Literal values in the three output languages: ARM JSON, Bicep and Terraform (HCL).
+
+Generated files embed policy rules and parameters whose strings look like template
+expressions (``"[parameters('effect')]"``). Each language needs them escaped so that they
+reach Azure verbatim instead of being evaluated at deployment.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Raw(str):
+    """An expression written as is (a reference such as ``assignment.identity.principalId``)."""
+
+
+def arm_escape(value: Any) -> Any:
+    """ARM evaluates strings starting with ``[``; ``[[`` passes one ``[`` through literally."""
+    if isinstance(value, str):
+        return "[" + value if value.startswith("[") and not value.startswith("[[") else value
+    if isinstance(value, list):
+        return [arm_escape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: arm_escape(v) for k, v in value.items()}
+    return value
+
+
+def bicep_string(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${").replace("\n", "\\n") + "'"
+
+
+def bicep_value(value: Any, indent: int = 0) -> str:
+    """A Bicep literal (objects and arrays one entry per line, as Bicep requires)."""
+    pad = "  " * indent
+    if isinstance(value, Raw):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return bicep_string(value)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = "".join(f"{pad}  {bicep_value(v, indent + 1)}\n" for v in value)
+        return "[\n" + items + pad + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        lines = []
+        for k, v in value.items():
+            key = k if _IDENT.match(k) else bicep_string(k)
+            lines.append(f"{pad}  {key}: {bicep_value(v, indent + 1)}\n")
+        return "{\n" + "".join(lines) + pad + "}"
+    raise TypeError(f"no Bicep literal for {type(value).__name__}")
+
+
+def hcl_string(s: str) -> str:
+    escaped = (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("${", "$${").replace("%{", "%%{"))
+    return '"' + escaped + '"'
+
+
+def hcl_value(value: Any, indent: int = 0) -> str:
+    """A Terraform literal expression (objects as ``{ key = value }``)."""
+    pad = "  " * indent
+    if isinstance(value, Raw):
+        return str(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return hcl_string(value)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = "".join(f"{pad}  {hcl_value(v, indent + 1)},\n" for v in value)
+        return "[\n" + items + pad + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        width = max(len(_hcl_key(k)) for k in value)
+        lines = "".join(f"{pad}  {_hcl_key(k).ljust(width)} = {hcl_value(v, indent + 1)}\n" for k, v in value.items())
+        return "{\n" + lines + pad + "}"
+    raise TypeError(f"no HCL literal for {type(value).__name__}")
+
+
+def _hcl_key(k: str) -> str:
+    return k if _IDENT.match(k) else hcl_string(k)
+
+
+def identifier(text: str) -> str:
+    """A Bicep / Terraform symbolic name from free text."""
+    out = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "x"
+    return out if not out[0].isdigit() else "r_" + out
