@@ -60,7 +60,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
         elif fmt == "csv":
             from auditor.render.tabular import write_csv
 
-            write_csv(findings, path)
+            write_csv(findings, path, snapshot)
         elif fmt == "sarif":
             from auditor.render.sarif import write_sarif
 

@@ -17,10 +17,10 @@ COLORS = {
 }
 
 
-def verdict_bars(verdicts: list[dict[str, Any]], width: int = 460) -> Markup:
+def verdict_bars(verdicts: list[dict[str, Any]], width: int = 400) -> Markup:
     """Horizontal bar chart: one bar per verdict with its count and share."""
     total = sum(v["count"] for v in verdicts) or 1
-    row_h, label_w, bar_w = 24, 190, width - 190 - 70
+    row_h, label_w, bar_w = 24, 160, width - 160 - 66
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
              f'height="{row_h * len(verdicts) + 6}" viewBox="0 0 {width} {row_h * len(verdicts) + 6}" '
              'role="img" aria-label="Subscriptions by verdict">']

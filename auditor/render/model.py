@@ -49,6 +49,15 @@ def _alert_unreadable(snapshot: Snapshot | None, sub: dict[str, Any]) -> bool:
     return False
 
 
+def _category_state(export: str | None, exported: bool, required: bool) -> str:
+    """ok | missing | na | unknown: a category of an unreadable export is unknown, never missing."""
+    if export == "unknown":
+        return "unknown"
+    if exported:
+        return "ok"
+    return "missing" if required else "na"
+
+
 def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
               by_scope: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     required = findings.get("config", {}).get("required_categories") or list(CATEGORIES)
@@ -79,7 +88,8 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
             "export": s.get("export", "unknown"), "enforcement": s.get("enforcement", "unknown"),
             "path": [names.name(g) for g in s.get("managementGroupPath", [])],
             "parent": names.name(s["managementGroupPath"][-1]) if s.get("managementGroupPath") else "(unplaced)",
-            "matrix": [{"category": c, "required": c in required, "exported": c.lower() in cats}
+            "matrix": [{"category": c, "required": c in required, "exported": c.lower() in cats,
+                        "state": _category_state(s.get("export"), c.lower() in cats, c in required)}
                        for c in CATEGORIES],
             "destinations": [{**d, "name": names.name(d.get("id")), "kindLabel": wording.destination_kind(d)}
                              for d in s.get("destinations", [])],
@@ -87,7 +97,9 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
             "alerts": alerts,
             "alertsOk": sum(1 for a in alerts if a["state"] == "alerting"),
             "alertsUnknown": unknown_alerts,
-            "findings": own, "open": len(open_), "waived": len(own) - len(open_),
+            "findings": own, "open": len(open_),
+            "cardFindings": [f for f in own if not f["ruleId"].upper().startswith("ALA-ALR")],
+            "alertFindings": sum(1 for f in own if f["ruleId"].upper().startswith("ALA-ALR")), "waived": len(own) - len(open_),
             "worst": SEVERITIES[worst] if worst < 3 else "",
             "needsAction": s.get("verdict") != "covered" or bool(open_),
         })
@@ -153,7 +165,7 @@ def _rules_fired(findings: dict[str, Any], meta: dict[str, dict[str, Any]], name
             "severity": m.get("severity") or items[0].get("severity", "low"),
             "rationale": m.get("rationale", ""), "remediation": m.get("remediation", ""),
             "value": wording.security_value(rid), "controls": controls,
-            "count": len(items), "open": len(open_), "waived": len(items) - len(open_),
+            "count": len(items), "open": len(open_), "all": items, "waived": len(items) - len(open_),
             "scopes": [{"id": s, "label": names.scope_label(s)} for s in scopes],
             "examples": [{"scope": names.scope_label(f["scope"]), "message": f.get("message", ""),
                           "evidence": wording.evidence_pairs(f.get("evidence"), names), "waiver": f.get("waiver")}
@@ -238,6 +250,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "method": method_and_limits(snapshot, names),
         "drift": _drift(baseline, findings, names),
         "groupFindings": sum(len(v) for v in group_findings.values()),
+        "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
     }
     return model
 
@@ -250,9 +263,9 @@ def _waivers(findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
             used[(str(w.get("reason")), str(w.get("owner")))] += 1
     out = []
     for w in findings.get("waivers", []):
-        out.append({**w, "scopeLabel": names.scope_label(w.get("scope")),
-                    "applied": used.get((str(w.get("reason")), str(w.get("owner"))), 0)
-                    if w.get("status") == "active" else 0})
+        applied = (used.get((str(w.get("reason")), str(w.get("owner"))), 0) if w.get("status") == "active" else 0)
+        out.append({**w, "scopeLabel": names.scope_label(w.get("scope")), "applied": applied,
+                    "matched": w.get("matchedFindings", applied)})
     out.sort(key=lambda w: (w.get("status") != "active", str(w.get("expires")), w.get("rule", "")))
     return out
 

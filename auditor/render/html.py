@@ -1,0 +1,84 @@
+"""The interactive HTML report: one self-contained file (inline CSS, JS and SVG, no network).
+
+Summary, rules, policy, waivers and method are rendered server-side (autoescaped). The large
+tables (subscriptions, findings) and the hierarchy are embedded as compact JSON and built in
+the browser lazily, page by page, with ``textContent`` only, so 10,000 subscriptions open at
+once and no tenant text is ever parsed as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from auditor import arm
+from auditor.render.env import environment, read_asset
+
+_SEV = {"high": 0, "medium": 1, "low": 2, "": 3}
+
+
+def _script_json(data: Any) -> Markup:
+    """JSON safe inside <script>: no '<', '>' or '&' can close the element or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def client_data(model: dict[str, Any]) -> dict[str, Any]:
+    """Compact, column-oriented data for the browser tables and the tree."""
+    groups: list[list[Any]] = []
+    group_index: dict[int, int] = {}
+    stack: list[int] = []
+    for item in model["treeFlat"]:
+        node, depth = item["node"], item["depth"]
+        del stack[depth:]
+        parent = stack[-1] if stack else -1
+        idx = len(groups)
+        group_index[id(node)] = idx
+        groups.append([node["name"], node["id"], parent, node["exported"], node["total"], node["needsAction"],
+                       [node["counts"].get(v["verdict"], 0) for v in model["verdicts"]]])
+        stack.append(idx)
+    sub_group: dict[str, int] = {}
+    for item in model["treeFlat"]:
+        for s in item["node"]["subs"]:
+            sub_group[arm.norm_id(s["id"])] = group_index[id(item["node"])]
+    subs = []
+    for s in model["subscriptions"]:
+        cats = "".join({"ok": "1", "missing": "0", "na": "-", "unknown": "?"}[c["state"]] for c in s["matrix"])
+        alerts = "".join({"alerting": "1", "silent": "s", "none": "0", "unknown": "?"}[a["state"]]
+                         for a in s["alerts"])
+        subs.append([s["name"], s["id"], s["verdict"], s["export"], s["enforcement"],
+                     sub_group.get(arm.norm_id(s["id"]), -1), s["open"], _SEV[s["worst"]], cats, alerts,
+                     "; ".join(f"{d['kindLabel']}: {d['name']}" + ("" if d.get("healthy") else
+                               " (unverified)" if d.get("healthy") is None else " (broken)")
+                               for d in s["destinations"]),
+                     "; ".join(a["name"] for a in s["enforcedBy"]), 1 if s["needsAction"] else 0])
+    rules = sorted({r["id"] for r in model["rules"]})
+    rule_index = {r: i for i, r in enumerate(rules)}
+    findings = []
+    labels = model["scopeLabels"]
+    for r in model["rules"]:
+        for f in r["all"]:
+            findings.append([rule_index[r["id"]], _SEV.get(f.get("severity", ""), 3), f["scope"],
+                             labels.get(f["scope"], f["scope"]), f.get("message", ""),
+                             json.dumps(f.get("evidence", {}), ensure_ascii=False, sort_keys=True),
+                             (f.get("waiver") or {}).get("reason", "")])
+    return {"groups": groups, "subs": subs, "rules": rules, "findings": findings,
+            "categories": model["categories"], "operations": [o["short"] for o in model["operations"]],
+            "verdicts": [v["verdict"] for v in model["verdicts"]],
+            "verdictLabels": [v["label"] for v in model["verdicts"]]}
+
+
+def render_html(model: dict[str, Any]) -> str:
+    return environment().get_template("report_html.html.j2").render(
+        model=model, css=read_asset("report_html.css"), js=read_asset("report_html.js"),
+        data=_script_json(client_data(model)))
+
+
+def write_html(model: dict[str, Any], path: Path) -> Path:
+    path.write_text(render_html(model), encoding="utf-8")
+    return path

@@ -1,0 +1,49 @@
+"""CSV export: one row per finding, safe to open in a spreadsheet.
+
+Tenant text (display names, messages) is attacker-chosen. A cell starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return would be evaluated as a formula by spreadsheet programs
+(CSV injection), so such cells get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from auditor import arm
+from auditor.render.names import Names
+from auditor.snapshot import Snapshot
+
+COLUMNS = ("ruleId", "severity", "title", "scope", "scopeName", "subscriptionId", "message", "evidence",
+           "controls", "waived", "waiverReason", "waiverOwner", "waiverExpires")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def finding_rows(findings: dict[str, Any], snapshot: Snapshot | None) -> list[list[str]]:
+    names = Names(findings, snapshot)
+    rows = []
+    for f in findings.get("findings", []):
+        w = f.get("waiver") or {}
+        rows.append([safe_cell(v) for v in (
+            f.get("ruleId"), f.get("severity"), f.get("title"), f.get("scope"), names.name(f.get("scope")),
+            arm.subscription_id_of(f.get("scope")) or "", f.get("message"),
+            json.dumps(f.get("evidence", {}), sort_keys=True, ensure_ascii=False),
+            "; ".join(f.get("controls", [])), "yes" if f.get("waiver") else "no",
+            w.get("reason", ""), w.get("owner", ""), w.get("expires", ""),
+        )])
+    return rows
+
+
+def write_csv(findings: dict[str, Any], path: Path, snapshot: Snapshot | None = None) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(finding_rows(findings, snapshot))
+    return path
