@@ -280,7 +280,8 @@ def test_destination_chosen_by_parameter_is_parameterised() -> None:
     tpl["parameters"]["storageAccountId"] = {"value": "[parameters('storageAccountId')]"}
     tpl["template"]["parameters"]["storageAccountId"] = {"type": "string"}
     res = tpl["template"]["resources"][0]["properties"]
-    res["storageAccountId"] = "[if(empty(parameters('storageAccountId')), json('null'), parameters('storageAccountId'))]"
+    res["storageAccountId"] = ("[if(empty(parameters('storageAccountId')), json('null'), "
+                               "parameters('storageAccountId'))]")
     got = classify_definition(doc)
     assert got.destination == "parameterised"
     shape = export_shape(PolicyDoc(doc), {"loganalytics": "/ws", "storageaccountid": "/sa"})
