@@ -36,13 +36,15 @@ def synthetic_snapshot(n_subs: int, n_groups: int, states_per_sub: int) -> dict[
     groups = [f"g{i}" for i in range(n_groups)]
     resources: list[dict[str, Any]] = []
     children: dict[str, list[dict[str, Any]]] = {g: [] for g in ["root", *groups]}
+    parent_of: dict[str, str | None] = {"root": None}
     for i, g in enumerate(groups):
-        parent = "root" if i < 5 else groups[i % 5]
-        children[parent].append({"id": MG + g, "type": "Microsoft.Management/managementGroups", "name": g})
+        parent_of[g] = "root" if i < 5 else groups[i % 5]
+        children["root" if i < 5 else groups[i % 5]].append(
+            {"id": MG + g, "type": "Microsoft.Management/managementGroups", "name": g})
     for i, s in enumerate(subs):
         children[groups[i % n_groups]].append({"id": f"/subscriptions/{s}", "type": "/subscriptions", "name": s})
     for g in ["root", *groups]:
-        parent = None if g == "root" else ("root" if groups.index(g) < 5 else groups[groups.index(g) % 5])
+        parent = parent_of[g]
         resources.append({"id": MG + g, "type": "Microsoft.Management/managementGroups", "name": g,
                           "properties": {"displayName": g, "details": {"parent": {"id": MG + parent} if parent
                                                                         else None}, "children": children[g]}})
