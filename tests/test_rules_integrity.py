@@ -124,3 +124,32 @@ def test_demo_no_export_or_alert_findings_where_unreadable(demo: dict[str, Any])
                                                  if f["ruleId"] == "ALA-EXP-009"}
     groups = {g["id"].lower(): g for g in demo["managementGroups"]}
     assert groups[b.mg_id("fabrikam").lower()]["exported"] is None
+
+
+def test_demo_matches_the_walkthrough_table() -> None:
+    """examples/README.md's table (export, enforcement, verdict, findings per subscription) is what the audit says."""
+    import re
+
+    from auditor.config import load_config
+    from auditor.rules import rule_ids
+
+    config = load_config(DEMO.parent / "auditor.toml", rule_ids())
+    result = audit(AuditContext(load_snapshot(DEMO), config))
+    subs = {s["displayName"]: s for s in result["subscriptions"]}
+    rows = [r for r in (DEMO.parent / "README.md").read_text(encoding="utf-8").splitlines()
+            if re.match(r"\| \d+ \|", r)]
+    assert len(rows) == len(subs) == 19
+    for row in rows:
+        _, _, name, _, export, enforcement, verdict, expected, _ = (c.strip() for c in row.split("|"))
+        s = subs[name]
+        assert (s["export"], s["enforcement"], s["verdict"]) == (export, enforcement, verdict), name
+        want: dict[tuple[str, bool], int] = {}
+        for rule, times, note in re.findall(r"([A-Z]{3}-\d{3})(?: ×(\d+))?(?: \(([^)]*)\))?", expected):
+            key = ("ALA-" + rule, note == "waived")
+            want[key] = want.get(key, 0) + int(times or 1)
+        got: dict[tuple[str, bool], int] = {}
+        for f in result["findings"]:
+            if f["scope"].lower() == s["id"].lower():
+                key = (f["ruleId"], f["waiver"] is not None)
+                got[key] = got.get(key, 0) + 1
+        assert got == want, name
