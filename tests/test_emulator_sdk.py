@@ -176,3 +176,31 @@ def test_policy_states_query_filters_and_pages(emu: RunningEmulator) -> None:
         list(states.list_query_results_for_subscription(
             "latest", SUB_POLICY, QueryOptions(filter="contains(resourceId, 'x')")))
     assert info.value.status_code == 400
+
+
+def test_definition_filters_and_resource_type_filter(emu: RunningEmulator) -> None:
+    policy = PolicyClient(StaticToken(), SUB_POLICY, **_kw(emu))
+    custom = {d.name for d in policy.policy_definitions.list_by_management_group(
+        "MyManagementGroup", filter="policyType eq 'Custom'")}
+    assert custom == {"ResourceNaming"}
+    built_in = {d.name for d in policy.policy_definitions.list_by_management_group(
+        "DevOrg", filter="policyType eq 'BuiltIn'")}
+    assert built_in == {"7433c107-6db4-4ad1-b57a-a76dce0154a1"}
+    states = PolicyInsightsClient(StaticToken(), SUB_POLICY, **_kw(emu)).policy_states
+    ips = list(states.list_query_results_for_management_group(
+        "latest", "DevOrg", QueryOptions(filter="resourceType eq 'Microsoft.Network/publicIPAddresses'")))
+    assert len(ips) == 10
+    subs_only = states.list_query_results_for_management_group(
+        "latest", "DevOrg", QueryOptions(filter="resourceType eq 'Microsoft.Resources/subscriptions'"))
+    assert list(subs_only) == []
+
+
+def test_sdk_retries_through_injected_faults() -> None:
+    with running_emulator(tenant_snapshot(), faults="503=0.3,500=0.1,reset=0.05", seed=11,
+                          throttle_bucket=0) as emu:
+        monitor = MonitorManagementClient(StaticToken(), SUB_DIAG, base_url=emu.endpoint,
+                                          connection_verify=emu.ca_cert, retry_backoff_factor=0.01,
+                                          retry_total=10)
+        for _ in range(10):
+            assert [s.name for s in monitor.subscription_diagnostic_settings.list()] == ["ds4"]
+        assert emu.emulator is not None and emu.emulator.requests > 10  # some answers were faults

@@ -5,7 +5,8 @@ Supported: clauses joined by ``and`` (case-insensitive), each one of
 - a function without argument: ``atScope()``, ``atExactScope()``, ``excludeExpired()``;
 - a function with one quoted argument: ``assignedTo('<principal id>')``;
 - a comparison ``<field> eq '<value>'`` or ``<field> ne '<value>'`` (also unquoted values
-  such as ``true`` / numbers), compared case-insensitively as strings.
+  such as ``true`` / numbers), compared case-insensitively as strings, ignoring a leading
+  slash.
 
 Anything else (``or``, ``not``, parentheses, ``contains``...) raises :class:`UnsupportedFilter`,
 which routes answer with 400 so an unexpected query never looks like an empty result.
@@ -33,8 +34,10 @@ class Comparison:
     value: str
 
     def matches(self, record: dict[str, Any]) -> bool:
-        actual = _lookup(record, self.field)
-        equal = _as_text(actual) == self.value.lower()
+        # A leading slash never matters: ARM ids and PolicyInsights resource types
+        # ("/Microsoft.Network/publicIPAddresses") are written both ways.
+        actual = _as_text(_lookup(record, self.field)).lstrip("/")
+        equal = actual == self.value.lower().lstrip("/")
         return equal if self.op == "eq" else not equal
 
 
