@@ -1,18 +1,67 @@
-"""`auditor diff OLD NEW` (contract section 2)."""
+"""`auditor diff OLD NEW` (contract section 2): what changed between two audits.
+
+Both snapshots are audited with the same configuration, then compared by
+:func:`auditor.drift.compare`. Markdown goes to stdout by default; ``--format json`` prints
+the drift document; ``--out DIR`` writes ``drift.md`` / ``drift.json`` instead. Exit 3 when
+either snapshot is incomplete, as for ``audit``: a change there may be a reading gap.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
 
-from auditor.cli import handle_errors
+from auditor.cli import EXIT_INCOMPLETE, handle_errors
 from auditor.errors import InputError
+
+DIFF_FORMATS = ("md", "json")
+
+
+def _formats(value: str) -> list[str]:
+    wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in DIFF_FORMATS]
+    if bad or not wanted:
+        raise InputError(f"--format: unknown format '{', '.join(bad) or value}' (choose from md, json)")
+    return wanted
 
 
 @click.command()
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(["md", "json"]))
+@click.option("--format", "fmt", default="md", show_default=True, help="Comma-separated: md,json.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="auditor.toml applied to both audits.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write drift.md / drift.json here instead of printing.")
 @handle_errors
-def diff(old: str, new: str, fmt: str) -> None:
+def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | None) -> None:
     """What changed between two audits (snapshots)."""
-    raise InputError("diff is not implemented yet")
+    from auditor.analysis.engine import audit_snapshot
+    from auditor.config import load_config
+    from auditor.drift import compare
+    from auditor.render.markdown import drift_lines
+    from auditor.rules import rule_ids
+    from auditor.snapshot import load_snapshot
+
+    wanted = _formats(fmt)
+    config = load_config(config_path, rule_ids())
+    old_snap, new_snap = load_snapshot(old), load_snapshot(new)
+    drift = compare(audit_snapshot(old_snap, config), audit_snapshot(new_snap, config))
+    drift["incomplete"] = {"old": bool(old_snap.errors), "new": bool(new_snap.errors)}
+    texts = {"md": "\n".join(drift_lines(drift)).rstrip() + "\n",
+             "json": json.dumps(drift, indent=2, ensure_ascii=False) + "\n"}
+    if out_dir:
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for f in wanted:
+                (out / f"drift.{f}").write_text(texts[f], encoding="utf-8")
+        except OSError as e:
+            raise InputError(f"cannot write to {out}: {e.strerror or e}") from None
+    else:
+        click.echo("\n".join(texts[f] for f in wanted), nl=False)
+    if old_snap.errors or new_snap.errors:
+        sys.exit(EXIT_INCOMPLETE)

@@ -52,7 +52,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
         if fmt == "pdf":
             from auditor.render.pdf import write_pdf
 
-            write_pdf(view(), _findings_for_attachment(findings, out_dir), path)
+            write_pdf(view(), _attachment_bytes(findings, out_dir), path)
         elif fmt == "html":
             from auditor.render.html import write_html
 
@@ -73,17 +73,18 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
     return written
 
 
-def _findings_for_attachment(findings: dict[str, Any], out_dir: Path) -> dict[str, Any]:
-    """The findings.json the audit wrote (exact content), else the dict given."""
+def _attachment_bytes(findings: dict[str, Any], out_dir: Path) -> bytes:
+    """The findings.json the audit wrote, byte for byte, else the dict given serialised."""
     existing = out_dir / "findings.json"
     if existing.is_file():
         try:
-            loaded = json.loads(existing.read_text(encoding="utf-8"))
+            data = existing.read_bytes()
+            loaded = json.loads(data)
             if isinstance(loaded, dict) and loaded.get("snapshotSha256") == findings.get("snapshotSha256"):
-                return loaded
+                return data
         except (OSError, ValueError):
             pass
-    return findings
+    return (json.dumps(findings, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 __all__ = ["FILE_NAMES", "FORMATS", "render_reports"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ def render_pdf_html(model: dict[str, Any]) -> str:
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT)
 
 
-def write_pdf(model: dict[str, Any], findings: dict[str, Any], path: Path) -> Path:
+def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:
     import weasyprint
 
     # WeasyPrint logs every unsupported CSS property at WARNING; keep the CLI output clean.
@@ -27,7 +26,7 @@ def write_pdf(model: dict[str, Any], findings: dict[str, Any], path: Path) -> Pa
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     html = render_pdf_html(model)
     attachment = weasyprint.Attachment(
-        string=json.dumps(findings, indent=2, sort_keys=False, ensure_ascii=False),
+        string=findings_json,
         name="findings.json", description="Machine-readable findings (auditor findings.json, schemaVersion 1)",
         relationship="Data")
     weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(

@@ -1,0 +1,122 @@
+"""The PDF report: every section, every subscription needing action, every fired rule, escaping,
+bookmarks, page furniture and the embedded findings.json, checked on the extracted text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from test_report_fixtures import HOSTILE, audited, drifted_raw, hostile_raw, plan_for
+
+from auditor.analysis.engine import dumps_findings
+from auditor.render import render_reports
+
+SECTIONS = ("Contents", "Executive summary", "Top risks", "Since the previous audit", "Management-group hierarchy",
+            "Findings by rule", "Subscriptions needing action", "Policy enforcement", "Remediation",
+            "What to do, in order of impact", "Waivers", "Method and limits", "Data sources",
+            "What could not be read", "What the activity log cannot show")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("pdf")
+    old_raw = hostile_raw()
+    baseline, _ = audited(old_raw)
+    findings, snap = audited(drifted_raw(old_raw))
+    (out / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
+    paths = render_reports(findings, snap, out, ["pdf"], baseline=baseline, plan=plan_for(findings))
+    reader = PdfReader(str(paths[0]))
+    pages = [p.extract_text() or "" for p in reader.pages]
+    return {"findings": findings, "snap": snap, "path": paths[0], "reader": reader, "pages": pages,
+            "text": _squash("\n".join(pages)), "out": out, "baseline": baseline}
+
+
+def test_every_section_is_present(rendered: dict[str, Any]) -> None:
+    for heading in SECTIONS:
+        assert heading in rendered["text"], heading
+
+
+def test_cover_states_what_was_audited(rendered: dict[str, Any]) -> None:
+    cover = _squash(rendered["pages"][0])
+    f = rendered["findings"]
+    assert f["tenantId"] in cover
+    assert f["snapshotSha256"] in cover.replace(" ", "")
+    assert rendered["snap"].raw["collectedAt"] in cover
+    assert "auditor" in cover and "Required categories" in cover
+
+
+def test_every_subscription_needing_action_is_named(rendered: dict[str, Any]) -> None:
+    text = rendered["text"]
+    f = rendered["findings"]
+    open_scopes = {x["scope"].lower() for x in f["findings"] if not x["waiver"]}
+    needing = [s for s in f["subscriptions"] if s["verdict"] != "covered" or s["id"].lower() in open_scopes]
+    assert needing
+    for s in needing:
+        assert _squash(s["displayName"]) in text, s["displayName"]
+
+
+def test_every_fired_rule_is_explained(rendered: dict[str, Any]) -> None:
+    text = rendered["text"]
+    for rule_id in {x["ruleId"] for x in rendered["findings"]["findings"]}:
+        assert f"{rule_id} —" in text, rule_id
+
+
+def test_hostile_display_name_is_shown_as_text(rendered: dict[str, Any]) -> None:
+    # Injected markup would have been parsed away; escaped, it is printed verbatim.
+    assert _squash(HOSTILE) in rendered["text"]
+
+
+def test_drift_since_the_baseline_is_reported(rendered: dict[str, Any]) -> None:
+    text = rendered["text"]
+    assert "Newly not covered" in text and "New findings" in text
+    assert rendered["baseline"]["snapshotSha256"][:16] in text
+
+
+def test_projected_coverage_from_the_plan(rendered: dict[str, Any]) -> None:
+    assert "After the plan" in rendered["text"]
+    assert "Planned actions" in rendered["text"]
+
+
+def test_findings_json_is_attached_byte_for_byte(rendered: dict[str, Any]) -> None:
+    attachments = rendered["reader"].attachments
+    assert list(attachments) == ["findings.json"]
+    data = attachments["findings.json"][0]
+    assert data == (rendered["out"] / "findings.json").read_bytes()
+    assert json.loads(data)["snapshotSha256"] == rendered["findings"]["snapshotSha256"]
+
+
+def test_bookmarks_toc_and_page_numbers(rendered: dict[str, Any]) -> None:
+    reader = rendered["reader"]
+    top = [o.title for o in reader.outline if not isinstance(o, list)]
+    for chapter in ("Executive summary", "Findings by rule", "Subscriptions", "Policy enforcement",
+                    "Waivers", "Method and limits"):
+        assert chapter in top
+    n = len(reader.pages)
+    assert f"Page 2 of {n}" in _squash(rendered["pages"][1])
+    # The table of contents links every chapter and rule and carries the page each starts on.
+    toc = reader.pages[1]
+    assert len(toc.get("/Annots", [])) >= 8 + len({x["ruleId"] for x in rendered["findings"]["findings"]})
+    found = re.search(r"Executive summary\s*\.{5,}\s*(\d+)", toc.extract_text(extraction_mode="layout"))
+    assert found
+    assert "Executive summary" in rendered["pages"][int(found.group(1)) - 1]
+    header = _squash(rendered["pages"][2])
+    assert rendered["findings"]["tenantId"] in header
+
+
+def test_unreadable_scopes_are_listed(rendered: dict[str, Any]) -> None:
+    text = rendered["text"]
+    for e in rendered["snap"].errors:
+        assert e.code in text
+
+
+def test_pdf_is_compact(rendered: dict[str, Any]) -> None:
+    path: Path = rendered["path"]
+    assert path.stat().st_size < 2_000_000
