@@ -213,11 +213,19 @@ def test_demo_tenant_plan_applied_gives_projected_enforcement(tmp_path: Path) ->
     assert _unwaived_findings(after, "ALA-EXP-009") == []
 
 
-@pytest.mark.parametrize("destination", ["workspace", "storage"])
+@pytest.mark.parametrize("destination", ["workspace", "storage", "event_hub"])
 def test_test_tenant_plan_applied_gives_projected_enforcement(tmp_path: Path, destination: str) -> None:
     raw, config = tenant(destination)
     plan, after = _apply_and_reaudit(raw, config, tmp_path)
     _assert_projection_holds(plan, after)
+    # The identity also holds the destination role on the destination (linked access check).
+    [assign] = [a for a in plan.actions if a.kind == model.ASSIGN_EXPORT_POLICY]
+    dest = config.central_destinations[0]
+    grant_scope = "/".join(dest.split("/")[:9]) if destination == "event_hub" else dest
+    grants = [d for d in after.snapshot.of_kind(arm.ROLE_ASSIGNMENT)
+              if arm.same_id(d["properties"]["scope"], grant_scope)
+              and arm.guid_in(d["properties"]["roleDefinitionId"]) == assign.detail["destinationRole"]]
+    assert len(grants) == 1
     states = {p.id: (p.enforcement, p.projected) for p in plan.subscriptions}
     assert sorted(set(states.values())) == [
         ("effective", "effective"), ("impaired", "effective"), ("impaired", "impaired"),

@@ -30,6 +30,7 @@ SUBS = {name: b.guid(name) for name in (
 P = SUBS["platform"]
 WORKSPACE = b.workspace_id(P, "rg-logs", "law-central")
 STORAGE = b.storage_id(P, "rg-logs", "stcentral")
+EVENT_HUB_RULE = b.eventhub_rule_id(P, "rg-logs", "evhns-central", "send")
 ACTION_GROUP = b.action_group_id(P, "rg-ops", "ag-soc")
 SET_ID = b.mg_id("root") + "/providers/Microsoft.Authorization/policySetDefinitions/logging-baseline"
 
@@ -80,6 +81,8 @@ def tenant(destination: str = "workspace") -> tuple[dict[str, Any], Config]:
         *[b.subscription(g, n) for n, g in SUBS.items()],
         b.workspace(P, "rg-logs", "law-central", retention_days=365),
         b.storage_account(P, "rg-logs", "stcentral"),
+        b.eventhub_namespace(P, "rg-logs", "evhns-central"),
+        b.eventhub_authorization_rule(P, "rg-logs", "evhns-central", "send", ("Send",)),
         b.export_policy_definition(),
         set_def,
         # effective
@@ -103,7 +106,8 @@ def tenant(destination: str = "workspace") -> tuple[dict[str, Any], Config]:
     ]
     errors = [b.error(sid("unknown"), "policyAssignments")]
     raw = b.snapshot(resources, errors=errors, root="root")
-    central: tuple[str, ...] = {"workspace": (WORKSPACE,), "storage": (STORAGE,), "none": ()}[destination]
+    central: tuple[str, ...] = {"workspace": (WORKSPACE,), "storage": (STORAGE,), "event_hub": (EVENT_HUB_RULE,),
+                                "none": ()}[destination]
     return raw, Config(central_destinations=central)
 
 
@@ -203,6 +207,14 @@ def test_storage_destination_ships_the_custom_definition() -> None:
     assert assign.detail["roles"] == [MON, b.ROLE_STORAGE_ACCOUNT_CONTRIBUTOR]
     assert assign.detail["parameters"]["storageAccountId"] == STORAGE
     assert plan.actions.index(definition) < plan.actions.index(assign)
+
+
+def test_event_hub_destination_grants_on_the_namespace() -> None:
+    plan, _ = plan_for("event_hub")
+    [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
+    assert assign.detail["definitionId"].endswith("/policyDefinitions/auditor-activity-log-to-event-hub")
+    assert assign.detail["roles"] == [MON, b.ROLE_AZURE_EVENT_HUBS_DATA_OWNER]
+    assert assign.detail["parameters"]["eventHubAuthorizationRuleId"] == EVENT_HUB_RULE
 
 
 def test_without_central_destination_the_workspace_is_a_flagged_placeholder() -> None:

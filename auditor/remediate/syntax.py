@@ -88,10 +88,31 @@ def hcl_value(value: Any, indent: int = 0) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        width = max(len(_hcl_key(k)) for k in value)
-        lines = "".join(f"{pad}  {_hcl_key(k).ljust(width)} = {hcl_value(v, indent + 1)}\n" for k, v in value.items())
-        return "{\n" + lines + pad + "}"
+        pairs = [(_hcl_key(k), hcl_value(v, indent + 1)) for k, v in value.items()]
+        return "{\n" + "".join(line + "\n" for line in hcl_attributes(pairs, pad + "  ")) + pad + "}"
     raise TypeError(f"no HCL literal for {type(value).__name__}")
+
+
+def hcl_attributes(pairs: list[tuple[str, str]], pad: str) -> list[str]:
+    """``key = value`` lines aligned as ``terraform fmt`` does: ``=`` lines up within runs of
+    one-line attributes (heredocs count as one line); a multi-line value stands alone."""
+    def one_line(v: str) -> bool:
+        return "\n" not in v or v.startswith("<<")
+
+    out: list[str] = []
+    i = 0
+    while i < len(pairs):
+        if not one_line(pairs[i][1]):
+            out.append(f"{pad}{pairs[i][0]} = {pairs[i][1]}")
+            i += 1
+            continue
+        j = i
+        while j < len(pairs) and one_line(pairs[j][1]):
+            j += 1
+        width = max(len(k) for k, _ in pairs[i:j])
+        out.extend(f"{pad}{k.ljust(width)} = {v}" for k, v in pairs[i:j])
+        i = j
+    return out
 
 
 def _hcl_key(k: str) -> str:

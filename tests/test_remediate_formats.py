@@ -1,0 +1,151 @@
+"""Every generated file parses: ARM as JSON templates, Bicep and Terraform structurally
+(balanced delimiters outside strings, the expected resources, modules that exist), and
+Terraform through ``terraform fmt`` when the binary is installed. No Bicep compiler is
+installable here (it is not on PyPI, npm or Debian), so Bicep gets the structural check only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_remediate_plan import plan_for
+
+from auditor.remediate import model, render_files, write_plan
+
+_EXPECTED = {
+    model.POLICY_DEFINITION: ("Microsoft.Authorization/policyDefinitions", "azurerm_policy_definition"),
+    model.ASSIGN_EXPORT_POLICY: ("Microsoft.Authorization/policyAssignments", "_policy_assignment"),
+    model.FIX_ASSIGNMENT: ("Microsoft.Authorization/policyAssignments", "_policy_assignment"),
+    model.REMEDIATION_TASK: ("Microsoft.PolicyInsights/remediations", "_policy_remediation"),
+    model.MANAGEMENT_GROUP_EXPORT: ("Microsoft.Insights/diagnosticSettings", "azapi_resource"),
+    model.ACTIVITY_LOG_ALERTS: ("Microsoft.Resources/resourceGroups", "azurerm_monitor_activity_log_alert"),
+}
+DESTINATIONS = ["workspace", "storage", "event_hub", "none"]
+
+
+def balanced(text: str, quote: str, comment: str) -> bool:
+    """Delimiters balance outside strings, comments and (HCL) heredocs."""
+    stack: list[str] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    heredoc: str | None = None
+    for line in text.split("\n"):
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        i = 0
+        in_str = False
+        while i < len(line):
+            c = line[i]
+            if in_str:
+                if c == "\\":
+                    i += 2
+                    continue
+                if c == quote:
+                    in_str = False
+            elif line.startswith(comment, i):
+                break
+            elif c == quote:
+                in_str = True
+            elif line.startswith("<<", i) and quote == '"':
+                heredoc = line[i:].lstrip("<-").strip()
+                break
+            elif c in "([{":
+                stack.append(c)
+            elif c in ")]}" and (not stack or stack.pop() != pairs[c]):
+                return False
+            i += 1
+        if in_str:
+            return False
+    return not stack and heredoc is None
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_arm_templates_are_deployment_templates(destination: str) -> None:
+    plan, _ = plan_for(destination)
+    files = render_files(plan, ("arm",))
+    for action in plan.actions:
+        for f in action.files(("arm",)):
+            if not f.startswith("arm/"):
+                continue
+            doc = json.loads(files[f])
+            assert doc["$schema"].endswith(("managementGroupDeploymentTemplate.json#",
+                                            "subscriptionDeploymentTemplate.json#"))
+            assert doc["contentVersion"] == "1.0.0.0"
+            types = json.dumps([r["type"] for r in doc["resources"]])
+            assert _EXPECTED[action.kind][0] in types, (f, types)
+            if action.kind == model.ASSIGN_EXPORT_POLICY:
+                [assignment] = [r for r in doc["resources"] if r["type"].endswith("policyAssignments")]
+                assert assignment["identity"] == {"type": "SystemAssigned"}
+                assert assignment["properties"]["enforcementMode"] == "Default"
+                grants = [r for r in doc["resources"] if r["type"].endswith("roleAssignments")]
+                assert len(grants) == len(action.detail["roles"])
+
+
+def test_embedded_policy_rule_is_escaped_for_arm() -> None:
+    plan, _ = plan_for("storage")
+    [definition] = [a for a in plan.actions if a.kind == model.POLICY_DEFINITION]
+    doc = json.loads(render_files(plan, ("arm",))[definition.files(("arm",))[0]])
+    rule = doc["resources"][0]["properties"]["policyRule"]
+    assert rule["then"]["effect"] == "[[parameters('effect')]"
+    text = json.dumps(doc)
+    assert '"[parameters(' not in text  # nothing would be evaluated by the deployment itself
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_bicep_files_are_well_formed(destination: str) -> None:
+    plan, _ = plan_for(destination)
+    files = render_files(plan, ("bicep",))
+    bicep = {p: t for p, t in files.items() if p.endswith(".bicep")}
+    scripts = [p for p in files if p.startswith("scripts/")]
+    assert scripts and all(files[p].startswith("#!/usr/bin/env sh\n") for p in scripts)
+    assert bicep
+    for path, text in bicep.items():
+        assert balanced(text, "'", "//"), path
+        assert re.search(r"^targetScope = '(managementGroup|subscription|resourceGroup)'$", text, re.M), path
+        assert not re.search(r"\b(True|False|None)\b", text), path
+        for module in re.findall(r"^module \w+ '([^']+)'", text, re.M):
+            assert str(Path(path).parent / module) in files, (path, module)
+    for action in plan.actions:
+        main = [f for f in action.files(("bicep",)) if f.startswith("bicep/") and "/modules/" not in f]
+        for f in main:
+            assert _EXPECTED[action.kind][0] in bicep[f], f
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_terraform_files_are_well_formed(destination: str) -> None:
+    plan, _ = plan_for(destination)
+    files = render_files(plan, ("terraform",))
+    tf = {p: t for p, t in files.items() if p.endswith(".tf")}
+    for path, text in tf.items():
+        assert balanced(text, '"', "#"), path
+        assert not re.search(r"= (True|False|None)\b", text), path
+    for action in plan.actions:
+        for f in action.files(("terraform",)):
+            if f.startswith("terraform/") and f != model.TERRAFORM_PROVIDERS:
+                assert _EXPECTED[action.kind][1] in tf[f], f
+    assert 'source  = "hashicorp/azurerm"' in tf[model.TERRAFORM_PROVIDERS]
+    symbols = re.findall(r'^(?:resource|variable) "([^"]+)"(?: "([^"]+)")?', "\n".join(tf.values()), re.M)
+    assert len(symbols) == len(set(symbols)), "duplicate Terraform addresses in one configuration"
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform binary not installed")
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_terraform_fmt_accepts_the_output(tmp_path: Path, destination: str) -> None:
+    plan, _ = plan_for(destination)
+    write_plan(plan, tmp_path, ("terraform",))
+    run = subprocess.run(["terraform", "fmt", "-check", "-no-color", str(tmp_path / "terraform")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_balanced_detects_breakage() -> None:
+    assert balanced("a = { b = [1] }", '"', "#")
+    assert not balanced("a = { b = [1 }", '"', "#")
+    assert balanced('a = "}"', '"', "#")
+    assert not balanced("x = <<-JSON\n{\n", '"', "#")
