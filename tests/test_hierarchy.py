@@ -163,3 +163,12 @@ def test_demo_tenant_shape() -> None:
     assert fabrikam is not None and fabrikam.display_name == "Fabrikam (acquired)"
     legacy = next(s for s in h.subscriptions.values() if s.display_name == "Contoso-Legacy-Classic")
     assert names(legacy.path) == [b.TENANT_ID]
+
+
+def test_root_with_null_parent_reference() -> None:
+    root = b.management_group("root", "Root", children=[b.child_subscription(D, "Top")])
+    root["properties"]["details"]["parent"] = {"id": None, "name": None, "displayName": None}
+    h = build_hierarchy(build_snapshot(b.snapshot([root, b.subscription(D, "Top")], root="root")))
+    assert names(sub(h, D).path) == ["root"]
+    top = h.group(b.mg_id("root"))
+    assert top is not None and top.parent_id is None

@@ -417,3 +417,34 @@ def test_exp009_not_judged_for_unreadable_group() -> None:
                         errors=(b.error("corp", "diagnosticSettings"),))
     assert fire(doc, "ALA-EXP-009") == []
     assert [f.scope.lower() for f in fire(doc, "ALA-AUD-001")] == [b.mg_id("corp").lower()]
+
+
+# ----------------------------------------------------------------- id and casing variations
+
+
+def test_setting_id_with_upper_case_guid_belongs_to_the_subscription() -> None:
+    setting = all_logs_to_ws()
+    setting["id"] = setting["id"].replace(S, S.upper())
+    doc = one_sub(setting, durable_ws())
+    assert ctx_for(doc).exports[f"/subscriptions/{S}"].state == "complete"
+    assert fire(doc, "ALA-EXP-001") == []
+
+
+def test_all_logs_group_disabled_is_no_export() -> None:
+    setting = b.subscription_diagnostic_setting(S, "off", workspace=WS, logs=[{"categoryGroup": "allLogs",
+                                                                               "enabled": False}])
+    assert len(fire(one_sub(setting, durable_ws()), "ALA-EXP-001")) == 1
+
+
+def test_settings_of_one_subscription_do_not_count_for_another() -> None:
+    other = b.subscription_diagnostic_setting(S2, "to-law", workspace=WS, category_group="allLogs")
+    doc = b.tenant([other, durable_ws()], {S: "Prod", S2: "Dev"})
+    assert [f.scope.lower() for f in fire(doc, "ALA-EXP-001")] == [f"/subscriptions/{S}"]
+
+
+def test_resource_level_diagnostic_setting_is_not_a_subscription_export() -> None:
+    vault = b.resource_id(S, RG, "Microsoft.KeyVault/vaults", "kv1")
+    kv_setting = {"id": f"{vault}/providers/microsoft.insights/diagnosticSettings/kv-logs",
+                  "type": "Microsoft.Insights/diagnosticSettings", "name": "kv-logs",
+                  "properties": {"workspaceId": WS, "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}
+    assert len(fire(one_sub(kv_setting, durable_ws()), "ALA-EXP-001")) == 1
