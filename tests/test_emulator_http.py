@@ -213,3 +213,41 @@ def test_policy_exemptions_raw_request_at_scope() -> None:
         status, _, body = call(emu, f"{MG}DevOrg/providers/Microsoft.Authorization/policyExemptions"
                                     "?api-version=2024-12-01-preview&$filter=atScope()%20or%20true")
         assert status == 400
+
+
+def test_many_concurrent_connections_are_all_answered() -> None:
+    paths = [f"/subscriptions/{SUB_DIAG}{DIAG}", f"{MG}TestRoot?api-version=2023-04-01&$expand=children",
+             f"/subscriptions/{SUB_POLICY}/providers/Microsoft.Authorization/policyAssignments"
+             "?api-version=2026-06-01&$filter=atScope()"]
+
+    async def burst(emu: RunningEmulator, n: int) -> list[int]:
+        ctx = ssl.create_default_context(cafile=emu.ca_cert)
+        connector = aiohttp.TCPConnector(limit=n, ssl=ctx)
+        async with aiohttp.ClientSession(connector=connector, headers={"Authorization": "Bearer t"}) as session:
+            async def one(i: int) -> int:
+                async with session.get(emu.endpoint + paths[i % len(paths)]) as r:
+                    body = await r.json()
+                    assert body.get("value") is not None or body.get("id")
+                    return r.status
+            return await asyncio.gather(*(one(i) for i in range(n)))
+
+    with running_emulator(tenant_snapshot(), throttle_bucket=0) as emu:
+        assert asyncio.run(burst(emu, 400)) == [200] * 400
+
+
+def test_entities_narrowed_to_a_group_and_deep_recursion() -> None:
+    with running_emulator(tenant_snapshot(), throttle_bucket=0) as emu:
+        status, _, body = call(emu, "/providers/Microsoft.Management/getEntities?api-version=2023-04-01"
+                                    "&groupName=TestManagementGroup", method="POST", body={})
+        assert status == 200
+        names = [e["name"] for e in body["value"]]
+        assert names[0] == "TestManagementGroup" and set(names[1:]) == {"DevOrg", SUB_DIAG, SUB_POLICY, SUB_ROLES}
+        dev = next(e for e in body["value"] if e["name"] == "DevOrg")
+        assert dev["properties"]["parentNameChain"] == ["TestRoot", "TestManagementGroup"]
+        assert dev["properties"]["numberOfChildren"] == 2 and dev["properties"]["numberOfChildGroups"] == 0
+        status, _, root = call(emu, f"{MG}TestRoot?api-version=2023-04-01&$expand=children&$recurse=true")
+        tmg = next(c for c in root["properties"]["children"] if c["name"] == "TestManagementGroup")
+        dev_child = next(c for c in tmg["children"] if c["name"] == "DevOrg")
+        assert {c["name"] for c in dev_child["children"]} == {SUB_POLICY, SUB_ROLES}
+        status, _, stored = call(emu, f"{MG}TestRoot?api-version=2023-04-01&$expand=children")
+        assert all("children" not in c for c in stored["properties"]["children"])  # served as stored
