@@ -1,0 +1,13 @@
+"""Live, read-only collection of an Azure tenant into a snapshot (contract sections 2 and 3).
+
+Public API::
+
+    from auditor.collect import CollectOptions, run_collection
+    result = run_collection(CollectOptions(output="snapshot.json.gz"))
+    result.incomplete, result.calls, result.retries, result.errors, result.snapshot
+"""
+
+from auditor.collect.collector import CollectResult, run_collection
+from auditor.collect.options import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions
+
+__all__ = ["CLOUDS", "DEFAULT_CONCURRENCY", "CollectOptions", "CollectResult", "run_collection"]

@@ -1,0 +1,70 @@
+"""The Azure SDK clients of a run, their credential, and one shared HTTP session.
+
+Azure mode: ``DefaultAzureCredential`` with the cloud's authority, token scope of the cloud's ARM
+endpoint. Emulator mode: :class:`StaticTokenCredential` (a placeholder, never a real identity);
+``DefaultAzureCredential`` is not even imported.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from azure.mgmt.authorization.aio import AuthorizationManagementClient
+from azure.mgmt.managementgroups.aio import ManagementGroupsMgmtClient
+from azure.mgmt.monitor.aio import MonitorManagementClient
+from azure.mgmt.policyinsights.aio import PolicyInsightsClient
+from azure.mgmt.resource.policy.aio import PolicyClient
+from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
+from azure.mgmt.resourcegraph.aio import ResourceGraphClient
+
+from auditor.collect.options import CLOUDS, CollectOptions
+from auditor.collect.pipeline import Gate, StaticTokenCredential, Stats, build_policies, make_transport
+
+# Clients bound to a subscription need one at construction; every request this tool sends
+# carries its subscription in the URL built by the request builders, so the value is unused.
+_UNUSED_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass
+class Clients:
+    management_groups: ManagementGroupsMgmtClient
+    subscriptions: SubscriptionClient
+    policy: PolicyClient
+    monitor: MonitorManagementClient
+    policy_insights: PolicyInsightsClient
+    authorization: AuthorizationManagementClient
+    resource_graph: ResourceGraphClient
+
+
+async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack: AsyncExitStack) -> Clients:
+    """Create every client on one transport; ``stack`` closes them, the session and the credential."""
+    endpoint, scope = options.endpoint, options.token_scope
+    credential: Any
+    if options.emulator:
+        credential = StaticTokenCredential()
+    else:
+        from azure.identity.aio import DefaultAzureCredential  # only ever loaded for real Azure
+
+        credential = DefaultAzureCredential(authority=CLOUDS[options.cloud_name].authority_host)
+    await stack.enter_async_context(credential)
+    transport, session = make_transport(options.concurrency, str(options.ca_cert) if options.ca_cert else None)
+    stack.push_async_callback(session.close)
+
+    def common() -> dict[str, Any]:
+        return {"base_url": endpoint, "credential_scopes": [scope], "transport": transport,
+                "policies": build_policies(endpoint, scope, credential, stats, gate)}
+
+    clients = Clients(
+        management_groups=ManagementGroupsMgmtClient(credential, **common()),
+        subscriptions=SubscriptionClient(credential, **common()),
+        policy=PolicyClient(credential, _UNUSED_SUBSCRIPTION, **common()),
+        monitor=MonitorManagementClient(credential, _UNUSED_SUBSCRIPTION, **common()),
+        policy_insights=PolicyInsightsClient(credential, _UNUSED_SUBSCRIPTION, **common()),
+        authorization=AuthorizationManagementClient(credential, _UNUSED_SUBSCRIPTION, **common()),
+        resource_graph=ResourceGraphClient(credential, **common()),
+    )
+    for client in vars(clients).values():
+        stack.push_async_callback(client.close)
+    return clients

@@ -1,0 +1,126 @@
+"""One collection run: the order of the steps, and the public entry point :func:`run_collection`.
+
+Steps (everything that does not depend on an earlier answer runs at the same time):
+
+1. root group; then, concurrently: the tree walk (with per-group reads), ``GET /subscriptions``,
+   Resource Graph's subscription list, the bulk Resource Graph queries (policy, alerts) and the
+   policy-state query at the root group;
+2. per subscription of the tree: diagnostic settings and log profiles (the only per-subscription
+   calls), plus the REST fallback for subscriptions Resource Graph does not cover;
+3. references: definitions, role assignments of policy identities, destinations, action groups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.collect import argshape, bulk, references, walk
+from auditor.collect.clients import open_clients
+from auditor.collect.context import Ctx
+from auditor.collect.options import CollectOptions, management_group_name, validate
+from auditor.collect.output import build_snapshot_document, write_snapshot
+from auditor.collect.pipeline import Gate, Stats
+from auditor.collect.progress import Progress, summary_line, terminal_attached
+from auditor.collect.reader import Reader
+from auditor.collect.state import Collection
+
+
+@dataclass
+class CollectResult:
+    """What a run produced. ``incomplete`` means ``errors`` is not empty (the CLI exits 3)."""
+
+    snapshot: dict[str, Any]
+    output: str | None
+    stats: Stats
+    seconds: float
+    subscriptions: int
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.errors)
+
+    @property
+    def calls(self) -> int:
+        return self.stats.calls
+
+    @property
+    def retries(self) -> int:
+        return self.stats.retries
+
+    def summary(self) -> str:
+        return summary_line(self.stats, self.subscriptions, len(self.errors), self.seconds, self.output)
+
+
+def run_collection(options: CollectOptions) -> CollectResult:
+    """Collect (read-only) into a snapshot; writes ``options.output`` when set.
+
+    Raises :class:`auditor.errors.InputError` (exit 2) for bad options before any request. An
+    unreadable scope never raises: it is recorded in ``errors`` and the run goes on.
+    """
+    validate(options)
+    group = management_group_name(options.management_group) if options.management_group else None
+    stats = Stats()
+    started = time.monotonic()
+    show = terminal_attached() if options.progress is None else options.progress
+    with Progress(show, stats) as progress:
+        state = asyncio.run(_collect(options, group, stats, progress))
+    snapshot = build_snapshot_document(state, options.cloud_name)
+    out = None
+    if options.output is not None:
+        out = str(options.output)
+        write_snapshot(snapshot, out)
+    result = CollectResult(snapshot=snapshot, output=out, stats=stats, seconds=time.monotonic() - started,
+                           subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]))
+    if options.summary:
+        import sys
+
+        print(result.summary(), file=sys.stderr)
+    return result
+
+
+async def _collect(options: CollectOptions, group: str | None, stats: Stats, progress: Progress) -> Collection:
+    state = Collection()
+    async with AsyncExitStack() as stack:
+        clients = await open_clients(options, stats, Gate(), stack)
+        ctx = Ctx(clients, Reader(options.endpoint, options.concurrency, stats, on_call=progress.call_done), state, progress)
+        root = await walk.discover_root(ctx, group)
+        if root is None:
+            return state
+        await _steps(ctx, root)
+    return state
+
+
+async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
+    state = ctx.state
+    ctx.progress.add_total("bulk queries", 5)
+    tree_done, listed, covered, policy_docs, alert_docs, states = await asyncio.gather(
+        walk.walk_tree(ctx, root),
+        walk.list_subscriptions(ctx),
+        bulk.graph_subscriptions(ctx),
+        bulk.graph_documents(ctx, argshape.POLICY_KINDS),
+        bulk.graph_documents(ctx, argshape.ALERT_KINDS),
+        bulk.group_policy_states(ctx),
+    )
+    await walk.settle_subscriptions(ctx, listed)
+    graph_ok = covered is not None and policy_docs is not None and alert_docs is not None
+    if graph_ok:
+        assert covered is not None
+        state.fallback_subscriptions = {g for g in state.readable_subscriptions if g not in covered}
+        bulk.keep_graph_documents(ctx, (policy_docs or []) + (alert_docs or []))
+    else:
+        state.fallback_subscriptions = set(state.readable_subscriptions)
+    if states is not None:
+        bulk.keep_policy_states(ctx, states)
+
+    subs = sorted(state.readable_subscriptions)
+    ctx.progress.add_total("subscriptions", len(subs))
+    await asyncio.gather(*(walk.subscription_reads(ctx, g) for g in subs),
+                         *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
+
+    await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
+                         references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok))

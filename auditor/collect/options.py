@@ -1,0 +1,161 @@
+"""What a collection run is asked to do, validated before any network or credential is touched.
+
+Two modes. *Azure*: ``DefaultAzureCredential`` against the ARM endpoint of ``--cloud``. *Emulator*:
+a placeholder token against an HTTPS emulator on the loopback interface, verified with the
+emulator's own CA. The modes never mix: a real token must only ever travel to Azure's own
+endpoints, so emulator mode refuses every option that selects real credentials or clouds.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from auditor.errors import InputError
+
+DEFAULT_CONCURRENCY = 32
+MAX_CONCURRENCY = 256
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    arm_endpoint: str  # https://host, no trailing slash
+    authority_host: str  # Entra ID host for DefaultAzureCredential
+
+    @property
+    def token_scope(self) -> str:
+        return self.arm_endpoint + "/.default"
+
+
+CLOUDS: dict[str, Cloud] = {
+    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com", "login.microsoftonline.com"),
+    "AzureUSGovernment": Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net",
+                               "login.microsoftonline.us"),
+    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+}
+DEFAULT_CLOUD = "AzureCloud"
+
+# Environment variables that make DefaultAzureCredential pick a real identity. Emulator mode
+# never constructs that credential, so they are harmless there; they are listed to say so in
+# the refusal message when a user tries to combine them with an explicit cloud.
+_LOOPBACK_NAMES = {"localhost"}
+
+
+@dataclass
+class CollectOptions:
+    """Inputs of :func:`auditor.collect.run_collection`.
+
+    ``output`` may be None to collect without writing (the result still carries the snapshot).
+    ``cloud`` None means the default cloud; an explicit value is refused in emulator mode.
+    ``progress`` None shows a progress display only when stdout and stderr are terminals.
+    """
+
+    output: str | Path | None = None
+    management_group: str | None = None
+    cloud: str | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    emulator: str | None = None
+    ca_cert: str | Path | None = None
+    progress: bool | None = None
+    summary: bool = True  # print the one-line summary on stderr at the end
+
+    @property
+    def cloud_name(self) -> str:
+        return self.cloud or DEFAULT_CLOUD
+
+    @property
+    def endpoint(self) -> str:
+        if self.emulator:
+            return self.emulator.rstrip("/")
+        return CLOUDS[self.cloud_name].arm_endpoint
+
+    @property
+    def token_scope(self) -> str:
+        if self.emulator:
+            return self.endpoint + "/.default"
+        return CLOUDS[self.cloud_name].token_scope
+
+
+def validate(options: CollectOptions) -> None:
+    """Raise InputError (exit 2) for any inconsistent or unsafe combination."""
+    if options.cloud is not None and options.cloud not in CLOUDS:
+        raise InputError(f"unknown cloud {options.cloud!r}; expected one of {', '.join(CLOUDS)}")
+    if not 1 <= int(options.concurrency) <= MAX_CONCURRENCY:
+        raise InputError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {options.concurrency}")
+    if options.management_group is not None and not _management_group_name(options.management_group):
+        raise InputError(f"--management-group {options.management_group!r} is not a management group name or id")
+    if options.emulator is None:
+        if options.ca_cert is not None:
+            raise InputError("--ca-cert is only valid with --emulator (Azure endpoints use the system trust store)")
+        return
+    if options.cloud is not None:
+        raise InputError(
+            "--emulator cannot be combined with --cloud: emulator mode uses a placeholder token and never "
+            "loads real credentials"
+        )
+    _check_emulator_url(options.emulator)
+    if options.ca_cert is None:
+        raise InputError("--emulator needs --ca-cert (the CA certificate the emulator printed)")
+    ca = Path(options.ca_cert)
+    if not ca.is_file():
+        raise InputError(f"--ca-cert {ca} is not a readable file")
+    try:
+        head = ca.read_bytes()[:4096]
+    except OSError as e:
+        raise InputError(f"cannot read --ca-cert {ca}: {e.strerror or e}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise InputError(f"--ca-cert {ca} is not a PEM certificate")
+
+
+def _check_emulator_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise InputError(f"--emulator URL must use https, got {url!r}")
+    host = parts.hostname or ""
+    if not _is_loopback(host):
+        raise InputError(f"--emulator URL must point at the loopback interface (127.0.0.1, ::1), got host {host!r}")
+    if parts.username or parts.password:
+        raise InputError("--emulator URL must not carry credentials")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InputError(f"--emulator URL must be just scheme, host and port, got {url!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _management_group_name(value: str) -> str:
+    """Group name from a bare name or a full group id."""
+    v = value.strip().rstrip("/")
+    marker = "/providers/microsoft.management/managementgroups/"
+    low = v.lower()
+    if marker in low:
+        v = v[low.index(marker) + len(marker):]
+    if not v or "/" in v:
+        return ""
+    return v
+
+
+def management_group_name(value: str) -> str:
+    name = _management_group_name(value)
+    if not name:
+        raise InputError(f"{value!r} is not a management group name or id")
+    return name
+
+
+def emulator_env_warning() -> str | None:
+    """A note when real-credential variables are present in emulator mode (they are ignored)."""
+    present = [k for k in ("AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE")
+               if os.environ.get(k)]
+    if not present:
+        return None
+    return f"emulator mode ignores {', '.join(present)}: no real credential is loaded"

@@ -1,0 +1,64 @@
+"""The snapshot document (contract section 3) from a run's state, and writing it safely."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__, arm
+from auditor.collect.state import Collection
+from auditor.errors import InputError
+from auditor.snapshot import SCHEMA_VERSION
+
+# Snapshot order: the tree first, then what hangs off it (stable output makes diffs readable).
+_KIND_ORDER = [arm.MANAGEMENT_GROUP, arm.SUBSCRIPTION, arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE,
+               arm.POLICY_ASSIGNMENT, arm.POLICY_SET_DEFINITION, arm.POLICY_DEFINITION, arm.POLICY_EXEMPTION,
+               arm.ROLE_ASSIGNMENT, arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP]
+
+
+def _sort_key(doc: dict[str, Any]) -> tuple[int, str, str]:
+    kind = arm.kind_of(doc)
+    rank = _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
+    return rank, kind, arm.norm_id(doc.get("id"))
+
+
+def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
+    tree = state.tree
+    root_doc = state.docs.get(arm.norm_id(tree.root_id))
+    errors = sorted(state.errors.values(), key=lambda e: (arm.norm_id(e["scope"]), e["operation"]))
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "tool": {"name": "auditor", "version": __version__},
+        "collectedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cloud": cloud,
+        "tenantId": tree.tenant_id,
+        "rootManagementGroupId": arm.display_id(root_doc["id"]) if root_doc else tree.root_id,
+        "resources": sorted(state.docs.values(), key=_sort_key),
+        "policyStates": state.policy_states,
+        "errors": errors,
+    }
+
+
+def write_snapshot(snapshot: dict[str, Any], path: str) -> None:
+    """Write atomically (temp file + rename); gzip when the name ends with ``.gz``."""
+    target = Path(path)
+    data = json.dumps(snapshot, indent=None, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if target.suffix == ".gz":
+        data = gzip.compress(data, compresslevel=6, mtime=0)
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
+    except OSError as e:
+        raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None

@@ -1,0 +1,232 @@
+"""The HTTP pipeline every SDK client of a collection shares in spirit: guards, retries, counters.
+
+Each Azure SDK client gets an explicit policy list (instead of the generated default) so that:
+
+- nothing but a read leaves the process: :class:`ReadOnlyGuardPolicy` refuses any method but GET
+  and POSTs to the known query endpoints, before authentication adds a token; the default
+  ``ARMAutoResourceProviderRegistrationPolicy`` (which would *register* a provider on a 409) is
+  left out;
+- a bearer token only goes to the configured endpoint: the guard refuses any other scheme/host,
+  so a ``nextLink`` pointing elsewhere can never receive the token;
+- transient failures (429, 500, 502, 503, 504, dropped connections) are retried with exponential
+  backoff and full jitter, ``Retry-After`` is honoured, the read-only POSTs are retried too, and
+  every retry is counted;
+- ARM's rate-limit headers slow the whole run down before it is throttled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import ssl
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+from azure.core.credentials import AccessToken
+from azure.core.exceptions import AzureError
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import (
+    AsyncHTTPPolicy,
+    AsyncRetryPolicy,
+    ContentDecodePolicy,
+    HeadersPolicy,
+    RequestIdPolicy,
+    SansIOHTTPPolicy,
+    UserAgentPolicy,
+)
+from azure.core.pipeline.transport import AioHttpTransport
+from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
+
+from auditor import __version__
+
+# POST endpoints that only read (path suffixes, lower case).
+READ_ONLY_POSTS = (
+    "/providers/microsoft.resourcegraph/resources",
+    "/providers/microsoft.policyinsights/policystates/latest/queryresults",
+    "/providers/microsoft.management/getentities",
+)
+RATE_LIMIT_HEADERS = (
+    "x-ms-ratelimit-remaining-subscription-reads",
+    "x-ms-ratelimit-remaining-tenant-reads",
+)
+LOW_WATERMARK = 10  # remaining reads below which the run pauses briefly
+ARG_PATH = "/providers/microsoft.resourcegraph/resources"
+PLACEHOLDER_TOKEN = "auditor-emulator-placeholder-token"
+
+
+class WriteRefused(AzureError):
+    """A request that is not a read, or that targets another host, was stopped before sending."""
+
+
+@dataclass
+class Stats:
+    """Counters of one run. ``calls`` are logical requests (pages included), ``attempts`` every send."""
+
+    calls: int = 0
+    attempts: int = 0
+    retries: int = 0
+    retry_reasons: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    throttle_pauses: int = 0
+    calls_by_operation: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "attempts": self.attempts,
+            "retries": self.retries,
+            "retryReasons": dict(sorted(self.retry_reasons.items())),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "throttlePauses": self.throttle_pauses,
+            "callsByOperation": dict(sorted(self.calls_by_operation.items())),
+        }
+
+
+class Gate:
+    """Shared pause: when ARM says the budget is nearly spent, new sends wait until ``not_before``."""
+
+    def __init__(self) -> None:
+        self.not_before = 0.0
+        self.arg_not_before = 0.0
+
+    async def wait(self, is_arg: bool) -> None:
+        target = max(self.not_before, self.arg_not_before if is_arg else 0.0)
+        delay = target - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class StaticTokenCredential:
+    """The emulator's placeholder credential: a fixed fake token, no identity, no network."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken(PLACEHOLDER_TOKEN, int(time.time()) + 24 * 3600)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> StaticTokenCredential:
+        return self
+
+    async def __aexit__(self, *args: Any) -> None:
+        return None
+
+
+class ReadOnlyGuardPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Refuses writes and foreign hosts before a token is attached."""
+
+    def __init__(self, endpoint: str) -> None:
+        parts = urlsplit(endpoint)
+        self._scheme = parts.scheme
+        self._netloc = parts.netloc.lower()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        parts = urlsplit(http.url)
+        if parts.scheme != self._scheme or parts.netloc.lower() != self._netloc:
+            raise WriteRefused(f"refusing to send a request to {parts.scheme}://{parts.netloc}: "
+                               f"only {self._scheme}://{self._netloc} is allowed")
+        method = http.method.upper()
+        if method == "GET":
+            return
+        if method == "POST" and parts.path.lower().rstrip("/").endswith(READ_ONLY_POSTS):
+            return
+        raise WriteRefused(f"refusing {method} {parts.path}: collection is read-only")
+
+
+class CountingRetryPolicy(AsyncRetryPolicy):
+    """azure-core's retry policy with full jitter, retried read-only POSTs and counted retries."""
+
+    def __init__(self, stats: Stats, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stats = stats
+        # Every POST this pipeline may send is a read-only query (ReadOnlyGuardPolicy), so it is as
+        # safe to repeat as a GET.
+        self._method_whitelist = frozenset(["GET", "POST"])
+
+    def get_backoff_time(self, settings: dict[str, Any]) -> float:
+        base = super().get_backoff_time(settings)
+        return random.uniform(base / 2, base) if base > 0 else 0.0
+
+    def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
+        again = super().increment(settings, response=response, error=error)
+        if again:
+            self._stats.retries += 1
+            if error is not None:
+                self._stats.retry_reasons[type(error).__name__] += 1
+            elif isinstance(response, PipelineResponse):
+                self._stats.retry_reasons[str(response.http_response.status_code)] += 1
+        return again
+
+
+class AttemptPolicy(AsyncHTTPPolicy[Any, Any]):
+    """Counts every attempt and its status, waits at the shared gate, reads rate-limit headers."""
+
+    def __init__(self, stats: Stats, gate: Gate) -> None:
+        super().__init__()
+        self._stats = stats
+        self._gate = gate
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        is_arg = urlsplit(request.http_request.url).path.lower().rstrip("/").endswith(ARG_PATH)
+        await self._gate.wait(is_arg)
+        self._stats.attempts += 1
+        response = await self.next.send(request)
+        headers = response.http_response.headers
+        self._stats.statuses[response.http_response.status_code] += 1
+        for name in RATE_LIMIT_HEADERS:
+            value = headers.get(name)
+            if value is not None and value.isdigit() and int(value) < LOW_WATERMARK:
+                # ARM refills about 25 read tokens a second: a short shared pause avoids 429s.
+                pause = 0.2 + 0.1 * (LOW_WATERMARK - int(value))
+                self._gate.not_before = max(self._gate.not_before, time.monotonic() + pause)
+                self._stats.throttle_pauses += 1
+                break
+        if is_arg:
+            remaining = headers.get("x-ms-user-quota-remaining")
+            resets = headers.get("x-ms-user-quota-resets-after")
+            if remaining is not None and remaining.strip() == "0" and resets:
+                self._gate.arg_not_before = max(self._gate.arg_not_before,
+                                                time.monotonic() + _hms_seconds(resets))
+                self._stats.throttle_pauses += 1
+        return response
+
+
+def _hms_seconds(value: str) -> float:
+    """``hh:mm:ss`` (Resource Graph's quota reset) in seconds; 1 when unparsable."""
+    try:
+        h, m, s = value.strip().split(":")
+        return min(60.0, int(h) * 3600 + int(m) * 60 + float(s))
+    except ValueError:
+        return 1.0
+
+
+def build_policies(endpoint: str, scope: str, credential: Any, stats: Stats, gate: Gate) -> list[Any]:
+    """A fresh policy list for one client (policy objects are chained per pipeline, never shared)."""
+    return [
+        ReadOnlyGuardPolicy(endpoint),
+        RequestIdPolicy(),
+        HeadersPolicy(),
+        UserAgentPolicy(base_user_agent=f"auditor/{__version__}"),
+        ContentDecodePolicy(),
+        CountingRetryPolicy(stats, retry_total=10, retry_connect=6, retry_read=6, retry_status=8,
+                            retry_backoff_factor=0.25, retry_backoff_max=30),
+        AsyncARMChallengeAuthenticationPolicy(credential, scope),
+        AttemptPolicy(stats, gate),
+    ]
+
+
+def make_transport(concurrency: int, ca_cert: str | None) -> tuple[AioHttpTransport, aiohttp.ClientSession]:
+    """One aiohttp session for every client.
+
+    Emulator mode trusts only the emulator's CA and ignores proxy settings (loopback traffic);
+    Azure mode uses the system trust store and honours the usual proxy environment.
+    """
+    ctx = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
+    connector = aiohttp.TCPConnector(ssl=ctx, limit=concurrency + 8, ttl_dns_cache=300)
+    session = aiohttp.ClientSession(connector=connector, trust_env=ca_cert is None, auto_decompress=False)
+    return AioHttpTransport(session=session, session_owner=False), session

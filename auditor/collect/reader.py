@@ -1,0 +1,119 @@
+"""Raw reads through the Azure SDK clients' pipelines, with paging and uniform failures.
+
+Requests are built by the SDKs' own request builders (so URLs and api-versions are exactly what
+the SDK operations send) and sent with the client's ``send_request``. Answers are kept as the
+raw JSON the service returned: SDK models would rename keys to snake_case and drop unknown
+properties, and the snapshot must hold documents exactly as REST returns them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from azure.core.exceptions import AzureError
+from azure.core.rest import HttpRequest
+
+from auditor.collect.pipeline import Stats, WriteRefused
+
+
+@dataclass
+class ReadFailure(Exception):
+    """A read that failed for good (after retries): what the snapshot's ``errors`` records."""
+
+    status: int | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+class Reader:
+    """Bounded-concurrency raw reads. ``label`` names the operation in the call counters."""
+
+    def __init__(self, endpoint: str, concurrency: int, stats: Stats,
+                 on_call: Callable[[], None] | None = None) -> None:
+        self._endpoint = endpoint.rstrip("/")
+        self._slots = asyncio.Semaphore(concurrency)
+        self.stats = stats
+        self._on_call = on_call
+
+    async def send(self, client: Any, request: HttpRequest, label: str) -> Any:
+        """One request; the parsed JSON body of a 2xx answer, else :class:`ReadFailure`."""
+        async with self._slots:
+            self.stats.calls += 1
+            self.stats.calls_by_operation[label] += 1
+            try:
+                pipeline = client._client  # the SDK client's ARM pipeline (ours: see pipeline.py)
+                if request.url.startswith("/"):
+                    request.url = self._endpoint + request.url
+                response = await pipeline.send_request(request)
+                body = response.content
+            except WriteRefused:
+                raise
+            except AzureError as e:
+                raise ReadFailure(None, type(e).__name__, _first_line(str(e))) from None
+            finally:
+                if self._on_call is not None:
+                    self._on_call()
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                return json.loads(body) if body else {}
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ReadFailure(status, "InvalidResponse", "the answer is not JSON") from None
+        code, message = _arm_error(body)
+        raise ReadFailure(status, code or _reason(status), message or f"HTTP {status}")
+
+    async def get_list(self, client: Any, request: HttpRequest, label: str,
+                       link_keys: tuple[str, ...] = ("nextLink", "@odata.nextLink")) -> list[dict[str, Any]]:
+        """Every item of a paged ARM list, following the next link to the end."""
+        items: list[dict[str, Any]] = []
+        method = request.method
+        body = _request_json(request)
+        while True:
+            page = await self.send(client, request, label)
+            value = page.get("value") if isinstance(page, dict) else None
+            if value is None:
+                raise ReadFailure(200, "InvalidResponse", "the answer has no 'value' list")
+            items.extend(v for v in value if isinstance(v, dict))
+            link = next((page[k] for k in link_keys if isinstance(page.get(k), str) and page[k]), None)
+            if not link:
+                return items
+            request = HttpRequest(method, link, json=body) if body is not None else HttpRequest(method, link)
+
+
+def _request_json(request: HttpRequest) -> Any:
+    content = request.content
+    if content is None:
+        return None
+    try:
+        return json.loads(content)
+    except (TypeError, ValueError):
+        return None
+
+
+def _arm_error(body: bytes | None) -> tuple[str, str]:
+    try:
+        parsed = json.loads(body) if body else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "", ""
+    err = parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(err, dict):
+        return str(err.get("code") or ""), _first_line(str(err.get("message") or ""))
+    return "", ""
+
+
+def _reason(status: int) -> str:
+    return {400: "BadRequest", 401: "AuthenticationFailed", 403: "AuthorizationFailed", 404: "NotFound",
+            409: "Conflict", 429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
+            503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(status, f"HTTP{status}")
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line[:500]

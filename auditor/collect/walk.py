@@ -1,0 +1,164 @@
+"""The hierarchy: the root group, every group below it, the subscriptions placed in it.
+
+Groups are read one by one with ``$expand=children`` because the snapshot keeps each group
+exactly as that call returns it (direct children only). Groups are few; everything that is per
+group (diagnostic settings, assignments and exemptions at the group, role assignments there) is
+read here over REST as soon as the group is known, which gives exact per-group errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from auditor import arm, operations
+from auditor.collect import requests as rq
+from auditor.collect.context import Ctx
+from auditor.collect.reader import ReadFailure
+
+
+async def discover_root(ctx: Ctx, management_group: str | None) -> dict[str, Any] | None:
+    """Find the root group (``--management-group`` or the tenant root) and read it; None if unreadable."""
+    tree = ctx.state.tree
+    mg = ctx.clients.management_groups
+    if management_group:
+        tree.root_name = management_group
+    else:
+        listed = await _list_groups(ctx)
+        tenant = next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
+        if not tenant:
+            tenant = await _tenant_from_tenants_list(ctx)
+        tree.tenant_id = tenant
+        names = {str(g.get("name") or "").lower(): str(g.get("name")) for g in listed}
+        tree.root_name = names.get(tenant.lower(), tenant)
+    if not tree.root_name:
+        ctx.state.fail("/", operations.MANAGEMENT_GROUPS,
+                       ReadFailure(None, "NoRootGroup", "no management group is visible to this identity"))
+        return None
+    doc = await ctx.read_one(mg, rq.management_group(tree.root_name), tree.root_id, operations.ALL,
+                             label=operations.MANAGEMENT_GROUPS)
+    if doc is not None:
+        tree.root_name = str(doc.get("name") or tree.root_name)
+        tree.tenant_id = tree.tenant_id or str(arm.props(doc).get("tenantId") or "")
+    return doc
+
+
+async def _list_groups(ctx: Ctx) -> list[dict[str, Any]]:
+    try:
+        return await ctx.reader.get_list(ctx.clients.management_groups, rq.management_groups_list(),
+                                         operations.MANAGEMENT_GROUPS, link_keys=("nextLink", "@nextLink"))
+    except ReadFailure:
+        return []  # not fatal: the tenant list names the root group too
+
+
+async def _tenant_from_tenants_list(ctx: Ctx) -> str:
+    try:
+        tenants = await ctx.reader.get_list(ctx.clients.subscriptions, rq.tenants_list(), operations.SUBSCRIPTIONS)
+    except ReadFailure:
+        return ""
+    ids = [str(t.get("tenantId")) for t in tenants if t.get("tenantId")]
+    return ids[0] if len(ids) == 1 else ""
+
+
+async def walk_tree(ctx: Ctx, root_doc: dict[str, Any]) -> None:
+    """Breadth first from the root: every readable group stored, its per-group reads done."""
+    tree, state = ctx.state.tree, ctx.state
+    pending: list[asyncio.Task[None]] = []
+    level = [(root_doc, arm.norm_id(tree.root_id))]
+    ctx.progress.add_total("management groups", 1)
+    while level:
+        next_names: list[tuple[str, str]] = []  # (name as written, parent norm id)
+        for doc, gid in level:
+            state.add(doc)
+            tree.groups[gid] = str(doc.get("name") or arm.last_segment(gid))
+            pending.append(asyncio.create_task(_group_reads(ctx, doc)))
+            for child in arm.props(doc).get("children") or []:
+                if not isinstance(child, dict) or not child.get("id"):
+                    continue
+                cid = arm.norm_id(child["id"])
+                if cid.startswith("/subscriptions/"):
+                    tree.subscriptions.setdefault(cid.rsplit("/", 1)[1], gid)
+                elif arm.management_group_name_of(cid) and cid not in tree.groups:
+                    next_names.append((str(child.get("name") or arm.last_segment(child["id"])), gid))
+            ctx.progress.advance("management groups")
+        ctx.progress.add_total("management groups", len(next_names))
+        reads = await asyncio.gather(*(_read_group(ctx, name) for name, _ in next_names))
+        level = []
+        for (name, _parent), read in zip(next_names, reads, strict=True):
+            if read is None:
+                tree.unreadable_groups.add(arm.norm_id(arm.management_group_id(name)))
+                ctx.progress.advance("management groups")
+            else:
+                level.append((read, arm.norm_id(read.get("id") or arm.management_group_id(name))))
+    await asyncio.gather(*pending)
+
+
+async def _read_group(ctx: Ctx, name: str) -> dict[str, Any] | None:
+    """A group that cannot be read hides everything below it: recorded with operation ``*``."""
+    return await ctx.read_one(ctx.clients.management_groups, rq.management_group(name),
+                              arm.management_group_id(name), operations.ALL, label=operations.MANAGEMENT_GROUPS)
+
+
+async def _group_reads(ctx: Ctx, doc: dict[str, Any]) -> None:
+    gid = arm.display_id(doc["id"])
+    name = str(doc.get("name") or arm.last_segment(gid))
+    c, state = ctx.clients, ctx.state
+    diag, assignments, exemptions, roles = await asyncio.gather(
+        ctx.read_list(c.monitor, rq.group_diagnostic_settings(name), gid, operations.DIAGNOSTIC_SETTINGS),
+        ctx.read_list(c.policy, rq.group_policy_assignments(name), gid, operations.POLICY_ASSIGNMENTS),
+        ctx.read_list(c.policy, rq.policy_exemptions(gid, exact=True), gid, operations.POLICY_EXEMPTIONS),
+        ctx.read_list(c.authorization, rq.group_role_assignments(gid), gid, operations.ROLE_ASSIGNMENTS),
+    )
+    for docs in (diag, assignments, exemptions):
+        state.add_all(docs or [])
+    for ra in roles or []:
+        # atScope() also lists assignments of the groups above; each group keeps its own.
+        if arm.same_id(arm.props(ra).get("scope") or arm.scope_of_extension(ra.get("id")), gid):
+            state.role_candidates.append(ra)
+
+
+async def list_subscriptions(ctx: Ctx) -> dict[str, dict[str, Any]]:
+    """``GET /subscriptions``: every subscription the identity can read (lower-case guid -> document)."""
+    try:
+        docs = await ctx.reader.get_list(ctx.clients.subscriptions, rq.subscriptions_list(), operations.SUBSCRIPTIONS)
+    except ReadFailure as failure:
+        ctx.state.fail(ctx.state.tree.root_id or "/", operations.SUBSCRIPTIONS, failure)
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for d in docs:
+        guid = str(d.get("subscriptionId") or arm.subscription_id_of(d.get("id")) or "").lower()
+        if guid:
+            out.setdefault(guid, d)
+    return out
+
+
+async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]]) -> None:
+    """Keep the tree's subscriptions; one the list did not show is read alone, else recorded as ``*``."""
+    state = ctx.state
+    missing = [g for g in state.tree.subscriptions if g not in listed]
+
+    async def read_alone(guid: str) -> None:
+        doc = await ctx.read_one(ctx.clients.subscriptions, rq.subscription(guid), arm.subscription_scope(guid),
+                                 operations.ALL, label=operations.SUBSCRIPTIONS)
+        if doc is not None:
+            listed[guid] = doc
+
+    await asyncio.gather(*(read_alone(g) for g in missing))
+    for guid in sorted(state.tree.subscriptions):
+        doc = listed.get(guid)
+        if doc is not None:
+            state.add(doc)
+            state.readable_subscriptions.add(guid)
+
+
+async def subscription_reads(ctx: Ctx, guid: str) -> None:
+    """The two reads Resource Graph cannot answer: subscription diagnostic settings and log profiles."""
+    scope = arm.subscription_scope(guid)
+    mon = ctx.clients.monitor
+    diag, profiles = await asyncio.gather(
+        ctx.read_list(mon, rq.subscription_diagnostic_settings(guid), scope, operations.DIAGNOSTIC_SETTINGS),
+        ctx.read_list(mon, rq.log_profiles(guid), scope, operations.LOG_PROFILES),
+    )
+    ctx.state.add_all(diag or [])
+    ctx.state.add_all(profiles or [])
+    ctx.progress.advance("subscriptions")

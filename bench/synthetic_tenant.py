@@ -1,0 +1,740 @@
+"""Deterministic generator of an ARM-shaped tenant snapshot of N subscriptions.
+
+Used by the collector's tests (small N) and by ``bench/bench_collect.py`` (thousands). Every
+document has the shape the REST API returns (see shared/reference/azure-rest-examples), and the
+snapshot holds exactly what ``auditor collect`` gathers from such a tenant, so collecting an
+emulation of it must give it back (the round trip):
+
+- a management-group tree (platform, landing zones split in leaf groups of <= 200
+  subscriptions, sandbox), each group as ``GET managementGroups/{id}?$expand=children`` returns it;
+- per subscription a mix of activity-log exports (complete, partial, none, to a missing local
+  workspace, to Event Hub), a few legacy log profiles, activity log alerts with their action
+  groups;
+- central workspace, storage account, Event Hub namespace and rule, a log search alert;
+- export policy: a built-in DeployIfNotExists definition assigned at the root with a
+  system-assigned identity and its role assignments, a custom definition, a set at the landing
+  zones (DoNotEnforce), subscription-level assignments with user-assigned identities, an
+  assignment whose definition was deleted, exemptions (one expired);
+- policy states of subscription resources for the export assignments;
+- with ``errors=True`` (N >= 10): an unreadable group holding two subscriptions, an unreadable
+  subscription, one whose diagnostic settings are forbidden and one whose activity log alerts
+  are forbidden (that one is not covered by Resource Graph, so the collector reads it over REST).
+
+Run as a script to write a snapshot: ``python bench/synthetic_tenant.py 2000 -o tenant.json.gz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import uuid
+from typing import Any
+
+NS = uuid.UUID("6f1c1d2e-7a0b-4c41-9e0f-3b9d8c2a5e10")
+MG = "/providers/Microsoft.Management/managementGroups/"
+MG_TYPE = "Microsoft.Management/managementGroups"
+AUTH = "/providers/Microsoft.Authorization"
+BUILTIN_LA = "2465583e-4e78-4c15-b6be-a36cbc7c8b0f"
+ROLE_LA_CONTRIBUTOR = "92aaf0da-9dab-42b6-94a3-d43ce8d16293"
+ROLE_MONITORING_CONTRIBUTOR = "749f88d5-cbae-40b8-bcfc-e573ddc772fa"
+ROLE_STORAGE_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
+CATEGORIES = [
+    "Administrative",
+    "Security",
+    "ServiceHealth",
+    "Alert",
+    "Recommendation",
+    "Policy",
+    "Autoscale",
+    "ResourceHealth",
+]
+SENSITIVE = [
+    "Microsoft.Authorization/policyAssignments/write",
+    "Microsoft.Authorization/policyAssignments/delete",
+    "Microsoft.Network/networkSecurityGroups/write",
+    "Microsoft.Network/networkSecurityGroups/delete",
+    "Microsoft.Network/networkSecurityGroups/securityRules/write",
+    "Microsoft.Network/networkSecurityGroups/securityRules/delete",
+    "Microsoft.Sql/servers/firewallRules/write",
+    "Microsoft.Sql/servers/firewallRules/delete",
+]
+UPDATED = "2026-10-01T08:00:00.0000000Z"
+COLLECTED = "2026-11-28T10:00:00Z"
+
+
+def guid(seed: int, *parts: object) -> str:
+    return str(uuid.uuid5(NS, ":".join(str(p) for p in (seed, *parts))))
+
+
+class _Tenant:
+    def __init__(self, n: int, seed: int, errors: bool) -> None:
+        self.n, self.seed, self.with_errors = n, seed, errors and n >= 10
+        self.tenant = guid(seed, "tenant")
+        self.resources: list[dict[str, Any]] = []
+        self.states: list[dict[str, Any]] = []
+        self.errors: list[dict[str, Any]] = []
+        self.subs = [guid(seed, "sub", i) for i in range(n)]
+        self.index = {s: i for i, s in enumerate(self.subs)}
+        self.central = self.subs[0]
+        self.ws = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.OperationalInsights/workspaces/law-central"
+        self.st = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.Storage/storageAccounts/stlogcentral{seed}"
+        self.ehns = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.EventHub/namespaces/eh-central-{seed}"
+        self.ehrule = self.ehns + "/authorizationrules/RootManageSharedAccessKey"
+        self.central_ag = f"/subscriptions/{self.central}/resourceGroups/rg-alerting/providers/microsoft.insights/actionGroups/ag-central"
+        self.unreadable_sub = self.subs[5] if self.with_errors else ""
+        self.diag_forbidden = self.subs[6] if self.with_errors else ""
+        self.alerts_forbidden = self.subs[9] if self.with_errors else ""
+
+    # -- hierarchy -------------------------------------------------------------------------
+
+    def hierarchy(self) -> dict[str, str]:
+        """Places subscriptions; returns guid -> parent group name."""
+        root = self.tenant
+        leaves = ["corp", "online", "sandbox"]
+        extra = max(0, math.ceil(max(self.n - 3, 0) / 200) - len(leaves))
+        lz = [f"lz-{k:03d}" for k in range(extra)]
+        tree: dict[str, list[str]] = {
+            root: ["platform", "landingzones", "sandbox"],
+            "platform": ["management", "connectivity", "identity"],
+            "landingzones": ["corp", "online", *lz],
+        }
+        if self.with_errors:
+            tree[root].append("quarantine")
+        placement: dict[str, str] = {}
+        for i, sub in enumerate(self.subs):
+            if i < 3:
+                placement[sub] = ["management", "connectivity", "identity"][i]
+            else:
+                pool = leaves + lz
+                placement[sub] = pool[(i - 3) % len(pool)]
+        names = {root: "Tenant Root Group"}
+        parent_of = {child: p for p, kids in tree.items() for child in kids}
+        all_groups = [root] + [g for kids in tree.values() for g in kids]
+        by_group: dict[str, list[str]] = {}
+        for s in self.subs:
+            by_group.setdefault(placement[s], []).append(s)
+        for g in dict.fromkeys(all_groups):
+            if g == "quarantine":
+                self.errors.append(
+                    {
+                        "scope": MG + g,
+                        "operation": "*",
+                        "status": 403,
+                        "code": "AuthorizationFailed",
+                        "message": f"The client does not have authorization to read management group '{g}'.",
+                    }
+                )
+                continue
+            children = [
+                {"id": MG + c, "type": MG_TYPE, "name": c, "displayName": names.get(c, c.title())}
+                for c in tree.get(g, [])
+            ]
+            children += [
+                {"id": f"/subscriptions/{s}", "type": "/subscriptions", "name": s, "displayName": self.sub_name(s)}
+                for s in by_group.get(g, [])
+            ]
+            parent = parent_of.get(g)
+            self.resources.append(
+                {
+                    "id": MG + g,
+                    "type": MG_TYPE,
+                    "name": g,
+                    "properties": {
+                        "tenantId": self.tenant,
+                        "displayName": names.get(g, g.title()),
+                        "details": {
+                            "version": 3,
+                            "updatedTime": UPDATED,
+                            "updatedBy": guid(self.seed, "admin"),
+                            "parent": (
+                                {"id": MG + parent, "name": parent, "displayName": names.get(parent, parent.title())}
+                                if parent
+                                else None
+                            ),
+                        },
+                        "children": children or None,
+                    },
+                }
+            )
+        return placement
+
+    def sub_name(self, sub: str) -> str:
+        return f"sub-{self.index[sub]:05d}"
+
+    def subscription_docs(self) -> None:
+        for i, s in enumerate(self.subs):
+            if s == self.unreadable_sub:
+                self.errors.append(
+                    {
+                        "scope": f"/subscriptions/{s}",
+                        "operation": "*",
+                        "status": 403,
+                        "code": "AuthorizationFailed",
+                        "message": f"The client does not have authorization over subscription '{s}'.",
+                    }
+                )
+                continue
+            self.resources.append(
+                {
+                    "id": f"/subscriptions/{s}",
+                    "authorizationSource": "RoleBased",
+                    "managedByTenants": [],
+                    "subscriptionId": s,
+                    "tenantId": self.tenant,
+                    "displayName": f"sub-{i:05d}",
+                    "state": "Enabled" if i % 97 != 41 else "Warned",
+                    "subscriptionPolicies": {
+                        "locationPlacementId": "Public_2014-09-01",
+                        "quotaId": "EnterpriseAgreement_2014-09-01",
+                        "spendingLimit": "Off",
+                    },
+                    "tags": {"costCenter": f"cc-{i % 7}"} if i % 3 == 0 else {},
+                }
+            )
+
+    # -- exports, destinations, alerts ------------------------------------------------------
+
+    def central_resources(self) -> None:
+        loc = "westeurope"
+        self.resources += [
+            {
+                "id": self.ws,
+                "name": "law-central",
+                "type": "Microsoft.OperationalInsights/workspaces",
+                "location": loc,
+                "tags": {},
+                "properties": {
+                    "provisioningState": "Succeeded",
+                    "customerId": guid(self.seed, "ws"),
+                    "sku": {"name": "PerGB2018"},
+                    "retentionInDays": 365,
+                    "publicNetworkAccessForIngestion": "Enabled",
+                },
+            },
+            {
+                "id": self.st,
+                "name": f"stlogcentral{self.seed}",
+                "type": "Microsoft.Storage/storageAccounts",
+                "location": loc,
+                "kind": "StorageV2",
+                "sku": {"name": "Standard_GRS", "tier": "Standard"},
+                "tags": {},
+                "properties": {
+                    "allowBlobPublicAccess": self.seed % 2 == 0,
+                    "minimumTlsVersion": "TLS1_2",
+                    "encryption": {"keySource": "Microsoft.Storage", "services": {"blob": {"enabled": True}}},
+                    "provisioningState": "Succeeded",
+                },
+            },
+            {
+                "id": self.ehns,
+                "name": f"eh-central-{self.seed}",
+                "type": "Microsoft.EventHub/Namespaces",
+                "location": loc,
+                "sku": {"name": "Standard", "tier": "Standard", "capacity": 1},
+                "tags": {},
+                "properties": {"provisioningState": "Succeeded", "status": "Active"},
+            },
+            {
+                "id": self.ehrule,
+                "name": "RootManageSharedAccessKey",
+                "type": "Microsoft.EventHub/Namespaces/AuthorizationRules",
+                "location": loc,
+                "properties": {"rights": ["Listen", "Manage", "Send"]},
+            },
+            self.action_group(self.central_ag, "ag-central", receivers=True),
+            {
+                "id": f"/subscriptions/{self.central}/resourceGroups/rg-alerting/providers/microsoft.insights/scheduledqueryrules/sqr-nsg-changes",
+                "name": "sqr-nsg-changes",
+                "type": "microsoft.insights/scheduledqueryrules",
+                "location": loc,
+                "kind": "LogAlert",
+                "tags": {},
+                "properties": {
+                    "displayName": "NSG changes",
+                    "enabled": True,
+                    "severity": 2,
+                    "scopes": [self.ws],
+                    "evaluationFrequency": "PT5M",
+                    "windowSize": "PT5M",
+                    "criteria": {
+                        "allOf": [
+                            {
+                                "query": "AzureActivity | where OperationNameValue =~ "
+                                '"Microsoft.Network/networkSecurityGroups/write"',
+                                "timeAggregation": "Count",
+                                "operator": "GreaterThan",
+                                "threshold": 0,
+                            }
+                        ]
+                    },
+                    "actions": {"actionGroups": [self.central_ag]},
+                },
+            },
+        ]
+
+    def action_group(self, ag_id: str, name: str, *, receivers: bool, enabled: bool = True) -> dict[str, Any]:
+        emails = (
+            [
+                {
+                    "name": "secops",
+                    "emailAddress": "secops@example.com",
+                    "useCommonAlertSchema": True,
+                    "status": "Enabled",
+                }
+            ]
+            if receivers
+            else []
+        )
+        return {
+            "id": ag_id,
+            "type": "Microsoft.Insights/ActionGroups",
+            "name": name,
+            "location": "Global",
+            "tags": {},
+            "properties": {
+                "groupShortName": name[:12],
+                "enabled": enabled,
+                "emailReceivers": emails,
+                "smsReceivers": [],
+                "webhookReceivers": [],
+                "armRoleReceivers": [],
+            },
+        }
+
+    def diag(self, sub: str, name: str, props: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": f"/subscriptions/{sub}/providers/Microsoft.Insights/diagnosticSettings/{name}",
+            "type": None,
+            "name": name,
+            "properties": props,
+        }
+
+    def per_subscription(self, i: int, sub: str) -> None:
+        if sub == self.unreadable_sub:
+            return
+        allogs = [{"categoryGroup": "allLogs", "enabled": True}]
+        kind = i % 10
+        local_ws = f"/subscriptions/{sub}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-{i:05d}"
+        settings: list[dict[str, Any]] = []
+        if kind <= 4:
+            settings.append(self.diag(sub, "export-all", {"workspaceId": self.ws, "logs": allogs}))
+        elif kind == 5:
+            settings.append(
+                self.diag(
+                    sub,
+                    "export-partial",
+                    {
+                        "storageAccountId": self.st,
+                        "logs": [{"category": c, "enabled": c in ("Administrative", "Security")} for c in CATEGORIES],
+                    },
+                )
+            )
+        elif kind == 7:
+            settings.append(self.diag(sub, "export-local", {"workspaceId": local_ws, "logs": allogs}))
+            if i % 20 == 7:
+                self.resources.append(
+                    {
+                        "id": local_ws,
+                        "name": f"law-{i:05d}",
+                        "type": "Microsoft.OperationalInsights/workspaces",
+                        "location": "northeurope",
+                        "properties": {
+                            "provisioningState": "Succeeded",
+                            "retentionInDays": 90,
+                            "customerId": guid(self.seed, "ws", i),
+                        },
+                    }
+                )
+        elif kind == 8:
+            settings.append(
+                self.diag(
+                    sub,
+                    "export-eh",
+                    {
+                        "eventHubAuthorizationRuleId": self.ehrule,
+                        "eventHubName": None,
+                        "logs": [{"category": c, "enabled": True} for c in CATEGORIES],
+                    },
+                )
+            )
+        elif kind == 9:
+            settings.append(self.diag(sub, "export-all", {"workspaceId": self.ws, "logs": allogs}))
+            settings.append(self.diag(sub, "archive", {"storageAccountId": self.st, "logs": allogs}))
+        if sub == self.diag_forbidden:
+            self.errors.append(
+                {
+                    "scope": f"/subscriptions/{sub}",
+                    "operation": "diagnosticSettings",
+                    "status": 403,
+                    "code": "AuthorizationFailed",
+                    "message": "The client does not have authorization to "
+                    "perform action 'microsoft.insights/diagnosticSettings/read'.",
+                }
+            )
+        else:
+            self.resources += settings
+        if i % 37 == 3:
+            self.resources.append(
+                {
+                    "id": f"/subscriptions/{sub}/providers/microsoft.insights/logprofiles/default",
+                    "type": "",
+                    "name": "default",
+                    "location": "",
+                    "tags": None,
+                    "properties": {
+                        "storageAccountId": self.st,
+                        "serviceBusRuleId": "",
+                        "locations": ["global"],
+                        "categories": ["Write", "Delete", "Action"],
+                        "retentionPolicy": {"enabled": True, "days": 365},
+                    },
+                }
+            )
+        self.alerts(i, sub)
+
+    def alerts(self, i: int, sub: str) -> None:
+        if i % 4 == 3:
+            return
+        if sub == self.alerts_forbidden:
+            self.errors.append(
+                {
+                    "scope": f"/subscriptions/{sub}",
+                    "operation": "activityLogAlerts",
+                    "status": 403,
+                    "code": "AuthorizationFailed",
+                    "message": "The client does not have authorization to "
+                    "perform action 'microsoft.insights/activityLogAlerts/read'.",
+                }
+            )
+            return
+        rg = f"/subscriptions/{sub}/resourceGroups/rg-monitoring/providers/microsoft.insights"
+        ag = self.central_ag if i % 4 == 2 else f"{rg}/actionGroups/ag-{i:05d}"
+        if ag != self.central_ag:
+            self.resources.append(self.action_group(ag, f"ag-{i:05d}", receivers=i % 8 != 1, enabled=i % 16 != 5))
+        ops = SENSITIVE if i % 4 == 1 else SENSITIVE[:2]
+        condition = [
+            {"field": "category", "equals": "Administrative"},
+            {"anyOf": [{"field": "operationName", "equals": o} for o in ops]},
+        ]
+        self.resources.append(
+            {
+                "id": f"{rg}/activityLogAlerts/ala-sensitive-ops",
+                "type": "Microsoft.Insights/ActivityLogAlerts",
+                "name": "ala-sensitive-ops",
+                "location": "Global",
+                "tags": {},
+                "properties": {
+                    "scopes": [f"/subscriptions/{sub}"],
+                    "condition": {"allOf": condition},
+                    "actions": {"actionGroups": [{"actionGroupId": ag, "webhookProperties": {}}]},
+                    "enabled": i % 11 != 6,
+                    "description": "Sensitive operations",
+                },
+            }
+        )
+
+    # -- policy -------------------------------------------------------------------------------
+
+    def policy(self, placement: dict[str, str]) -> None:
+        root = MG + self.tenant
+        builtin = f"{AUTH}/policyDefinitions/{BUILTIN_LA}"
+        custom = f"{root}{AUTH}/policyDefinitions/deploy-activitylog-storage"
+        policy_set = f"{root}{AUTH}/policySetDefinitions/activity-log-baseline"
+        self.resources += [
+            self.dine_definition(
+                builtin,
+                BUILTIN_LA,
+                "BuiltIn",
+                "logAnalytics",
+                "workspaceId",
+                [ROLE_MONITORING_CONTRIBUTOR, ROLE_LA_CONTRIBUTOR],
+            ),
+            self.dine_definition(
+                custom,
+                "deploy-activitylog-storage",
+                "Custom",
+                "storageAccount",
+                "storageAccountId",
+                [ROLE_MONITORING_CONTRIBUTOR, ROLE_STORAGE_CONTRIBUTOR],
+            ),
+            {
+                "id": policy_set,
+                "type": "Microsoft.Authorization/policySetDefinitions",
+                "name": "activity-log-baseline",
+                "properties": {
+                    "displayName": "Activity log baseline",
+                    "policyType": "Custom",
+                    "parameters": {"workspace": {"type": "String"}},
+                    "policyDefinitions": [
+                        {
+                            "policyDefinitionReferenceId": "toWorkspace",
+                            "policyDefinitionId": builtin,
+                            "parameters": {"logAnalytics": {"value": "[parameters('workspace')]"}},
+                        },
+                        {
+                            "policyDefinitionReferenceId": "toStorage",
+                            "policyDefinitionId": custom,
+                            "parameters": {"storageAccount": {"value": self.st}},
+                        },
+                    ],
+                },
+            },
+        ]
+        p_root = guid(self.seed, "principal", "root")
+        root_assignment = self.assignment(
+            root,
+            "deploy-al-la",
+            builtin,
+            {"logAnalytics": {"value": self.ws}},
+            identity={"type": "SystemAssigned", "principalId": p_root, "tenantId": self.tenant},
+            not_scopes=[MG + "sandbox"],
+        )
+        p_set = guid(self.seed, "principal", "set")
+        set_assignment = self.assignment(
+            MG + "landingzones",
+            "al-baseline",
+            policy_set,
+            {"workspace": {"value": self.ws}},
+            enforcement="DoNotEnforce",
+            identity={"type": "SystemAssigned", "principalId": p_set, "tenantId": self.tenant},
+        )
+        self.resources += [
+            root_assignment,
+            set_assignment,
+            self.assignment(MG + "online", "legacy-export", f"{root}{AUTH}/policyDefinitions/deleted-def", {}),
+            self.role(root, p_root, ROLE_MONITORING_CONTRIBUTOR, 1),
+            self.role(root, p_root, ROLE_LA_CONTRIBUTOR, 2),
+            self.role(MG + "landingzones", p_set, ROLE_MONITORING_CONTRIBUTOR, 3),
+        ]
+        for i, sub in enumerate(self.subs):
+            if sub == self.unreadable_sub:
+                continue
+            scope = f"/subscriptions/{sub}"
+            if i % 50 == 11:
+                uami = f"{scope}/resourceGroups/rg-identity/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-policy"
+                principal = guid(self.seed, "principal", i)
+                self.resources.append(
+                    self.assignment(
+                        scope,
+                        "deploy-al-sub",
+                        builtin,
+                        {"logAnalytics": {"value": self.ws}},
+                        identity={
+                            "type": "UserAssigned",
+                            "userAssignedIdentities": {
+                                uami: {"principalId": principal, "clientId": guid(self.seed, "client", i)}
+                            },
+                        },
+                    )
+                )
+                self.resources.append(self.role(scope, principal, ROLE_MONITORING_CONTRIBUTOR, 10 * i))
+                if i % 100 == 11:
+                    self.resources.append(self.role(scope, principal, ROLE_LA_CONTRIBUTOR, 10 * i + 1))
+            if i % 25 == 13:
+                expired = i % 50 == 13
+                self.resources.append(
+                    {
+                        "id": f"{scope}{AUTH}/policyExemptions/waive-activity-log",
+                        "type": "Microsoft.Authorization/policyExemptions",
+                        "name": "waive-activity-log",
+                        "properties": {
+                            "policyAssignmentId": root_assignment["id"],
+                            "exemptionCategory": "Waiver",
+                            "displayName": "Waive activity-log export",
+                            "expiresOn": "2026-01-31T00:00:00Z" if expired else "2027-06-30T00:00:00Z",
+                            "metadata": {"reason": "migration"},
+                        },
+                    }
+                )
+            self.states_for(i, sub, placement[sub], root_assignment, set_assignment)
+
+    def dine_definition(
+        self, def_id: str, name: str, policy_type: str, param: str, field: str, roles: list[str]
+    ) -> dict[str, Any]:
+        return {
+            "id": def_id,
+            "type": "Microsoft.Authorization/policyDefinitions",
+            "name": name,
+            "properties": {
+                "displayName": f"Configure Azure Activity logs to stream to {param}",
+                "policyType": policy_type,
+                "mode": "All",
+                "metadata": {"category": "Monitoring", "version": "1.0.0"},
+                "parameters": {
+                    param: {"type": "String"},
+                    "effect": {
+                        "type": "String",
+                        "defaultValue": "DeployIfNotExists",
+                        "allowedValues": ["DeployIfNotExists", "Disabled"],
+                    },
+                },
+                "policyRule": {
+                    "if": {"field": "type", "equals": "Microsoft.Resources/subscriptions"},
+                    "then": {
+                        "effect": "[parameters('effect')]",
+                        "details": {
+                            "type": "Microsoft.Insights/diagnosticSettings",
+                            "deploymentScope": "Subscription",
+                            "existenceScope": "Subscription",
+                            "roleDefinitionIds": [f"{AUTH}/roleDefinitions/{r}" for r in roles],
+                            "deployment": {
+                                "location": "westeurope",
+                                "properties": {
+                                    "mode": "incremental",
+                                    "template": {
+                                        "$schema": "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#",
+                                        "contentVersion": "1.0.0.0",
+                                        "parameters": {param: {"type": "string"}},
+                                        "resources": [
+                                            {
+                                                "name": "subscriptionToLa",
+                                                "type": "Microsoft.Insights/diagnosticSettings",
+                                                "apiVersion": "2017-05-01-preview",
+                                                "location": "Global",
+                                                "properties": {
+                                                    field: f"[parameters('{param}')]",
+                                                    "logs": [{"category": c, "enabled": True} for c in CATEGORIES],
+                                                },
+                                            }
+                                        ],
+                                    },
+                                    "parameters": {param: {"value": f"[parameters('{param}')]"}},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+
+    def assignment(
+        self,
+        scope: str,
+        name: str,
+        definition: str,
+        params: dict[str, Any],
+        *,
+        identity: dict[str, Any] | None = None,
+        enforcement: str = "Default",
+        not_scopes: list[str] | None = None,
+    ) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": f"{scope}{AUTH}/policyAssignments/{name}",
+            "type": "Microsoft.Authorization/policyAssignments",
+            "name": name,
+        }
+        if identity:
+            doc["identity"] = identity
+            doc["location"] = "westeurope"
+        doc["properties"] = {
+            "displayName": name,
+            "policyDefinitionId": definition,
+            "scope": scope,
+            "notScopes": not_scopes or [],
+            "parameters": params,
+            "enforcementMode": enforcement,
+            "metadata": {"assignedBy": "platform-team"},
+        }
+        return doc
+
+    def role(self, scope: str, principal: str, role: str, n: int) -> dict[str, Any]:
+        name = guid(self.seed, "role-assignment", n)
+        prefix = scope if scope.startswith("/subscriptions/") else ""
+        return {
+            "id": f"{scope}{AUTH}/roleAssignments/{name}",
+            "type": "Microsoft.Authorization/roleAssignments",
+            "name": name,
+            "properties": {
+                "roleDefinitionId": f"{prefix}{AUTH}/roleDefinitions/{role}",
+                "principalId": principal,
+                "principalType": "ServicePrincipal",
+                "scope": scope,
+                "createdOn": UPDATED,
+                "updatedOn": UPDATED,
+            },
+        }
+
+    def states_for(
+        self, i: int, sub: str, group: str, root_assignment: dict[str, Any], set_assignment: dict[str, Any]
+    ) -> None:
+        compliant = i % 10 not in (5, 6, 7) and sub != self.diag_forbidden
+        targets = []
+        if group != "sandbox":
+            targets.append((root_assignment, ""))
+        if group not in ("management", "connectivity", "identity", "sandbox"):
+            targets.append((set_assignment, "toWorkspace"))
+        for assignment, ref in targets:
+            p = assignment["properties"]
+            self.states.append(
+                {
+                    "@odata.id": None,
+                    "@odata.context": "https://management.azure.com/providers/Microsoft.PolicyInsights/policyStates/$metadata#latest/$entity",
+                    "timestamp": "2026-11-28T06:00:00Z",
+                    "resourceId": f"/subscriptions/{sub}",
+                    "policyAssignmentId": assignment["id"],
+                    "policyDefinitionId": f"{AUTH}/policyDefinitions/{BUILTIN_LA}",
+                    "effectiveParameters": "",
+                    "isCompliant": compliant,
+                    "subscriptionId": sub,
+                    "resourceType": "Microsoft.Resources/subscriptions",
+                    "resourceLocation": "",
+                    "resourceGroup": "",
+                    "resourceTags": "tbd",
+                    "policyAssignmentName": assignment["name"],
+                    "policyAssignmentOwner": "tbd",
+                    "policyAssignmentParameters": json.dumps(p["parameters"]),
+                    "policyAssignmentScope": p["scope"],
+                    "policyDefinitionName": BUILTIN_LA,
+                    "policyDefinitionAction": "deployifnotexists",
+                    "policyDefinitionCategory": "tbd",
+                    "policySetDefinitionId": p["policyDefinitionId"] if ref else "",
+                    "policySetDefinitionName": "activity-log-baseline" if ref else "",
+                    "policyDefinitionReferenceId": ref,
+                    "managementGroupIds": f"{self.tenant},{group}",
+                    "complianceState": "Compliant" if compliant else "NonCompliant",
+                }
+            )
+
+
+def generate(n_subscriptions: int, seed: int = 1, *, errors: bool = True) -> dict[str, Any]:
+    """A snapshot dict (schemaVersion 1) of a synthetic tenant with ``n_subscriptions`` subscriptions."""
+    if n_subscriptions < 3:
+        raise ValueError("a synthetic tenant needs at least 3 subscriptions (platform)")
+    t = _Tenant(n_subscriptions, seed, errors)
+    placement = t.hierarchy()
+    t.subscription_docs()
+    t.central_resources()
+    for i, sub in enumerate(t.subs):
+        t.per_subscription(i, sub)
+    t.policy(placement)
+    return {
+        "schemaVersion": 1,
+        "tool": {"name": "synthetic-tenant", "version": "1"},
+        "collectedAt": COLLECTED,
+        "cloud": "AzureCloud",
+        "tenantId": t.tenant,
+        "rootManagementGroupId": MG + t.tenant,
+        "resources": t.resources,
+        "policyStates": t.states,
+        "errors": t.errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("subscriptions", type=int)
+    parser.add_argument("-o", "--output", required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-errors", action="store_true")
+    args = parser.parse_args()
+    snap = generate(args.subscriptions, args.seed, errors=not args.no_errors)
+    data = json.dumps(snap).encode()
+    with open(args.output, "wb") as f:
+        f.write(gzip.compress(data) if args.output.endswith(".gz") else data)
+
+
+if __name__ == "__main__":
+    main()
