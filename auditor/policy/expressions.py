@@ -176,7 +176,7 @@ def parameter_reference(value: Any) -> str | None:
         return None
     try:
         node = parse(body)
-    except ExpressionSyntaxError:
+    except (ValueError, RecursionError):
         return None
     if (isinstance(node, _Call) and node.name == "parameters" and len(node.args) == 1
             and isinstance(node.args[0], _Lit) and isinstance(node.args[0].value, str)):
@@ -236,7 +236,7 @@ def evaluate(value: Any, scope: Scope) -> Any:
             return value
         try:
             node = parse(body)
-        except ExpressionSyntaxError:
+        except (ValueError, RecursionError):
             return UNKNOWN
         return _eval(node, scope)
     if isinstance(value, list):
