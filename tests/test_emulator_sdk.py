@@ -83,6 +83,8 @@ def test_management_groups_list_get_recurse_entities_descendants(emu: RunningEmu
     by_name = {e.name: e for e in entities}
     assert by_name[SUB_POLICY].type == "/subscriptions"
     assert by_name[SUB_POLICY].parent.id == MG + "DevOrg"
+    under = client.management_group_subscriptions.get_subscriptions_under_management_group("DevOrg")
+    assert sorted(s.name for s in under) == sorted([SUB_POLICY, SUB_ROLES])
     descendants = {d.name for d in client.management_groups.get_descendants("TestManagementGroup")}
     assert descendants == {"DevOrg", SUB_DIAG, SUB_POLICY, SUB_ROLES}
     with pytest.raises(ResourceNotFoundError):

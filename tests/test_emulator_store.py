@@ -8,7 +8,7 @@ from test_emulator_data import MG, SUB_DIAG, SUB_LOGPROFILES, SUB_POLICY, tenant
 from auditor import arm
 from auditor.emulator.odata import UnsupportedFilter, parse_filter
 from auditor.emulator.store import TENANT, SnapshotStore
-from auditor.emulator.traffic import FaultInjector, Throttle, parse_fault_spec
+from auditor.emulator.traffic import UNTHROTTLED_REMAINING, FaultInjector, Throttle, parse_fault_spec
 from auditor.errors import InputError
 
 
@@ -103,4 +103,5 @@ def test_throttle_bucket_refills_over_time() -> None:
     assert t.take("b")[0]  # separate bucket
     now[0] += 1.0
     assert t.take("a")[0]
-    assert Throttle(capacity=0).take("a") == (True, 0, 0)
+    off = Throttle(capacity=0)
+    assert off.take("a") == (True, UNTHROTTLED_REMAINING, 0) and off.remaining("a") == UNTHROTTLED_REMAINING

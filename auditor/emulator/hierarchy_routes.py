@@ -128,6 +128,32 @@ def mg_descendants(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     return ctx.page(call, ctx.cache.get_or_build(("descendants", gid), build), link_keys=MG_LINKS)
 
 
+def mg_subscriptions(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
+    """``{mg}/subscriptions``: the group's direct subscriptions, as ManagementGroupSubscriptions returns them."""
+    store = ctx.store
+    gid = arm.MG_PREFIX + args["group"].lower()
+    if gid not in store.groups:
+        return _group_not_found(args["group"])
+    group_id = arm.display_id(store.groups[gid]["id"])
+
+    def build() -> list[Any]:
+        out: list[Any] = []
+        for node in store.group_children.get(gid, []):
+            if not node.startswith("/subscriptions/"):
+                continue
+            doc = store.subscriptions.get(node) or {}
+            name = _name_of(store, node)
+            out.append({
+                "id": f"{group_id}/subscriptions/{name}", "type": MG_TYPE + "/subscriptions", "name": name,
+                "properties": {"tenant": doc.get("tenantId") or store.tenant_id,
+                               "displayName": _sub_display_name(store, node),
+                               "parent": {"id": group_id}, "state": doc.get("state")},
+            })
+        return out
+
+    return ctx.page(call, ctx.cache.get_or_build(("mg_subscriptions", gid), build))
+
+
 def entities(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     """``getEntities``: every group and placed subscription, root first (``groupName`` narrows)."""
     store = ctx.store

@@ -29,6 +29,7 @@ _GET_PATTERNS: list[tuple[re.Pattern[str], str, Handler]] = [
     (re.compile(rf"^{_MG}$"), operations.MANAGEMENT_GROUPS, h.mg_list),
     (re.compile(rf"^{_MG}/(?P<group>[^/]+)$"), operations.MANAGEMENT_GROUPS, h.mg_get),
     (re.compile(rf"^{_MG}/(?P<group>[^/]+)/descendants$"), operations.MANAGEMENT_GROUPS, h.mg_descendants),
+    (re.compile(rf"^{_MG}/(?P<group>[^/]+)/subscriptions$"), operations.MANAGEMENT_GROUPS, h.mg_subscriptions),
     (re.compile(r"^/providers/microsoft\.management/getentities$"), operations.MANAGEMENT_GROUPS, h.entities),
     (re.compile(r"^/subscriptions$"), operations.SUBSCRIPTIONS, h.subscriptions_list),
     (re.compile(r"^/tenants$"), operations.SUBSCRIPTIONS, h.tenants_list),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from auditor.errors import InputError
 
 RESET = "reset"  # drop the connection without answering
+UNTHROTTLED_REMAINING = 12000  # ARM's classic hourly read allowance, reported when throttling is off
 
 
 def parse_fault_spec(spec: str | dict[str, float] | None) -> dict[str, float]:
@@ -91,7 +92,8 @@ class Throttle:
     """ARM's token-bucket read limits: one bucket per subscription, one for tenant-level calls.
 
     Each read takes one token; buckets refill continuously at ``refill_per_second`` up to
-    ``capacity``. ``capacity <= 0`` disables throttling (the header still reports a number).
+    ``capacity``. ``capacity <= 0`` disables throttling; the header then reports
+    ``UNTHROTTLED_REMAINING`` so that clients pacing themselves on it never slow down.
     """
 
     def __init__(self, capacity: int = 250, refill_per_second: float = 25.0,
@@ -108,7 +110,7 @@ class Throttle:
     def take(self, key: str) -> tuple[bool, int, int]:
         """(allowed, remaining tokens, seconds to wait when refused)."""
         if not self.enabled:
-            return True, 0, 0
+            return True, UNTHROTTLED_REMAINING, 0
         now = self._clock()
         b = self._buckets.get(key)
         if b is None:
@@ -122,5 +124,7 @@ class Throttle:
         return False, 0, max(1, wait)
 
     def remaining(self, key: str) -> int:
+        if not self.enabled:
+            return UNTHROTTLED_REMAINING
         b = self._buckets.get(key)
-        return int(b.tokens) if b else max(self.capacity, 0)
+        return int(b.tokens) if b else self.capacity
