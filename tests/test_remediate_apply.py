@@ -222,10 +222,20 @@ def test_test_tenant_plan_applied_gives_projected_enforcement(tmp_path: Path, de
     [assign] = [a for a in plan.actions if a.kind == model.ASSIGN_EXPORT_POLICY]
     dest = config.central_destinations[0]
     grant_scope = "/".join(dest.split("/")[:9]) if destination == "event_hub" else dest
-    grants = [d for d in after.snapshot.of_kind(arm.ROLE_ASSIGNMENT)
-              if arm.same_id(d["properties"]["scope"], grant_scope)
-              and arm.guid_in(d["properties"]["roleDefinitionId"]) == assign.detail["destinationRole"]]
-    assert len(grants) == 1
+    def granted_on_destination(assignment_id: str) -> list[dict[str, Any]]:
+        principal = after.snapshot.get(assignment_id)["identity"]["principalId"]
+        return [d for d in after.snapshot.of_kind(arm.ROLE_ASSIGNMENT)
+                if arm.same_id(d["properties"]["scope"], grant_scope) and d["properties"]["principalId"] == principal
+                and arm.guid_in(d["properties"]["roleDefinitionId"]) == assign.detail["destinationRole"]]
+
+    assert len(granted_on_destination(assign.detail["assignmentId"])) == 1
+    # Repairs that add an identity or roles also grant on the destination the assignment uses.
+    fixes = [a.detail["fix"] for a in plan.actions if a.kind == model.FIX_ASSIGNMENT]
+    granting = [f for f in fixes if f.grants_destination]
+    assert {arm.last_segment(f.id) for f in granting} == {"ident-none-export", "ident-role-export"}
+    if destination == "workspace":  # the existing assignments send to the workspace
+        for fix in granting:
+            assert len(granted_on_destination(fix.id)) == 1, fix.id
     states = {p.id: (p.enforcement, p.projected) for p in plan.subscriptions}
     assert sorted(set(states.values())) == [
         ("effective", "effective"), ("impaired", "effective"), ("impaired", "impaired"),

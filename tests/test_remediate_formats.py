@@ -20,12 +20,21 @@ from auditor.remediate import model, render_files, write_plan
 _EXPECTED = {
     model.POLICY_DEFINITION: ("Microsoft.Authorization/policyDefinitions", "azurerm_policy_definition"),
     model.ASSIGN_EXPORT_POLICY: ("Microsoft.Authorization/policyAssignments", "_policy_assignment"),
-    model.FIX_ASSIGNMENT: ("Microsoft.Authorization/policyAssignments", "_policy_assignment"),
+    model.FIX_ASSIGNMENT: ("Microsoft.Authorization/", "azurerm_"),  # see _expected
     model.REMEDIATION_TASK: ("Microsoft.PolicyInsights/remediations", "_policy_remediation"),
     model.MANAGEMENT_GROUP_EXPORT: ("Microsoft.Insights/diagnosticSettings", "azapi_resource"),
     model.ACTIVITY_LOG_ALERTS: ("Microsoft.Resources/resourceGroups", "azurerm_monitor_activity_log_alert"),
 }
 DESTINATIONS = ["workspace", "storage", "event_hub", "none"]
+
+
+def _expected(action: model.Action) -> tuple[str, str]:
+    """Resource type (ARM/Bicep) and Terraform resource the action's file must declare."""
+    if action.kind == model.FIX_ASSIGNMENT:
+        if action.detail["fix"].changes_assignment:
+            return "Microsoft.Authorization/policyAssignments", "_policy_assignment"
+        return "Microsoft.Authorization/roleAssignments", "azurerm_role_assignment"
+    return _EXPECTED[action.kind]
 
 
 def balanced(text: str, quote: str, comment: str) -> bool:
@@ -78,7 +87,7 @@ def test_arm_templates_are_deployment_templates(destination: str) -> None:
                                             "subscriptionDeploymentTemplate.json#"))
             assert doc["contentVersion"] == "1.0.0.0"
             types = json.dumps([r["type"] for r in doc["resources"]])
-            assert _EXPECTED[action.kind][0] in types, (f, types)
+            assert _expected(action)[0] in types, (f, types)
             if action.kind == model.ASSIGN_EXPORT_POLICY:
                 [assignment] = [r for r in doc["resources"] if r["type"].endswith("policyAssignments")]
                 assert assignment["identity"] == {"type": "SystemAssigned"}
@@ -114,7 +123,7 @@ def test_bicep_files_are_well_formed(destination: str) -> None:
     for action in plan.actions:
         main = [f for f in action.files(("bicep",)) if f.startswith("bicep/") and "/modules/" not in f]
         for f in main:
-            assert _EXPECTED[action.kind][0] in bicep[f], f
+            assert _expected(action)[0] in bicep[f], f
 
 
 @pytest.mark.parametrize("destination", DESTINATIONS)
@@ -128,7 +137,7 @@ def test_terraform_files_are_well_formed(destination: str) -> None:
     for action in plan.actions:
         for f in action.files(("terraform",)):
             if f.startswith("terraform/") and f != model.TERRAFORM_PROVIDERS:
-                assert _EXPECTED[action.kind][1] in tf[f], f
+                assert _expected(action)[1] in tf[f], f
     assert 'source  = "hashicorp/azurerm"' in tf[model.TERRAFORM_PROVIDERS]
     symbols = re.findall(r'^(?:resource|variable) "([^"]+)"(?: "([^"]+)")?', "\n".join(tf.values()), re.M)
     assert len(symbols) == len(set(symbols)), "duplicate Terraform addresses in one configuration"

@@ -82,7 +82,7 @@ def grant_scope_expression(kind: str) -> str:
     return "[parameters('destinationId')]"
 
 
-def _destination_grant(assignment_id: str, role_guid: str, kind: str) -> dict[str, Any]:
+def _destination_grant(assignment_id: str, role_guid: str, kind: str, principal: str | None = None) -> dict[str, Any]:
     """Nested deployment granting the destination role on the destination resource itself.
 
     The resource may lie outside the assignment's scope (a central workspace in a platform
@@ -94,13 +94,13 @@ def _destination_grant(assignment_id: str, role_guid: str, kind: str) -> dict[st
         "name": f"grant-destination-{stable_guid(assignment_id, role_guid)[:8]}",
         "subscriptionId": "[split(parameters('destinationId'), '/')[2]]",
         "resourceGroup": "[split(parameters('destinationId'), '/')[4]]",
-        "dependsOn": [assignment_id],
+        "dependsOn": [] if principal else [assignment_id],
         "properties": {
             "mode": "Incremental",
             "expressionEvaluationOptions": {"scope": "inner"},
             "parameters": {
                 "destinationId": {"value": "[parameters('destinationId')]"},
-                "principalId": {"value": _principal_expr(assignment_id)},
+                "principalId": {"value": principal or _principal_expr(assignment_id)},
             },
             "template": {
                 "$schema": RG_SCHEMA,
@@ -204,17 +204,24 @@ def fixed_identity(fix: AssignmentFix) -> dict[str, Any]:
 def render_fix(action: Action) -> dict[str, Any]:
     fix: AssignmentFix = action.detail["fix"]
     scope = fix.scope
-    resources: list[dict[str, Any]] = [{
-        "type": "Microsoft.Authorization/policyAssignments",
-        "apiVersion": POLICY_API,
-        "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
-        "location": action.detail["location"],
-        "identity": fixed_identity(fix),
-        "properties": arm_escape(fixed_assignment_properties(fix)),
-    }]
+    resources: list[dict[str, Any]] = []
+    if fix.changes_assignment:
+        resources.append({
+            "type": "Microsoft.Authorization/policyAssignments",
+            "apiVersion": POLICY_API,
+            "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
+            "location": action.detail["location"],
+            "identity": fixed_identity(fix),
+            "properties": arm_escape(fixed_assignment_properties(fix)),
+        })
     principal = None if fix.add_identity else fix.principal_id
     resources += _role_assignments(scope, fix.id, fix.missing_roles, principal)
-    return _template(scope, resources, description=action.title)
+    parameters: dict[str, Any] = {}
+    if fix.grants_destination and fix.destination_kind and fix.destination_role:
+        parameters["destinationId"] = {"type": "string", "defaultValue": fix.destination_id,
+                                       "metadata": {"description": "the assignment's export destination"}}
+        resources.append(_destination_grant(fix.id, fix.destination_role, fix.destination_kind, principal))
+    return _template(scope, resources, parameters=parameters, description=action.title)
 
 
 def render_remediation(action: Action) -> dict[str, Any]:

@@ -66,6 +66,18 @@ class AssignmentFix:
     missing_roles: list[str] = field(default_factory=list)  # role GUIDs to grant at the scope
     required_roles: list[str] = field(default_factory=list)
     unfixable: list[str] = field(default_factory=list)  # what cannot be repaired by the assignment
+    destination_kind: str | None = None  # where the assignment exports, when the audit knows it
+    destination_id: str | None = None
+    destination_role: str | None = None  # role the identity needs on the destination itself
+
+    @property
+    def changes_assignment(self) -> bool:
+        """Whether the assignment itself is redeployed (else only role assignments are added)."""
+        return self.set_enforcement_mode or bool(self.effect_parameter) or self.add_identity
+
+    @property
+    def grants_destination(self) -> bool:
+        return bool(self.destination_id and self.destination_role and (self.add_identity or self.missing_roles))
 
     @property
     def id(self) -> str:

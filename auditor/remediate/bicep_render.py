@@ -82,20 +82,23 @@ def render_assignment(action: Action) -> str:
         },
     })
     text += _role_resources(action.scope, d["assignmentId"], d["roles"], Raw("assignment.identity.principalId"))
-    module = f"modules/grant-destination-{dest.kind}.bicep"
-    text += (
-        f"\nmodule grantDestination '{module}' = {{\n"
-        f"  name: 'grant-destination-{stable_guid(d['assignmentId'], d['destinationRole'])[:8]}'\n"
+    text += _grant_module(dest.kind, d["assignmentId"], d["destinationRole"], Raw("assignment.identity.principalId"))
+    text += "\noutput principalId string = assignment.identity.principalId\n"
+    return text
+
+
+def _grant_module(kind: str, assignment_id: str, role_guid: str, principal: Any) -> str:
+    return (
+        f"\nmodule grantDestination 'modules/grant-destination-{kind}.bicep' = {{\n"
+        f"  name: 'grant-destination-{stable_guid(assignment_id, role_guid)[:8]}'\n"
         "  scope: resourceGroup(split(destinationId, '/')[2], split(destinationId, '/')[4])\n"
         "  params: {\n"
         "    destinationId: destinationId\n"
-        "    principalId: assignment.identity.principalId\n"
-        f"    roleGuid: '{d['destinationRole']}'\n"
+        f"    principalId: {bicep_value(principal)}\n"
+        f"    roleGuid: '{role_guid}'\n"
         "  }\n"
         "}\n"
-        "\noutput principalId string = assignment.identity.principalId\n"
     )
-    return text
 
 
 def grant_module(kind: str) -> str:
@@ -121,15 +124,21 @@ def grant_module(kind: str) -> str:
 def render_fix(action: Action) -> str:
     fix: AssignmentFix = action.detail["fix"]
     text = _HEADER.format(scope=fix.scope, title=action.title) + f"targetScope = '{_target(fix.scope)}'\n"
-    text += _resource("assignment", f"Microsoft.Authorization/policyAssignments@{arm_render.POLICY_API}", {
-        "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
-        "location": action.detail["location"],
-        "identity": arm_render.fixed_identity(fix),
-        "properties": arm_render.fixed_assignment_properties(fix),
-    })
+    if fix.grants_destination:
+        text += "\n@description('the assignment export destination')\nparam destinationId string = "
+        text += bicep_string(fix.destination_id or "") + "\n"
+    if fix.changes_assignment:
+        text += _resource("assignment", f"Microsoft.Authorization/policyAssignments@{arm_render.POLICY_API}", {
+            "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
+            "location": action.detail["location"],
+            "identity": arm_render.fixed_identity(fix),
+            "properties": arm_render.fixed_assignment_properties(fix),
+        })
     principal: Any = fix.principal_id if (fix.principal_id and not fix.add_identity) else Raw(
         "assignment.identity.principalId")
     text += _role_resources(fix.scope, fix.id, fix.missing_roles, principal)
+    if fix.grants_destination and fix.destination_kind and fix.destination_role:
+        text += _grant_module(fix.destination_kind, fix.id, fix.destination_role, principal)
     return text
 
 
@@ -207,6 +216,9 @@ def render(action: Action) -> dict[str, str]:
     out = {f"bicep/{action.stem}.bicep": RENDERERS[action.kind](action)}
     if action.kind == model.ASSIGN_EXPORT_POLICY:
         kind = action.detail["destination"].kind
+        out[f"bicep/modules/grant-destination-{kind}.bicep"] = grant_module(kind)
+    if action.kind == model.FIX_ASSIGNMENT and action.detail["fix"].grants_destination:
+        kind = action.detail["fix"].destination_kind
         out[f"bicep/modules/grant-destination-{kind}.bicep"] = grant_module(kind)
     if action.kind == model.ACTIVITY_LOG_ALERTS:
         out[model.BICEP_ALERTS_MODULE] = ALERTS_MODULE

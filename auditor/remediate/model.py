@@ -76,6 +76,8 @@ class Action:
             return [TERRAFORM_PROVIDERS]
         if fmt == "bicep" and self.kind == ASSIGN_EXPORT_POLICY:
             return [f"bicep/modules/grant-destination-{self.detail['destination'].kind}.bicep"]
+        if fmt == "bicep" and self.kind == FIX_ASSIGNMENT and self.detail["fix"].grants_destination:
+            return [f"bicep/modules/grant-destination-{self.detail['fix'].destination_kind}.bicep"]
         if fmt == "bicep" and self.kind == ACTIVITY_LOG_ALERTS:
             return [BICEP_ALERTS_MODULE]
         return []

@@ -104,6 +104,7 @@ class _Planner:
                         continue
                     fix = plan_fix(self.ctx.snapshot, doc, lambda d: is_export_definition(self.ctx, d),
                                    held_roles(self.ctx, doc))
+                    self._fix_destination(fix, key)
                     fixes[arm.norm_id(row.assignment_id)] = fix
                 if fix.needed and not fix.unfixable:
                     repairable.append(fix)
@@ -119,6 +120,20 @@ class _Planner:
         self._plan_new_assignments(targets, review_only)
         self._plan_fixes(fixes, fixed_subs)
         self._plan_reviews(considered, fixes)
+
+    def _fix_destination(self, fix: AssignmentFix, sub_key: str) -> None:
+        """Where the assignment sends, from the enforcement analysis, for the linked-access grant."""
+        for check in self.ctx.enforcement[sub_key].checks:
+            if not arm.same_id(check.assignment_id, fix.id):
+                continue
+            dest = check.destination
+            kind, dest_id = dest.get("kind"), dest.get("id")
+            if kind in (defs.LOG_ANALYTICS, defs.STORAGE, defs.EVENT_HUB) and isinstance(dest_id, str) \
+                    and arm.subscription_id_of(dest_id):
+                role = defs.export_role_guids(kind)[-1]
+                if role in fix.required_roles:
+                    fix.destination_kind, fix.destination_id, fix.destination_role = kind, dest_id, role
+                return
 
     def _group_ok(self, group_key: str, targets: set[str], review_only: set[str]) -> bool:
         """Every subscription below is a target, excluded/exempted (kept out) or unknown."""

@@ -153,6 +153,10 @@ def render_fix(action: Action) -> str:
     sym = "fix_" + identifier(name)
     res = _assignment_resource(fix.scope)
     text = _header(action)
+    principal: Any = fix.principal_id if (fix.principal_id and not fix.add_identity) else Raw(
+        f"{res}.{sym}.identity[0].principal_id")
+    if not fix.changes_assignment:
+        return text + _fix_grants(fix, sym, principal)
     text += f"import {{\n  to = {res}.{sym}\n  id = {hcl_string(fix.id)}\n}}\n\n"
     body: dict[str, Any] = {
         "name": name,
@@ -173,12 +177,23 @@ def render_fix(action: Action) -> str:
     if identity.get("userAssignedIdentities"):
         id_block["identity_ids"] = sorted(identity["userAssignedIdentities"])
     text += _block("resource", [res, sym], body, (("identity", id_block),))
-    principal: Any = fix.principal_id if (fix.principal_id and not fix.add_identity) else Raw(
-        f"{res}.{sym}.identity[0].principal_id")
-    for g in fix.missing_roles:
-        text += "\n" + _role_block(f"{sym}_{identifier(roles.role_name(g)).lower()}", fix.scope, g, principal,
-                                   stable_guid(fix.scope, fix.id, g))
-    return text
+    return text + "\n" + _fix_grants(fix, sym, principal)
+
+
+def _fix_grants(fix: AssignmentFix, sym: str, principal: Any) -> str:
+    blocks = [_role_block(f"{sym}_{identifier(roles.role_name(g)).lower()}", fix.scope, g, principal,
+                          stable_guid(fix.scope, fix.id, g)) for g in fix.missing_roles]
+    if fix.grants_destination and fix.destination_id and fix.destination_role:
+        scope = fix.destination_id
+        if fix.destination_kind == defs.EVENT_HUB:
+            scope = "/".join(scope.split("/")[:9])
+        blocks.append(_block("resource", ["azurerm_role_assignment", f"{sym}_destination"], {
+            "scope": scope,
+            "role_definition_name": roles.role_name(fix.destination_role),
+            "principal_id": principal,
+            "principal_type": "ServicePrincipal",
+        }))
+    return "\n".join(blocks)
 
 
 def render_remediation(action: Action) -> str:
