@@ -21,7 +21,7 @@ from auditor.snapshot import Snapshot, build_snapshot
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"
 CONFIG = ROOT / "examples" / "auditor.toml"
-HOSTILE = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">=HYPERLINK("http://evil")'
+HOSTILE = '=HYPERLINK("http://evil")<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
 
 
 def _snapshot(raw: dict[str, Any]) -> Snapshot:

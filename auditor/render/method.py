@@ -59,12 +59,12 @@ def method_and_limits(snapshot: Snapshot | None, names: Names) -> dict[str, Any]
     for label, provider, api, kinds in SOURCES:
         n = len(snapshot.policy_states) if snapshot is not None and not kinds else sum(counts[k] for k in kinds)
         sources.append({"label": label, "provider": provider, "apiVersion": api, "count": n})
-    errors = []
+    errors: list[dict[str, Any]] = []
     if snapshot is not None:
         for e in snapshot.errors:
             errors.append({"scope": e.scope, "scopeLabel": names.scope_label(e.scope),
                            "operation": "everything at and below" if e.operation == "*" else e.operation,
                            "status": e.status, "code": e.code, "message": e.message})
-        errors.sort(key=lambda e: (e["scopeLabel"].lower(), e["operation"]))
+        errors.sort(key=lambda e: (str(e["scopeLabel"]).lower(), str(e["operation"])))
     return {"sources": sources, "errors": errors, "limits": ACTIVITY_LOG_LIMITS,
             "source": snapshot.source if snapshot is not None else ""}

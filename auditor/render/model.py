@@ -99,7 +99,8 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
             "alertsUnknown": unknown_alerts,
             "findings": own, "open": len(open_),
             "cardFindings": [f for f in own if not f["ruleId"].upper().startswith("ALA-ALR")],
-            "alertFindings": sum(1 for f in own if f["ruleId"].upper().startswith("ALA-ALR")), "waived": len(own) - len(open_),
+            "alertFindings": sum(1 for f in own if f["ruleId"].upper().startswith("ALA-ALR")),
+            "waived": len(own) - len(open_),
             "worst": SEVERITIES[worst] if worst < 3 else "",
             "needsAction": s.get("verdict") != "covered" or bool(open_),
         })
@@ -116,8 +117,8 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
                                        "exported": g.get("exported"), "parent": arm.norm_id(g.get("parentId")),
                                        "groups": [], "subs": [], "counts": Counter(), "total": 0,
                                        "findings": len(fired_groups.get(arm.norm_id(g["id"]), []))}
-    unplaced = {"id": "", "name": "Not placed in the hierarchy", "exported": None, "parent": "", "groups": [],
-                "subs": [], "counts": Counter(), "total": 0, "findings": 0}
+    unplaced: dict[str, Any] = {"id": "", "name": "Not placed in the hierarchy", "exported": None, "parent": "",
+                                "groups": [], "subs": [], "counts": Counter(), "total": 0, "findings": 0}
     paths = {arm.norm_id(s["id"]): s.get("managementGroupPath", []) for s in findings.get("subscriptions", [])}
     for r in rows:
         path = [arm.norm_id(g) for g in paths.get(arm.norm_id(r["id"]), [])]
@@ -128,7 +129,7 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
             if node is not None:
                 node["counts"][r["verdict"]] += 1
                 node["total"] += 1
-    roots = []
+    roots: list[dict[str, Any]] = []
     for key, node in nodes.items():
         parent = nodes.get(node["parent"]) if node["parent"] != key else None
         (parent["groups"] if parent else roots).append(node)

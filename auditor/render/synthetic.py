@@ -55,7 +55,7 @@ TITLES = {
 
 
 def _guid(rng: random.Random) -> str:
-    h = "%032x" % rng.getrandbits(128)
+    h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
 
 
@@ -201,8 +201,8 @@ def synthetic_tenant(n_subscriptions: int, seed: int = 7, hostile_name: str | No
                     {"setting": "activity-to-law", "missing": missing},
                     ["CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2", "MCSB LT-3"])
         if enforcement == "none":
-            rule, ev = "ALA-POL-001", {"assignments": []}
-            finding(rule, sid, "No export-policy assignment applies to this subscription.", ev, ["MCSB LT-3"])
+            finding("ALA-POL-001", sid, "No export-policy assignment applies to this subscription.",
+                    {"assignments": []}, ["MCSB LT-3"])
         elif enforcement == "impaired":
             finding("ALA-POL-003", sid, "Assignment sandbox-activity-log applies but is DoNotEnforce.",
                     {"assignment": sandbox_assign, "enforcementMode": "DoNotEnforce",
