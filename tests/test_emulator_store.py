@@ -105,3 +105,11 @@ def test_throttle_bucket_refills_over_time() -> None:
     assert t.take("a")[0]
     off = Throttle(capacity=0)
     assert off.take("a") == (True, UNTHROTTLED_REMAINING, 0) and off.remaining("a") == UNTHROTTLED_REMAINING
+
+
+def test_both_spellings_of_a_diagnostic_setting_are_kept() -> None:
+    portal = {"id": f"/subscriptions/{SUB_DIAG}/providers/microsoft.insights/diagnosticSettings/ds4",
+              "type": "Microsoft.Insights/diagnosticSettings", "name": "ds4", "properties": {"logs": []}}
+    store = SnapshotStore.from_source(tenant_snapshot(extra=[portal]))
+    assert len(store.kind_at(f"/subscriptions/{SUB_DIAG}", arm.DIAGNOSTIC_SETTING)) == 2
+    assert store.get(portal["id"]) is portal  # the exact id wins over the alias

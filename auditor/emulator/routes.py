@@ -96,7 +96,7 @@ def resolve(ctx: Ctx, method: str, path: str) -> Route | Answer:
         kind = f"{m['ns']}/{m['type']}"
         return Route(operation_for_kind(kind), _scope_of(m["container"]), _container_list,
                      {"container": m["container"], "kind": kind})
-    doc = ctx.store.by_id.get(npath)
+    doc = ctx.store.get(npath)
     if doc is not None:
         return Route(operation_for_kind(arm.kind_of(doc)), _scope_of(arm.scope_of_extension(npath)),
                      _document, {"id": npath}, resource_id=npath)
@@ -129,7 +129,7 @@ def _no_handler(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
 
 
 def _document(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
-    return Answer(200, ctx.store.by_id[args["id"]])
+    return Answer(200, ctx.store.get(args["id"]))
 
 
 def _not_found(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:

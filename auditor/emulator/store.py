@@ -63,7 +63,9 @@ class SnapshotStore:
 
     Attributes (all keys normalised ids, lower case, leading slash; tenant = ``""``):
 
-    - ``by_id``: id -> document (first occurrence wins, as in ``auditor.snapshot``).
+    - ``by_id``: id -> document (first occurrence wins, as in ``auditor.snapshot``); use
+      :meth:`get`, which also finds diagnostic settings stored under the examples'
+      ``AzureResourceManager`` namespace by their ``Microsoft.Insights`` id (``aliases``).
     - ``by_kind``: canonical kind (``arm.kind_of``) -> documents, snapshot order.
     - ``at_scope``: (scope, kind) -> documents whose id is ``<scope>/providers/<ns>/<type>/<name>``
       with nothing after the name's provider segment, i.e. :func:`arm.scope_of_extension` equals
@@ -89,6 +91,7 @@ class SnapshotStore:
         self.at_scope: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.in_subscription: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.children: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        self.aliases: dict[str, str] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.parent_of: dict[str, str] = {}
@@ -146,7 +149,7 @@ class SnapshotStore:
                 # under ``Microsoft.Insights``. Both spellings find the document.
                 alias = (arm.norm_id(arm.scope_of_extension(nid)) + "/providers/microsoft.insights/diagnosticsettings/"
                          + nid.rsplit("/", 1)[-1])
-                self.by_id.setdefault(alias, doc)
+                self.aliases.setdefault(alias, nid)
             if "/providers/" in nid:
                 self.at_scope[(arm.norm_id(arm.scope_of_extension(nid)), kind)].append(doc)
             sub = arm.subscription_id_of(nid)
@@ -205,7 +208,12 @@ class SnapshotStore:
     # -- queries ----------------------------------------------------------------------------
 
     def get(self, arm_id: str | None) -> dict[str, Any] | None:
-        return self.by_id.get(arm.norm_id(arm_id))
+        """The document with this id (any casing, with or without leading slash), or None."""
+        nid = arm.norm_id(arm_id)
+        doc = self.by_id.get(nid)
+        if doc is None and nid in self.aliases:
+            doc = self.by_id.get(self.aliases[nid])
+        return doc
 
     def ancestors(self, scope: str | None) -> list[str]:
         """Normalised scopes containing ``scope``, nearest first, always ending with the tenant ``""``.
