@@ -332,3 +332,16 @@ def test_alr002_group_in_subscription_with_unreadable_action_groups_counts() -> 
     hidden = b.action_group_id(S, "rg-alerts", "ag-hidden")
     doc = base(alert("all", action_groups=[hidden]), errors=(b.error(b.sub_id(S), "actionGroups"),))
     assert ops_fired(doc, "ALA-ALR-002") == set()
+
+
+def test_operations_outside_the_cis_benchmark_map_to_mcsb_only() -> None:
+    found = {f.evidence["operation"]: f for f in fire(base(), "ALA-ALR-001") if f.scope.lower().endswith(S)}
+    controls = found["Microsoft.Network/networkSecurityGroups/securityRules/write"].controls or ()
+    assert not [c for c in controls if c.startswith("CIS")]
+    assert "MCSB LT-3" in controls
+    assert "CIS Azure 2.0.0 5.2.7" in (found["Microsoft.Sql/servers/firewallRules/write"].controls or ())
+
+
+@pytest.mark.parametrize("rule_id", ["ALA-ALR-001", "ALA-ALR-002"])
+def test_alert_rules_are_medium(rule_id: str) -> None:
+    assert rule_by_id(rule_id).severity == "medium"

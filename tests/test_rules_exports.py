@@ -448,3 +448,23 @@ def test_resource_level_diagnostic_setting_is_not_a_subscription_export() -> Non
                   "type": "Microsoft.Insights/diagnosticSettings", "name": "kv-logs",
                   "properties": {"workspaceId": WS, "logs": [{"categoryGroup": "allLogs", "enabled": True}]}}
     assert len(fire(one_sub(kv_setting, durable_ws()), "ALA-EXP-001")) == 1
+
+
+# ----------------------------------------------------------------- catalogue
+
+
+@pytest.mark.parametrize(("rule_id", "severity", "controls"), [
+    ("ALA-EXP-001", "high", {"CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1"}),
+    ("ALA-EXP-002", "medium", {"CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2"}),
+    ("ALA-EXP-003", "high", set()),
+    ("ALA-EXP-004", "medium", set()),
+    ("ALA-EXP-005", "medium", {"MCSB LT-6"}),
+    ("ALA-EXP-006", "medium", set()),
+    ("ALA-EXP-007", "medium", {"CIS Azure 2.0.0 5.1.3"}),
+    ("ALA-EXP-008", "low", {"CIS Azure 2.0.0 5.1.4", "CIS Azure 3.0.0 6.1.3"}),
+    ("ALA-EXP-009", "low", set()),
+])
+def test_export_rule_severity_and_controls(rule_id: str, severity: str, controls: set[str]) -> None:
+    rule = rule_by_id(rule_id)
+    assert rule.severity == severity
+    assert controls <= set(rule.controls)
