@@ -153,12 +153,16 @@ class _Planner:
         if not targets:
             return
         scopes: dict[str, list[str]] = {}  # scope key -> target sub keys
+        qualifies: dict[str, bool] = {}
         for key in sorted(targets):
             sub = self.h.subscriptions[key]
             chosen = key
             for gid in sub.path:  # root first: the highest qualifying group wins
-                if self._group_ok(arm.norm_id(gid), targets, review_only):
-                    chosen = arm.norm_id(gid)
+                g = arm.norm_id(gid)
+                if g not in qualifies:
+                    qualifies[g] = self._group_ok(g, targets, review_only)
+                if qualifies[g]:
+                    chosen = g
                     break
             scopes.setdefault(chosen, []).append(key)
         if self.destination.kind != defs.LOG_ANALYTICS:

@@ -11,7 +11,7 @@ _PERMISSIONS = {
     model.ASSIGN_EXPORT_POLICY: "Resource Policy Contributor and User Access Administrator (or Owner) at the scope, "
                                 "and User Access Administrator on the destination",
     model.FIX_ASSIGNMENT: "Resource Policy Contributor and User Access Administrator (or Owner) at the "
-                          "assignment's scope",
+                          "assignment's scope (and User Access Administrator on the destination when it is granted)",
     model.REMEDIATION_TASK: "Resource Policy Contributor at the scope",
     model.MANAGEMENT_GROUP_EXPORT: "Monitoring Contributor at the management group, plus the destination's "
                                    "linked-access role (e.g. Log Analytics Contributor on the workspace)",
@@ -98,6 +98,20 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
                          f"{roles.role_name(action.detail['destinationRole'])} on the destination")
             if action.detail["notScopes"]:
                 lines.append(f"- keeps out (notScopes, for review): {', '.join(action.detail['notScopes'])}")
+            if action.detail["alsoCovers"]:
+                lines.append(f"- also reaches subscriptions whose enforcement is unknown now: "
+                             f"{', '.join(action.detail['alsoCovers'])}")
+        if action.kind == model.FIX_ASSIGNMENT:
+            fix: AssignmentFix = action.detail["fix"]
+            if fix.grants_destination and fix.destination_role:
+                lines.append(f"- also grants {roles.role_name(fix.destination_role)} on `{fix.destination_id}` "
+                             "(linked access check of the destination)")
+            if not fix.changes_assignment:
+                lines.append("- the assignment itself is not redeployed: only role assignments are added")
+        if action.kind == model.REMEDIATION_TASK:
+            lines.append("- deploy after the assignment's first compliance evaluation (up to about 30 minutes; "
+                         "`az policy state trigger-scan` starts one); at a management group it remediates "
+                         "the subscriptions evaluated non-compliant")
         for cmd in _commands(action, formats):
             lines.append(f"- `{cmd}`")
         lines.append("")
