@@ -7,6 +7,7 @@ details type, the deployment scope and the template's diagnostic-setting resourc
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -399,3 +400,39 @@ def test_classification_does_not_mutate_input() -> None:
     before = copy.deepcopy(doc)
     classify_definition(doc)
     assert doc == before
+
+
+def test_mangled_documents_never_crash_classification() -> None:
+    """Deterministic fuzz: odd values anywhere in corpus documents give a result or a clear rejection."""
+    import random
+
+    from auditor.policy import NotAPolicyDocument
+
+    docs = [load(r) for r in sorted(EXPECTED)]
+    odd: list[Any] = [None, 1, "x", [], {}, "[parameters('nope')]", "[[", "[concat(", "[if(parameters('a'), 1)]",
+                      True, "[parameters(1)]", "[-]", "[[[parameters('effect')]]"]
+    rnd = random.Random(7)
+
+    def paths(o: Any, p: tuple[Any, ...] = ()) -> Any:
+        yield p
+        if isinstance(o, dict):
+            for k, v in o.items():
+                yield from paths(v, (*p, k))
+        elif isinstance(o, list):
+            for i, v in enumerate(o):
+                yield from paths(v, (*p, i))
+
+    for _ in range(300):
+        doc = copy.deepcopy(rnd.choice(docs))
+        candidates = list(paths(doc))[1:]
+        for _ in range(rnd.randint(1, 4)):
+            p = rnd.choice(candidates)
+            target = doc
+            try:
+                for k in p[:-1]:
+                    target = target[k]
+                target[p[-1]] = copy.deepcopy(rnd.choice(odd))
+            except (KeyError, IndexError, TypeError):
+                continue
+        with contextlib.suppress(NotAPolicyDocument):
+            json.dumps(classify_definition(doc).as_dict())
