@@ -64,6 +64,11 @@ UPDATED = "2026-10-01T08:00:00.0000000Z"
 COLLECTED = "2026-11-28T10:00:00Z"
 
 
+def rid(sub: str, rg: str, rtype: str, name: str) -> str:
+    """A resource id in a resource group."""
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{rtype}/{name}"
+
+
 def guid(seed: int, *parts: object) -> str:
     return str(uuid.uuid5(NS, ":".join(str(p) for p in (seed, *parts))))
 
@@ -78,11 +83,11 @@ class _Tenant:
         self.subs = [guid(seed, "sub", i) for i in range(n)]
         self.index = {s: i for i, s in enumerate(self.subs)}
         self.central = self.subs[0]
-        self.ws = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.OperationalInsights/workspaces/law-central"
-        self.st = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.Storage/storageAccounts/stlogcentral{seed}"
-        self.ehns = f"/subscriptions/{self.central}/resourceGroups/rg-logging/providers/Microsoft.EventHub/namespaces/eh-central-{seed}"
+        self.ws = rid(self.central, "rg-logging", "Microsoft.OperationalInsights/workspaces", "law-central")
+        self.st = rid(self.central, "rg-logging", "Microsoft.Storage/storageAccounts", f"stlogcentral{seed}")
+        self.ehns = rid(self.central, "rg-logging", "Microsoft.EventHub/namespaces", f"eh-central-{seed}")
         self.ehrule = self.ehns + "/authorizationrules/RootManageSharedAccessKey"
-        self.central_ag = f"/subscriptions/{self.central}/resourceGroups/rg-alerting/providers/microsoft.insights/actionGroups/ag-central"
+        self.central_ag = rid(self.central, "rg-alerting", "microsoft.insights/actionGroups", "ag-central")
         self.unreadable_sub = self.subs[5] if self.with_errors else ""
         self.diag_forbidden = self.subs[6] if self.with_errors else ""
         self.alerts_forbidden = self.subs[9] if self.with_errors else ""
@@ -246,7 +251,7 @@ class _Tenant:
             },
             self.action_group(self.central_ag, "ag-central", receivers=True),
             {
-                "id": f"/subscriptions/{self.central}/resourceGroups/rg-alerting/providers/microsoft.insights/scheduledqueryrules/sqr-nsg-changes",
+                "id": rid(self.central, "rg-alerting", "microsoft.insights/scheduledqueryrules", "sqr-nsg-changes"),
                 "name": "sqr-nsg-changes",
                 "type": "microsoft.insights/scheduledqueryrules",
                 "location": loc,
@@ -317,7 +322,7 @@ class _Tenant:
             return
         allogs = [{"categoryGroup": "allLogs", "enabled": True}]
         kind = i % 10
-        local_ws = f"/subscriptions/{sub}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-{i:05d}"
+        local_ws = rid(sub, "rg-logs", "Microsoft.OperationalInsights/workspaces", f"law-{i:05d}")
         settings: list[dict[str, Any]] = []
         if kind <= 4:
             settings.append(self.diag(sub, "export-all", {"workspaceId": self.ws, "logs": allogs}))
@@ -514,7 +519,7 @@ class _Tenant:
                 continue
             scope = f"/subscriptions/{sub}"
             if i % 50 == 11:
-                uami = f"{scope}/resourceGroups/rg-identity/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-policy"
+                uami = rid(sub, "rg-identity", "Microsoft.ManagedIdentity/userAssignedIdentities", "id-policy")
                 principal = guid(self.seed, "principal", i)
                 self.resources.append(
                     self.assignment(

@@ -87,7 +87,8 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
     state = Collection()
     async with AsyncExitStack() as stack:
         clients = await open_clients(options, stats, Gate(), stack)
-        ctx = Ctx(clients, Reader(options.endpoint, options.concurrency, stats, on_call=progress.call_done), state, progress)
+        reader = Reader(options.endpoint, options.concurrency, stats, on_call=progress.call_done)
+        ctx = Ctx(clients, reader, state, progress)
         root = await walk.discover_root(ctx, group)
         if root is None:
             return state

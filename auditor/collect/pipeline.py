@@ -229,4 +229,7 @@ def make_transport(concurrency: int, ca_cert: str | None) -> tuple[AioHttpTransp
     ctx = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
     connector = aiohttp.TCPConnector(ssl=ctx, limit=concurrency + 8, ttl_dns_cache=300)
     session = aiohttp.ClientSession(connector=connector, trust_env=ca_cert is None, auto_decompress=False)
+    # aiohttp silently resends a GET once when a kept-alive connection drops; turn that off so
+    # every retry goes through CountingRetryPolicy (backoff, jitter, and counted).
+    session._retry_connection = False
     return AioHttpTransport(session=session, session_owner=False), session

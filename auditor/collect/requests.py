@@ -75,9 +75,10 @@ def log_profiles(guid: str) -> HttpRequest:
     return log_profile_ops.build_list_request(subscription_id=guid)
 
 
-def group_policy_assignments(name: str) -> HttpRequest:
+def group_policy_assignments(name: str, *, inherited: bool = False) -> HttpRequest:
+    """At the group only, or (``inherited``) at the group and the groups above it."""
     return policy_ops.build_policy_assignments_list_for_management_group_request(
-        management_group_id=name, filter="atExactScope()")
+        management_group_id=name, filter="atScope()" if inherited else "atExactScope()")
 
 
 def subscription_policy_assignments(guid: str) -> HttpRequest:
@@ -85,10 +86,13 @@ def subscription_policy_assignments(guid: str) -> HttpRequest:
     return policy_ops.build_policy_assignments_list_request(subscription_id=guid)
 
 
-def policy_exemptions(scope: str, *, exact: bool) -> HttpRequest:
+def policy_exemptions(scope: str, *, exact: bool, inherited: bool = False) -> HttpRequest:
+    """``exact``: at the scope only; else unfiltered (at, above and below the scope)."""
     params: dict[str, Any] = {"api-version": EXEMPTIONS_API_VERSION}
     if exact:
         params["$filter"] = "atExactScope()"
+    elif inherited:
+        params["$filter"] = "atScope()"
     return HttpRequest("GET", f"{arm.display_id(scope)}/providers/Microsoft.Authorization/policyExemptions",
                        params=params, headers={"Accept": "application/json"})
 

@@ -64,14 +64,15 @@ async def walk_tree(ctx: Ctx, root_doc: dict[str, Any]) -> None:
     """Breadth first from the root: every readable group stored, its per-group reads done."""
     tree, state = ctx.state.tree, ctx.state
     pending: list[asyncio.Task[None]] = []
-    level = [(root_doc, arm.norm_id(tree.root_id))]
+    level_root = arm.norm_id(root_doc.get("id") or tree.root_id)
+    level = [(root_doc, level_root)]
     ctx.progress.add_total("management groups", 1)
     while level:
         next_names: list[tuple[str, str]] = []  # (name as written, parent norm id)
         for doc, gid in level:
             state.add(doc)
             tree.groups[gid] = str(doc.get("name") or arm.last_segment(gid))
-            pending.append(asyncio.create_task(_group_reads(ctx, doc)))
+            pending.append(asyncio.create_task(_group_reads(ctx, doc, is_start=gid == level_root)))
             for child in arm.props(doc).get("children") or []:
                 if not isinstance(child, dict) or not child.get("id"):
                     continue
@@ -99,21 +100,27 @@ async def _read_group(ctx: Ctx, name: str) -> dict[str, Any] | None:
                               arm.management_group_id(name), operations.ALL, label=operations.MANAGEMENT_GROUPS)
 
 
-async def _group_reads(ctx: Ctx, doc: dict[str, Any]) -> None:
+async def _group_reads(ctx: Ctx, doc: dict[str, Any], *, is_start: bool) -> None:
+    """Reads at one group. At the group the walk starts from, assignments, exemptions and role
+    assignments of the groups *above* it are read too (``atScope()``): they are inherited by every
+    subscription below, so a ``--management-group`` collection still sees what enforces them."""
     gid = arm.display_id(doc["id"])
     name = str(doc.get("name") or arm.last_segment(gid))
     c, state = ctx.clients, ctx.state
     diag, assignments, exemptions, roles = await asyncio.gather(
         ctx.read_list(c.monitor, rq.group_diagnostic_settings(name), gid, operations.DIAGNOSTIC_SETTINGS),
-        ctx.read_list(c.policy, rq.group_policy_assignments(name), gid, operations.POLICY_ASSIGNMENTS),
-        ctx.read_list(c.policy, rq.policy_exemptions(gid, exact=True), gid, operations.POLICY_EXEMPTIONS),
+        ctx.read_list(c.policy, rq.group_policy_assignments(name, inherited=is_start), gid,
+                      operations.POLICY_ASSIGNMENTS),
+        ctx.read_list(c.policy, rq.policy_exemptions(gid, exact=not is_start, inherited=is_start), gid,
+                      operations.POLICY_EXEMPTIONS),
         ctx.read_list(c.authorization, rq.group_role_assignments(gid), gid, operations.ROLE_ASSIGNMENTS),
     )
     for docs in (diag, assignments, exemptions):
         state.add_all(docs or [])
     for ra in roles or []:
-        # atScope() also lists assignments of the groups above; each group keeps its own.
-        if arm.same_id(arm.props(ra).get("scope") or arm.scope_of_extension(ra.get("id")), gid):
+        # atScope() also lists assignments of the groups above; each group keeps its own (the
+        # start group keeps those above it too).
+        if is_start or arm.same_id(arm.props(ra).get("scope") or arm.scope_of_extension(ra.get("id")), gid):
             state.role_candidates.append(ra)
 
 
