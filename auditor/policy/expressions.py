@@ -329,6 +329,13 @@ def _json(vals: list[Any]) -> Any:
     return json.loads(vals[0])
 
 
+def _logic(values: list[Any], combine: Callable[[list[bool]], bool]) -> Any:
+    flags = [truthy(x) for x in values]
+    if any(is_sentinel(f) for f in flags):
+        return UNKNOWN
+    return combine(flags)
+
+
 def _empty(v: Any) -> bool:
     return v is None or v == "" or v == [] or v == {}
 
@@ -336,8 +343,8 @@ def _empty(v: Any) -> bool:
 _PURE: dict[str, Callable[[list[Any]], Any]] = {
     "equals": lambda v: _equals(v[0], v[1]),
     "not": lambda v: (not t) if isinstance(t := truthy(v[0]), bool) else t,
-    "and": lambda v: all(truthy(x) is True for x in v),
-    "or": lambda v: any(truthy(x) is True for x in v),
+    "and": lambda v: _logic(v, all),
+    "or": lambda v: _logic(v, any),
     "bool": lambda v: truthy(v[0]),
     "true": lambda v: True,
     "false": lambda v: False,
