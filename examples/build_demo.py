@@ -14,6 +14,7 @@ Documents come from ``tests/builders.py`` so they carry the exact shapes ARM ret
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import sys
 from pathlib import Path
@@ -146,8 +147,8 @@ def platform() -> list[Doc]:
                                operations=[op], action_groups=[AG_SOC]) for op in NSG_OPS],
         # Connectivity: all eight categories listed one by one; NSG alerts with lower-case names
         # and scopes without a leading slash, as ARM sometimes returns them.
+        # Only what an export names is collected: the namespace and the rule the setting uses.
         b.eventhub_namespace(conn, "rg-contoso-siem", "evhns-contoso-siem"),
-        b.eventhub_authorization_rule(conn, "rg-contoso-siem", "evhns-contoso-siem"),
         b.eventhub_authorization_rule(conn, "rg-contoso-siem", "evhns-contoso-siem", "siem-send", rights=["Send"]),
         b.action_group(conn, "rg-contoso-netops", "ag-contoso-netops",
                        receivers={"smsReceivers": [{"name": "netops-oncall", "countryCode": "44",
@@ -430,20 +431,42 @@ def render() -> str:
     return json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
 
 
+def bad_inputs(demo_text: str) -> dict[str, bytes]:
+    """``examples/bad/``: inputs every command must refuse with exit 2 and one line."""
+    v2 = b.snapshot([b.management_group(ROOT, "Tenant Root Group")], root=ROOT)
+    v2["schemaVersion"] = 2
+    zipped = gzip.compress(demo_text.encode("utf-8"), mtime=0)
+    return {
+        "truncated-snapshot.json": demo_text.encode("utf-8")[:4096],
+        "truncated-snapshot.json.gz": zipped[: len(zipped) // 2],
+        "schema-v2-snapshot.json": (json.dumps(v2, indent=2) + "\n").encode("utf-8"),
+        "unknown-key.toml": b"# 'retention_days' is not a configuration key (it is 'min_retention_days'): exit 2.\n"
+                            b"[audit]\nretention_days = 365\n",
+    }
+
+
+def outputs(target: Path) -> dict[Path, bytes]:
+    text = render()
+    files = {target: text.encode("utf-8")}
+    files.update({HERE / "bad" / name: data for name, data in bad_inputs(text).items()})
+    return files
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if demo-tenant.json is out of date")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the generated files are out of date")
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     args = parser.parse_args()
-    text = render()
+    files = outputs(args.output)
     if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-        if current != text:
-            print(f"{args.output} is out of date: run examples/build_demo.py", file=sys.stderr)
-            return 1
-        return 0
-    args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} ({len(json.loads(text)['resources'])} resources)")
+        stale = [p for p, data in files.items() if not p.exists() or p.read_bytes() != data]
+        for p in stale:
+            print(f"{p} is out of date: run examples/build_demo.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    print(f"wrote {args.output} ({len(json.loads(files[args.output])['resources'])} resources) and examples/bad/")
     return 0
 
 
