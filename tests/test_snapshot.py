@@ -224,3 +224,42 @@ def test_builtin_export_definition_matches_the_shipped_builtin() -> None:
     built = b.export_policy_definition()
     assert built["properties"] == expected["properties"]
     assert built["id"] == expected["id"] and built["name"] == expected["name"]
+
+
+# ----------------------------------------------------------------- round trip (contract section 7)
+
+
+@pytest.fixture(scope="module")
+def demo_round_trip() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The demo served by the emulator and read back by the collector."""
+    from auditor.collect import CollectOptions, run_collection
+    from auditor.emulator import running_emulator
+
+    original = json.loads((EXAMPLES / "demo-tenant.json").read_text(encoding="utf-8"))
+    with running_emulator(original, throttle_bucket=0) as emu:
+        result = run_collection(CollectOptions(emulator=emu.endpoint, ca_cert=emu.ca_cert, progress=False,
+                                               summary=False))
+    return original, result.snapshot
+
+
+def _canonical(docs: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(d, sort_keys=True) for d in docs)
+
+
+RoundTrip = tuple[dict[str, Any], dict[str, Any]]
+
+
+def test_demo_round_trip_policy_states_and_error_scopes(demo_round_trip: RoundTrip) -> None:
+    original, collected = demo_round_trip
+    assert _canonical(collected["policyStates"]) == _canonical(original["policyStates"])
+    scopes = [{arm.norm_id(e["scope"]) for e in snap["errors"]} for snap in (collected, original)]
+    assert scopes[0] == scopes[1]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "contract 7 round trip: the collector keeps only subscriptions placed in the tree, dropping "
+    "Fabrikam-Prod (listed by GET /subscriptions, its group unreadable) with its setting and "
+    "workspace; and Resource Graph reads lose the exemptions' systemData the REST API returns"))
+def test_demo_round_trip_resources(demo_round_trip: RoundTrip) -> None:
+    original, collected = demo_round_trip
+    assert _canonical(collected["resources"]) == _canonical(original["resources"])
