@@ -14,6 +14,7 @@ import pytest
 from test_emulator_data import SUB_DIAG, tenant_snapshot
 
 from auditor.emulator import running_emulator
+from auditor.errors import InputError
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
@@ -83,3 +84,9 @@ def test_running_emulator_in_a_subprocess(tmp_path: Path) -> None:
         proc = emu.process
     assert proc.poll() == 0
     assert json.loads(log.read_text().splitlines()[0])["status"] == 200
+
+
+def test_running_emulator_in_a_subprocess_reports_bad_input_like_in_process(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="snapshot not found"), \
+            running_emulator(tmp_path / "absent.json", in_subprocess=True):
+        pass

@@ -31,6 +31,7 @@ from aiohttp import web
 from auditor.emulator.server import ArmEmulator, EmulatorOptions
 from auditor.emulator.store import SnapshotStore
 from auditor.emulator.tls import TlsFiles, create_tls_files
+from auditor.errors import InputError
 from auditor.snapshot import Snapshot
 
 
@@ -193,6 +194,8 @@ def _subprocess_emulator(snapshot: str | Path | dict[str, Any] | Snapshot,
             if not line:
                 proc.wait(timeout=10)
                 err = stderr_path.read_text(encoding="utf-8").strip()
+                if proc.returncode == 2:  # bad input: the same one-line error as in-process
+                    raise InputError(err.removeprefix("auditor: error: "))
                 raise RuntimeError(f"emulator subprocess failed to start: {err}")
             info = json.loads(line)
             yield RunningEmulator(endpoint=info["endpoint"], ca_cert=info["caCert"], process=proc)
