@@ -78,8 +78,13 @@ def keep_graph_documents(ctx: Ctx, docs: list[dict[str, Any]]) -> None:
         sub = arm.subscription_id_of(doc.get("id"))
         if not sub or sub not in state.readable_subscriptions or sub in state.fallback_subscriptions:
             continue
-        if arm.kind_of(doc) == arm.ACTION_GROUP:
+        kind = arm.kind_of(doc)
+        if kind == arm.ACTION_GROUP:
             state.action_group_candidates.append(doc)
+        elif kind == arm.POLICY_EXEMPTION:
+            # Exemptions carry systemData (who granted them, when), which Resource Graph has no
+            # column for; they are few, so each is read again by id for the exact REST document.
+            state.exemptions_to_read.append(str(doc["id"]))
         else:
             state.add(doc)
 
@@ -104,6 +109,28 @@ def keep_policy_states(ctx: Ctx, records: list[dict[str, Any]]) -> None:
         if sub in state.fallback_subscriptions:
             continue  # read per subscription
         state.policy_states.append(rec)
+
+
+FALLBACK_OPERATIONS = frozenset({
+    operations.POLICY_ASSIGNMENTS, operations.POLICY_EXEMPTIONS, operations.ROLE_ASSIGNMENTS,
+    operations.ACTIVITY_LOG_ALERTS, operations.SCHEDULED_QUERY_RULES, operations.ACTION_GROUPS,
+    operations.POLICY_STATES,
+})
+
+
+async def exemption_reads(ctx: Ctx) -> None:
+    ids = sorted(ctx.state.exemptions_to_read)
+    ctx.progress.add_total("references", len(ids))
+
+    async def one(exemption_id: str) -> None:
+        scope = arm.subscription_scope(arm.subscription_id_of(exemption_id) or "")
+        doc = await ctx.read_one(ctx.clients.policy, rq.policy_exemption(exemption_id), scope,
+                                 operations.POLICY_EXEMPTIONS, absent_ok=True)
+        if doc is not None:
+            ctx.state.add(doc)
+        ctx.progress.advance("references")
+
+    await asyncio.gather(*(one(i) for i in ids))
 
 
 async def fallback_reads(ctx: Ctx, guid: str) -> None:

@@ -123,5 +123,7 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     await asyncio.gather(*(walk.subscription_reads(ctx, g) for g in subs),
                          *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
 
+    walk.collapse_unreadable_subscriptions(ctx, bulk.FALLBACK_OPERATIONS)
     await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
-                         references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok))
+                         references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok),
+                         bulk.exemption_reads(ctx))

@@ -97,6 +97,11 @@ def policy_exemptions(scope: str, *, exact: bool, inherited: bool = False) -> Ht
                        params=params, headers={"Accept": "application/json"})
 
 
+def policy_exemption(exemption_id: str) -> HttpRequest:
+    return HttpRequest("GET", arm.display_id(exemption_id), params={"api-version": EXEMPTIONS_API_VERSION},
+                       headers={"Accept": "application/json"})
+
+
 def group_role_assignments(group_id: str) -> HttpRequest:
     return role_ops.build_list_for_scope_request(scope=arm.display_id(group_id).lstrip("/"), filter="atScope()")
 

@@ -19,6 +19,7 @@ class Tree:
 
     root_name: str = ""
     tenant_id: str = ""
+    whole_tenant: bool = True  # started at the tenant root (no --management-group)
     groups: dict[str, str] = field(default_factory=dict)
     unreadable_groups: set[str] = field(default_factory=set)
     subscriptions: dict[str, str] = field(default_factory=dict)  # guid (lower) -> parent group id (norm)
@@ -39,6 +40,7 @@ class Collection:
     # Kept only if referenced once everything is read: role assignments of policy identities,
     # action groups that alerts use.
     role_candidates: list[dict[str, Any]] = field(default_factory=list)
+    exemptions_to_read: list[str] = field(default_factory=list)  # ids found by Resource Graph
     action_group_candidates: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, doc: dict[str, Any]) -> None:

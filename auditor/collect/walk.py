@@ -23,6 +23,7 @@ async def discover_root(ctx: Ctx, management_group: str | None) -> dict[str, Any
     mg = ctx.clients.management_groups
     if management_group:
         tree.root_name = management_group
+        tree.whole_tenant = False
     else:
         listed = await _list_groups(ctx)
         tenant = next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
@@ -140,8 +141,18 @@ async def list_subscriptions(ctx: Ctx) -> dict[str, dict[str, Any]]:
 
 
 async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]]) -> None:
-    """Keep the tree's subscriptions; one the list did not show is read alone, else recorded as ``*``."""
+    """Keep the tree's subscriptions; one the list did not show is read alone, else recorded as ``*``.
+
+    A whole-tenant collection also keeps the tenant's listed subscriptions the tree does not place
+    (they sit below a group that could not be read): the analysis reports them as unplaced. Listed
+    subscriptions of other tenants (Lighthouse delegations) are not part of the audited tenant.
+    """
     state = ctx.state
+    if state.tree.whole_tenant:
+        tenant = state.tree.tenant_id.lower()
+        for guid, doc in listed.items():
+            if guid not in state.tree.subscriptions and str(doc.get("tenantId") or tenant).lower() == tenant:
+                state.tree.subscriptions[guid] = ""
     missing = [g for g in state.tree.subscriptions if g not in listed]
 
     async def read_alone(guid: str) -> None:
@@ -152,9 +163,9 @@ async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]]) -> N
 
     await asyncio.gather(*(read_alone(g) for g in missing))
     for guid in sorted(state.tree.subscriptions):
-        doc = listed.get(guid)
-        if doc is not None:
-            state.add(doc)
+        sub_doc = listed.get(guid)
+        if sub_doc is not None:
+            state.add(sub_doc)
             state.readable_subscriptions.add(guid)
 
 
@@ -169,3 +180,21 @@ async def subscription_reads(ctx: Ctx, guid: str) -> None:
     ctx.state.add_all(diag or [])
     ctx.state.add_all(profiles or [])
     ctx.progress.advance("subscriptions")
+
+
+def collapse_unreadable_subscriptions(ctx: Ctx, fallback_operations: frozenset[str]) -> None:
+    """A listed subscription where every read was refused is recorded once, as ``*`` (nothing at or
+    below it could be read), instead of once per operation."""
+    state = ctx.state
+    for guid in sorted(state.readable_subscriptions):
+        scope = arm.norm_id(arm.subscription_scope(guid))
+        expected = {operations.DIAGNOSTIC_SETTINGS, operations.LOG_PROFILES}
+        if guid in state.fallback_subscriptions:
+            expected |= fallback_operations
+        found = {op: e for (s, op), e in state.errors.items() if s == scope}
+        if not expected <= set(found) or any(found[op]["status"] != 403 for op in expected):
+            continue
+        first = found[operations.DIAGNOSTIC_SETTINGS]
+        for op in found:
+            del state.errors[(scope, op)]
+        state.errors[(scope, operations.ALL)] = {**first, "operation": operations.ALL}
