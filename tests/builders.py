@@ -15,17 +15,21 @@ Ids are plain strings; helpers :func:`mg_id`, :func:`sub_id` and :func:`resource
 them. :func:`guid` derives stable GUIDs from a seed so generated data is deterministic.
 
 Tests import it as ``import builders as b`` (pytest puts ``tests/`` on ``sys.path``; there is
-no ``tests/__init__.py``). Quick example::
+no ``tests/__init__.py``). :func:`tenant` is the usual fixture: one audited root group holding
+the given subscriptions. Quick example::
 
     import builders as b
     S = b.guid("prod")
-    snap = b.snapshot([
-        b.management_group("contoso", parent=b.TENANT_ID, children=[b.child_subscription(S, "Prod")]),
-        b.subscription(S, "Prod"),
-        b.subscription_diagnostic_setting(S, "to-law", workspace=b.workspace_id(S, "rg", "law"),
-                                          category_group="allLogs"),
+    ws = b.workspace_id(S, "rg", "law")
+    doc = b.tenant([
+        b.subscription_diagnostic_setting(S, "to-law", workspace=ws, category_group="allLogs"),
         b.workspace(S, "rg", "law", retention_days=365),
-    ], root="contoso")
+    ], {S: "Prod"}, errors=[b.error(b.sub_id(S), "activityLogAlerts")])
+    ctx = AuditContext(build_snapshot(doc), Config())
+
+Bare names given as scopes are management groups (the tenant root group's name is the tenant
+GUID); pass subscriptions through :func:`sub_id`. :func:`snapshot` assembles any documents,
+:func:`export_policy_definition` (defaults) is the built-in 2465583e exactly as ARM returns it.
 """
 
 from __future__ import annotations
