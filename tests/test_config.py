@@ -237,3 +237,15 @@ def test_waiver_for_another_rule_does_not_apply(tmp_path: Path) -> None:
 def test_star_waiver_applies_to_every_rule(tmp_path: Path) -> None:
     got = waived(WAIVER.format(sub=S).replace('"ALA-EXP-001"', '"*"'), tmp_path)
     assert got[("ALA-EXP-001", S)] is not None
+
+
+def test_sample_config_on_the_demo_tenant() -> None:
+    from auditor.snapshot import load_snapshot
+
+    config = load_config(EXAMPLES / "auditor.toml", RULES)
+    result = audit(AuditContext(load_snapshot(EXAMPLES / "demo-tenant.json"), config))
+    waived_rules = sorted({f["ruleId"] for f in result["findings"] if f["waiver"] is not None})
+    assert waived_rules == ["ALA-ALR-001", "ALA-EXP-008"]
+    exp006 = [f for f in result["findings"] if f["ruleId"] == "ALA-EXP-006"]
+    assert exp006 and all(f["waiver"] is None for f in exp006)
+    assert result["config"]["central_destinations"] == list(config.central_destinations)

@@ -153,3 +153,11 @@ def test_demo_matches_the_walkthrough_table() -> None:
                 key = (f["ruleId"], f["waiver"] is not None)
                 got[key] = got.get(key, 0) + 1
         assert got == want, name
+
+
+def test_demo_findings_are_byte_identical_across_runs() -> None:
+    from auditor.analysis.engine import dumps_findings
+
+    first = dumps_findings(audit(AuditContext(load_snapshot(DEMO), Config())))
+    second = dumps_findings(audit(AuditContext(load_snapshot(DEMO), Config())))
+    assert first == second
