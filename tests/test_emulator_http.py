@@ -165,8 +165,8 @@ def test_latency_is_added_without_blocking_other_requests() -> None:
         statuses = asyncio.run(many(emu, 40))
         elapsed = time.monotonic() - started
     assert statuses == [200] * 40
-    assert elapsed >= 0.3  # every answer waited; 40 waits of 0.3 s in sequence would take 12 s
-    assert elapsed < 6
+    assert elapsed >= 0.3  # every answer waited
+    assert elapsed < 10  # sequential waits would take 12 s
 
 
 def test_paging_links_point_back_to_the_emulator_and_cover_every_item() -> None:
