@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from auditor.cli import main
 from auditor.policy import (
     DefinitionIndex,
     PolicyDoc,
@@ -384,15 +386,17 @@ def test_classify_files_matches_cli_api() -> None:
 def test_cli_bad_file_one_line_exit_2(tmp_path: Path, content: str) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(content)
-    proc = run_cli(str(CORPUS / BUILTIN), str(bad), "--json")
-    assert proc.returncode == 2
-    assert proc.stdout == ""
-    assert len(proc.stderr.strip().splitlines()) == 1 and "bad.json" in proc.stderr
+    res = CliRunner().invoke(main, ["policy", "classify", str(CORPUS / BUILTIN), str(bad), "--json"])
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert len(res.stderr.strip().splitlines()) == 1 and "bad.json" in res.stderr
 
 
-def test_cli_missing_file_exit_2(tmp_path: Path) -> None:
-    proc = run_cli(str(tmp_path / "nope.json"), "--json")
-    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+def test_cli_missing_file_and_text_output(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["policy", "classify", str(tmp_path / "nope.json")])
+    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
+    res = CliRunner().invoke(main, ["policy", "classify", str(CORPUS / BUILTIN)])
+    assert res.exit_code == 0 and res.stdout.startswith("EXPORT")
 
 
 def test_classification_does_not_mutate_input() -> None:
