@@ -352,3 +352,20 @@ def test_evidence_lets_an_auditor_act() -> None:
     assert ev["requiredRoles"] == [
         "/providers/microsoft.authorization/roleDefinitions/" + r for r in
         (b.ROLE_MONITORING_CONTRIBUTOR, b.ROLE_LOG_ANALYTICS_CONTRIBUTOR)]
+
+
+def test_definition_missing_from_snapshot_is_judged_on_the_shipped_builtin() -> None:
+    import enforcement_world as w
+
+    from auditor.analysis.context import AuditContext
+    from auditor.config import Config
+    from auditor.snapshot import build_snapshot
+
+    a = assign(ROOT)
+    docs = [*w.hierarchy(), a, *grant(ROOT, a)]  # no definition document in the snapshot
+    ctx = AuditContext(build_snapshot(b.snapshot(docs, root=ROOT)), Config())
+    r = result_of(ctx, P)
+    assert r.state == "effective"
+    assert r.checks[0].evidence()["definitionSource"].startswith("built-in copy")
+    a2, docs2 = effective_root()
+    assert "definitionSource" not in result_of(evaluate(docs2), P).checks[0].evidence()

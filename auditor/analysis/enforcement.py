@@ -65,6 +65,7 @@ class AssignmentCheck:
     exemption: Exemption | None = None
     missing_roles: list[dict[str, str]] = field(default_factory=list)
     policy_state: dict[str, Any] | None = None
+    definition_from_snapshot: bool = True  # False: judged on the built-in copy the tool ships
 
     @property
     def effective(self) -> bool:
@@ -114,6 +115,8 @@ class AssignmentCheck:
             out["missingRoles"] = self.missing_roles
         if self.policy_state:
             out["policyState"] = self.policy_state
+        if not self.definition_from_snapshot:
+            out["definitionSource"] = "built-in copy shipped with auditor (absent from the snapshot)"
         return out
 
 
@@ -199,6 +202,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
         enforcement_mode=mode,
         effect_source=effect_source(doc, tenant.index, target),
         identity=identity,
+        definition_from_snapshot=not tenant.index.is_builtin_fallback(target.definition_id),
     )
     sub_scope = arm.norm_id(sub.id)
     check.policy_state = latest_state(tenant.states.get((arm.norm_id(assignment_id), sub_scope), []),
