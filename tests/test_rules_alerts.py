@@ -287,16 +287,9 @@ def test_no_alert_findings_below_an_unreadable_group() -> None:
     assert fire(doc, "ALA-ALR-001") == []
 
 
-# ----------------------------------------------------------------- reported to the lead (see final report)
-
-_UNREADABLE_LOG_SEARCH = (
-    "contract 5: 'no ALR-001 for a subscription whose alerts were unreadable' -- log search alerts "
-    "are alerts too, but ALERT_INPUTS only holds activityLogAlerts, so ALR-001 fires although the "
-    "scheduledQueryRules that may cover the operation could not be read"
-)
+# ----------------------------------------------------------------- unreadable sources, vanished groups
 
 
-@pytest.mark.xfail(strict=True, reason=_UNREADABLE_LOG_SEARCH)
 def test_no_alr001_when_own_log_search_alerts_unreadable() -> None:
     local_ws = b.workspace_id(S, "rg", "law-local")
     doc = base(b.workspace(S, "rg", "law-local", retention_days=365), exporting(workspace=local_ws),
@@ -304,25 +297,17 @@ def test_no_alr001_when_own_log_search_alerts_unreadable() -> None:
     assert ops_fired(doc, "ALA-ALR-001") == set()
 
 
-@pytest.mark.xfail(strict=True, reason=_UNREADABLE_LOG_SEARCH)
+
 def test_no_alr001_when_central_workspace_rules_unreadable() -> None:
     doc = base(exporting(), errors=(b.error(b.sub_id(HUB), "scheduledQueryRules"),))
     assert ops_fired(doc, "ALA-ALR-001") == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "contract 5: central coverage depends on the subscription's export; with its diagnostic "
-    "settings unreadable, coverage of the operations an enabled central rule names is unknown, "
-    "yet ALR-001 fires for them"))
 def test_no_alr001_for_centrally_alerted_operations_when_export_unreadable() -> None:
     doc = base(central_rule(OPS[:4]), errors=(b.error(b.sub_id(S), "diagnosticSettings"),))
     assert ops_fired(doc, "ALA-ALR-001") == set(OPS[4:])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "contract 5: an action group notifies when enabled with a receiver; only *unverifiable* groups "
-    "count. A group in an audited, readable subscription that is absent from the snapshot is "
-    "verifiably gone (as a destination would be broken), yet group_notifies() counts it"))
 def test_alr002_deleted_action_group_in_readable_subscription() -> None:
     gone = b.action_group_id(S, "rg-alerts", "ag-deleted")
     assert ops_fired(base(alert("all", action_groups=[gone])), "ALA-ALR-002") == set(OPS)

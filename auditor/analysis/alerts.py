@@ -44,9 +44,11 @@ class CoveringAlert:
 
 @dataclass
 class AlertCoverage:
-    unreadable: list[CollectionError] = field(default_factory=list)
+    unreadable: list[CollectionError] = field(default_factory=list)  # the subscription's own alerts
     # operation (as configured) -> alerts covering it
     by_operation: dict[str, list[CoveringAlert]] = field(default_factory=dict)
+    # operations an unreadable source (central rules, the export feeding them) might cover
+    undecided: set[str] = field(default_factory=set)
 
 
 def _leaf_values(cond: dict[str, Any]) -> tuple[str, set[str]] | None:
@@ -120,9 +122,17 @@ def _action_group_ids(doc: dict[str, Any]) -> tuple[str, ...]:
 
 
 def group_notifies(ctx: AuditContext, group_id: str) -> bool:
-    """Enabled with at least one receiver; a group the snapshot lacks is unverifiable and counts."""
+    """Enabled with at least one receiver.
+
+    A group the snapshot lacks counts when it cannot be verified (outside the audited
+    subscriptions, or its subscription's action groups were unreadable); one missing from an
+    audited, readable subscription is verifiably gone, like a broken destination.
+    """
     doc = ctx.snapshot.get(group_id)
     if doc is None:
+        sub = arm.subscription_id_of(group_id)
+        if sub and ctx.hierarchy.subscription(sub) is not None:
+            return bool(ctx.unreadable(arm.subscription_scope(sub), frozenset({operations.ACTION_GROUPS})))
         return True
     p = arm.props(doc)
     if arm.ci_get(p, "enabled", True) is False:
@@ -182,23 +192,35 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
         for scope in arm.ci_get(arm.props(doc), "scopes") or []:
             search.setdefault(arm.norm_id(str(scope)), []).append((alert, query))
 
+    named_centrally = {op for op in ops if any(op.lower() in q for rules in search.values() for _, q in rules)}
+    rules_unreadable: dict[str, bool] = {}
+
+    def search_rules_unreadable(scope: str) -> bool:
+        """Whether log search rules of the subscription holding ``scope`` could not be read."""
+        sub_guid = arm.subscription_id_of(scope)
+        if not sub_guid:
+            return False
+        key = arm.subscription_scope(sub_guid)
+        if key not in rules_unreadable:
+            rules_unreadable[key] = bool(ctx.unreadable(key, frozenset({operations.SCHEDULED_QUERY_RULES})))
+        return rules_unreadable[key]
+
     results: dict[str, AlertCoverage] = {}
     for key, sub in ctx.hierarchy.subscriptions.items():
-        unreadable = ctx.unreadable(sub.id, operations.ALERT_INPUTS)
-        cov = AlertCoverage(unreadable=unreadable)
+        cov = AlertCoverage(unreadable=ctx.unreadable(sub.id, operations.ALERT_INPUTS))
         workspaces: set[str] = set()
-        export = ctx.exports.get(key)
-        if export is not None:
-            for e in export.healthy_exports:
-                if "Administrative" in e.categories:
-                    workspaces.update(
-                        arm.norm_id(d.id) for d in e.usable_destinations if d.kind == "log_analytics"
-                    )
+        export = ctx.exports[key]
+        for e in export.healthy_exports:
+            if "Administrative" in e.categories:
+                workspaces.update(arm.norm_id(d.id) for d in e.usable_destinations if d.kind == "log_analytics")
+        central_unknown = search_rules_unreadable(key) or any(search_rules_unreadable(ws) for ws in workspaces)
         for op in ops:
             low = op.lower()
             covering = [a for a, allowed in activity.get(key, []) if low in allowed]
             for ws in sorted(workspaces):
                 covering.extend(a for a, q in search.get(ws, []) if low in q)
             cov.by_operation[op] = covering
+            if central_unknown or (export.state == "unknown" and op in named_centrally):
+                cov.undecided.add(op)
         results[key] = cov
     return results

@@ -40,8 +40,9 @@ def _judged(ctx: AuditContext) -> Iterator[tuple[str, str]]:
 
 def check_no_alert(ctx: AuditContext) -> Iterator[Finding]:
     for key, scope in _judged(ctx):
-        for op, covering in ctx.alerts[key].by_operation.items():
-            if not covering:
+        cov = ctx.alerts[key]
+        for op, covering in cov.by_operation.items():
+            if not covering and op not in cov.undecided:
                 yield Finding(
                     "ALA-ALR-001",
                     scope,
@@ -53,8 +54,9 @@ def check_no_alert(ctx: AuditContext) -> Iterator[Finding]:
 
 def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
     for key, scope in _judged(ctx):
-        for op, covering in ctx.alerts[key].by_operation.items():
-            if covering and not any(a.notifies for a in covering):
+        cov = ctx.alerts[key]
+        for op, covering in cov.by_operation.items():
+            if covering and op not in cov.undecided and not any(a.notifies for a in covering):
                 yield Finding(
                     "ALA-ALR-002",
                     scope,
