@@ -54,7 +54,7 @@ async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack:
 
     def common() -> dict[str, Any]:
         return {"base_url": endpoint, "credential_scopes": [scope], "transport": transport,
-                "policies": build_policies(endpoint, scope, credential, stats, gate)}
+                "policies": build_policies(endpoint, scope, credential, stats, gate, options.retry_backoff)}
 
     clients = Clients(
         management_groups=ManagementGroupsMgmtClient(credential, **common()),

@@ -62,6 +62,7 @@ class CollectOptions:
     ca_cert: str | Path | None = None
     progress: bool | None = None
     summary: bool = True  # print the one-line summary on stderr at the end
+    retry_backoff: float = 0.5  # seconds; doubles per retry (full jitter), capped at 30 s
 
     @property
     def cloud_name(self) -> str:
@@ -86,6 +87,8 @@ def validate(options: CollectOptions) -> None:
         raise InputError(f"unknown cloud {options.cloud!r}; expected one of {', '.join(CLOUDS)}")
     if not 1 <= int(options.concurrency) <= MAX_CONCURRENCY:
         raise InputError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {options.concurrency}")
+    if not 0 <= float(options.retry_backoff) <= 30:
+        raise InputError(f"retry backoff must be between 0 and 30 seconds, got {options.retry_backoff}")
     if options.management_group is not None and not _management_group_name(options.management_group):
         raise InputError(f"--management-group {options.management_group!r} is not a management group name or id")
     if options.emulator is None:

@@ -32,7 +32,6 @@ from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import (
     AsyncHTTPPolicy,
     AsyncRetryPolicy,
-    ContentDecodePolicy,
     HeadersPolicy,
     RequestIdPolicy,
     SansIOHTTPPolicy,
@@ -150,7 +149,7 @@ class CountingRetryPolicy(AsyncRetryPolicy):
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:
         base = super().get_backoff_time(settings)
-        return random.uniform(base / 2, base) if base > 0 else 0.0
+        return random.uniform(base / 2, base) if base > 0 else random.uniform(0, min(0.2, settings["backoff"]))
 
     def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
         again = super().increment(settings, response=response, error=error)
@@ -205,16 +204,19 @@ def _hms_seconds(value: str) -> float:
         return 1.0
 
 
-def build_policies(endpoint: str, scope: str, credential: Any, stats: Stats, gate: Gate) -> list[Any]:
-    """A fresh policy list for one client (policy objects are chained per pipeline, never shared)."""
+def build_policies(endpoint: str, scope: str, credential: Any, stats: Stats, gate: Gate,
+                   backoff: float) -> list[Any]:
+    """A fresh policy list for one client (policy objects are chained per pipeline, never shared).
+
+    No ContentDecodePolicy: answers are parsed once, by the reader, as raw JSON.
+    """
     return [
         ReadOnlyGuardPolicy(endpoint),
         RequestIdPolicy(),
         HeadersPolicy(),
         UserAgentPolicy(base_user_agent=f"auditor/{__version__}"),
-        ContentDecodePolicy(),
         CountingRetryPolicy(stats, retry_total=10, retry_connect=6, retry_read=6, retry_status=8,
-                            retry_backoff_factor=0.25, retry_backoff_max=30),
+                            retry_backoff_factor=backoff, retry_backoff_max=30),
         AsyncARMChallengeAuthenticationPolicy(credential, scope),
         AttemptPolicy(stats, gate),
     ]

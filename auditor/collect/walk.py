@@ -18,47 +18,49 @@ from auditor.collect.reader import ReadFailure
 
 
 async def discover_root(ctx: Ctx, management_group: str | None) -> dict[str, Any] | None:
-    """Find the root group (``--management-group`` or the tenant root) and read it; None if unreadable."""
+    """Find the root group (``--management-group`` or the tenant root) and read it; None if unreadable.
+
+    The tenant root group is named after the tenant: the tenant id comes from the group list (or,
+    when no group is visible, from the tenant list). When neither can be read, nothing can: the
+    failure is recorded at the tenant scope ``/`` with operation ``*``.
+    """
     tree = ctx.state.tree
-    mg = ctx.clients.management_groups
     if management_group:
         tree.root_name = management_group
         tree.whole_tenant = False
     else:
-        listed = await _list_groups(ctx)
+        failure: ReadFailure | None = None
+        listed: list[dict[str, Any]] = []
+        try:
+            listed = await ctx.reader.get_list(ctx.clients.management_groups, rq.management_groups_list(),
+                                               operations.MANAGEMENT_GROUPS, link_keys=("nextLink", "@nextLink"))
+        except ReadFailure as e:
+            failure = e
         tenant = next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
         if not tenant:
-            tenant = await _tenant_from_tenants_list(ctx)
+            tenant, failure = await _tenant_from_tenants_list(ctx, failure)
+        if not tenant:
+            ctx.state.fail("/", operations.ALL, failure or ReadFailure(
+                None, "NoRootGroup", "neither a management group nor a single tenant is visible to this identity"))
+            return None
         tree.tenant_id = tenant
         names = {str(g.get("name") or "").lower(): str(g.get("name")) for g in listed}
         tree.root_name = names.get(tenant.lower(), tenant)
-    if not tree.root_name:
-        ctx.state.fail("/", operations.MANAGEMENT_GROUPS,
-                       ReadFailure(None, "NoRootGroup", "no management group is visible to this identity"))
-        return None
-    doc = await ctx.read_one(mg, rq.management_group(tree.root_name), tree.root_id, operations.ALL,
-                             label=operations.MANAGEMENT_GROUPS)
+    doc = await ctx.read_one(ctx.clients.management_groups, rq.management_group(tree.root_name), tree.root_id,
+                             operations.ALL, label=operations.MANAGEMENT_GROUPS)
     if doc is not None:
         tree.root_name = str(doc.get("name") or tree.root_name)
         tree.tenant_id = tree.tenant_id or str(arm.props(doc).get("tenantId") or "")
     return doc
 
 
-async def _list_groups(ctx: Ctx) -> list[dict[str, Any]]:
-    try:
-        return await ctx.reader.get_list(ctx.clients.management_groups, rq.management_groups_list(),
-                                         operations.MANAGEMENT_GROUPS, link_keys=("nextLink", "@nextLink"))
-    except ReadFailure:
-        return []  # not fatal: the tenant list names the root group too
-
-
-async def _tenant_from_tenants_list(ctx: Ctx) -> str:
+async def _tenant_from_tenants_list(ctx: Ctx, failure: ReadFailure | None) -> tuple[str, ReadFailure | None]:
     try:
         tenants = await ctx.reader.get_list(ctx.clients.subscriptions, rq.tenants_list(), operations.SUBSCRIPTIONS)
-    except ReadFailure:
-        return ""
+    except ReadFailure as e:
+        return "", failure or e
     ids = [str(t.get("tenantId")) for t in tenants if t.get("tenantId")]
-    return ids[0] if len(ids) == 1 else ""
+    return (ids[0], None) if len(ids) == 1 else ("", failure)
 
 
 async def walk_tree(ctx: Ctx, root_doc: dict[str, Any]) -> None:
