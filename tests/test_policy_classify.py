@@ -440,3 +440,9 @@ def test_mangled_documents_never_crash_classification() -> None:
                 continue
         with contextlib.suppress(NotAPolicyDocument):
             json.dumps(classify_definition(doc).as_dict())
+
+
+def test_unassigned_destination_keeps_its_kind_but_no_id() -> None:
+    shape = export_shape(PolicyDoc(builtin()), {})
+    assert shape.destination == "log_analytics"
+    assert shape.destination_values == {"log_analytics": None}

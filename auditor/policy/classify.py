@@ -117,6 +117,13 @@ def can_deploy(pd: PolicyDoc) -> bool:
 
 def structural_reason(pd: PolicyDoc) -> str | None:
     """Why the rule cannot deploy a subscription activity-log export, or None if it can."""
+    if "_structural_reason" not in pd.__dict__:
+        pd.__dict__["_structural_reason"] = _structural_reason(pd)
+    reason: str | None = pd.__dict__["_structural_reason"]
+    return reason
+
+
+def _structural_reason(pd: PolicyDoc) -> str | None:
     if pd.kind != "definition":
         return "a policy set definition is judged by its members"
     if not _targets_subscriptions(ci(pd.policy_rule, "if")):
@@ -218,6 +225,11 @@ def export_shape(
                            role_definition_ids=rdids)
     sure = [k for k in DESTINATION_KINDS if presence.get(k) == "yes"]
     destination = PARAMETERISED if any(v == "maybe" for v in presence.values()) else sure[0]
+    if destination == PARAMETERISED and not free and pd.parameters:
+        # Under an assignment a missing value leaves the id unknown, not the kind: keep the
+        # kind the definition always sets.
+        bare = classify_bare(pd).destination
+        destination = bare if bare not in (None, PARAMETERISED) else destination
     dest_values: dict[str, str | None] = {}
     for s in settings:
         for kind, value in s.destinations.items():
