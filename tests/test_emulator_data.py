@@ -17,9 +17,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from reference import REST_EXAMPLES
+
 from auditor.snapshot import build_snapshot
 
-REF = Path("/work/shared/reference/azure-rest-examples")
+REF = REST_EXAMPLES
 if not REF.is_dir():  # a checkout next to shared/
     REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "azure-rest-examples"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from reference import POLICY_CORPUS
 
 from auditor.cli import main
 from auditor.policy import (
@@ -29,7 +29,7 @@ from auditor.policy import (
     is_export_policy,
 )
 
-CORPUS = Path(os.environ.get("AUDITOR_POLICY_CORPUS", "/work/shared/reference/policy-corpus"))
+CORPUS = POLICY_CORPUS
 ALL8 = ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale",
         "ResourceHealth"]
 MON = "/providers/microsoft.authorization/roleDefinitions/749f88d5-cbae-40b8-bcfc-e573ddc772fa"
