@@ -254,3 +254,41 @@ def test_output_is_deterministic(tmp_path: Path) -> None:
     assert first == second
     listed = {f for a in plan_for()[0].actions for f in a.files()}
     assert listed | {"plan.json", "README.md"} == set(first)
+
+
+def test_tenant_without_any_policy_gets_one_assignment_at_the_root() -> None:
+    s1, s2 = b.guid("bare-1"), b.guid("bare-2")
+    raw = b.snapshot([
+        b.management_group("root", parent=None, children=[b.child_group("a"), b.child_group("b")]),
+        b.management_group("a", parent="root", children=[b.child_subscription(s1, "one")]),
+        b.management_group("b", parent="root", children=[b.child_subscription(s2, "two")]),
+        b.subscription(s1, "one"), b.subscription(s2, "two"),
+    ], root="root")
+    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
+    [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
+    assert assign.scope == b.mg_id("root")
+    assert {p.projected for p in plan.subscriptions} == {"effective"}
+
+
+def test_effect_fixed_by_a_set_is_reviewed_and_covered_by_a_new_assignment() -> None:
+    s1 = b.guid("hard-coded")
+    fixed_set = b.policy_set_definition("root", "disabled-logs", [
+        b.set_member("activityLogs", LA, {"logAnalytics": WORKSPACE, "effect": "Disabled"}),
+    ])
+    assignment = _assignment(b.sub_id(s1), "disabled-set", fixed_set["id"], parameters={})
+    raw = b.snapshot([
+        b.management_group("root", parent=None, children=[b.child_group("a"), b.child_subscription(P, "p")]),
+        b.management_group("a", parent="root", children=[b.child_subscription(s1, "one")]),
+        b.subscription(s1, "one"), b.subscription(P, "p"), b.export_policy_definition(), fixed_set, assignment,
+        *_roles(b.sub_id(s1), "disabled-set"),
+        _assignment(b.sub_id(P), "p-export"), *_roles(b.sub_id(P), "p-export"),
+    ], root="root")
+    ctx = AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,)))
+    assert [c.reason for c in ctx.enforcement[b.sub_id(s1).lower()].checks] == ["effect_not_dine"]
+    plan = build_plan(ctx)
+    [review] = _by_kind(plan, model.REVIEW_ASSIGNMENT)
+    assert review.scope == assignment["id"] and "edit the set" in review.title
+    assert not _by_kind(plan, model.FIX_ASSIGNMENT)
+    [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
+    assert assign.scope == b.mg_id("a")
+    assert plan.projected()[b.sub_id(s1).lower()] == "effective"

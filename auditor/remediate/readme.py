@@ -79,7 +79,8 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         lines += [
             "Terraform: `terraform/` is one configuration (azurerm and azapi providers); `terraform init`,",
             "`terraform plan`, `terraform apply` there, signed in with the rights listed below. Repairs of",
-            "existing assignments use `import` blocks (Terraform >= 1.5).",
+            "existing assignments use `import` blocks (Terraform >= 1.5). The default azurerm provider",
+            "needs a subscription to talk to: set `ARM_SUBSCRIPTION_ID` (azurerm 4.x requires it).",
             "",
         ]
     for action in plan.actions:

@@ -23,11 +23,11 @@ terraform {
   required_providers {
     azurerm = {
       source  = "hashicorp/azurerm"
-      version = ">= 3.90.0"
+      version = ">= 3.90.0, < 5.0"
     }
     azapi = {
       source  = "azure/azapi"
-      version = ">= 1.12.0"
+      version = "~> 1.12"
     }
   }
 }
