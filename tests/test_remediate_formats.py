@@ -158,3 +158,32 @@ def test_balanced_detects_breakage() -> None:
     assert not balanced("a = { b = [1 }", '"', "#")
     assert balanced('a = "}"', '"', "#")
     assert not balanced("x = <<-JSON\n{\n", '"', "#")
+
+
+def test_same_named_assignments_at_different_scopes_get_distinct_terraform_addresses() -> None:
+    import builders as b
+    from test_remediate_plan import LA, WORKSPACE, _assignment, _roles
+
+    from auditor.analysis.context import AuditContext
+    from auditor.config import Config
+    from auditor.remediate import build_plan
+    from auditor.snapshot import build_snapshot
+
+    s1, s2 = b.guid("twin-1"), b.guid("twin-2")
+    docs = [
+        b.management_group("root", parent=None, children=[b.child_group("a"), b.child_group("b")]),
+        b.management_group("a", parent="root", children=[b.child_subscription(s1, "one")]),
+        b.management_group("b", parent="root", children=[b.child_subscription(s2, "two")]),
+        b.subscription(s1, "one"), b.subscription(s2, "two"), b.export_policy_definition(),
+    ]
+    for group in ("a", "b"):
+        docs += [_assignment(group, "Deploy-AzActivity-Log", LA, enforcement_mode="DoNotEnforce"),
+                 *_roles(b.mg_id(group), "Deploy-AzActivity-Log")]
+    raw = b.snapshot(docs, root="root")
+    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
+    assert len([a for a in plan.actions if a.kind == model.FIX_ASSIGNMENT]) == 2
+    tf = "\n".join(t for p, t in render_files(plan, ("terraform",)).items() if p.endswith(".tf"))
+    addresses = re.findall(r'^(?:resource|variable|import) "([^"]+)"(?: "([^"]+)")?', tf, re.M)
+    assert len(addresses) == len(set(addresses))
+    imports = re.findall(r"^  to = (\S+)$", tf, re.M)
+    assert len(imports) == 2 and len(set(imports)) == 2

@@ -150,7 +150,7 @@ def render_fix(action: Action) -> str:
     fix: AssignmentFix = action.detail["fix"]
     p = arm_render.fixed_assignment_properties(fix)
     name = str(fix.assignment.get("name") or arm.last_segment(fix.id))
-    sym = "fix_" + identifier(name)
+    sym = f"fix_{identifier(name)}_{stable_guid(fix.id)[:6]}"  # same-named assignments at other scopes
     res = _assignment_resource(fix.scope)
     text = _header(action)
     principal: Any = fix.principal_id if (fix.principal_id and not fix.add_identity) else Raw(
@@ -205,7 +205,7 @@ def render_remediation(action: Action) -> str:
         body["policy_definition_reference_id"] = d["referenceId"]
     if not group:
         body["resource_discovery_mode"] = "ReEvaluateCompliance"
-    return _header(action) + _block("resource", [res, "remediate_" + identifier(action.slug)], body)
+    return _header(action) + _block("resource", [res, "remediate_" + identifier(action.stem)], body)
 
 
 def render_group_export(action: Action) -> str:
