@@ -70,15 +70,6 @@ def test_demo_tenant_round_trip(tmp_path: Path) -> None:
     assert result.snapshot["tenantId"] == source["tenantId"]
 
 
-@pytest.mark.skipif(not DEMO_TENANT.exists(), reason="examples/demo-tenant.json not present")
-def test_demo_tenant_round_trip_under_faults() -> None:
-    source = json.loads(DEMO_TENANT.read_text())
-    with running_emulator(source, page_size=3, faults=FAULTS, seed=9) as emu:
-        result = collect(emu)
-    assert_round_trip(source, result.snapshot)
-    assert result.retries > 0
-
-
 def test_management_group_scope_keeps_only_its_subscriptions() -> None:
     source = tenant(30)
     with running_emulator(source) as emu:
