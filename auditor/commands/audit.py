@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from auditor.analysis.context import AuditContext
+from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, dumps_findings, highest_unwaived
 from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.config import load_config
@@ -67,14 +69,16 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     if snapshot is None:
         snapshot = str(_collect_first(out, management_group, cloud, concurrency, emulator, ca_cert))
     snap = load_snapshot(snapshot)
-    findings = audit_snapshot(snap, config)
+    ctx = AuditContext(snap, config)
+    findings = run_audit(ctx)
     (out / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
     baseline_doc = audit_snapshot(load_snapshot(baseline), config) if baseline else None
     others = [f for f in wanted if f != "json"]
     if others:
+        from auditor.remediate import build_plan
         from auditor.render import render_reports
 
-        plan = _plan_for(snap, config)
+        plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
         render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan)
     if not quiet:
         print_summary(findings, out)
@@ -83,11 +87,6 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     worst = highest_unwaived(findings)
     if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):
         sys.exit(EXIT_FINDINGS)
-
-
-def _plan_for(snap: object, config: object) -> dict | None:  # type: ignore[type-arg]
-    """The remediation plan's projection, for the report (None until remediation is available)."""
-    return None
 
 
 def _collect_first(out: Path, management_group: str | None, cloud: str, concurrency: int,
