@@ -99,15 +99,19 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
 async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     state = ctx.state
     ctx.progress.add_total("bulk queries", 5)
-    tree_done, listed, covered, policy_docs, alert_docs, states = await asyncio.gather(
-        walk.walk_tree(ctx, root),
-        walk.list_subscriptions(ctx),
-        bulk.graph_subscriptions(ctx),
-        bulk.graph_documents(ctx, argshape.POLICY_KINDS),
-        bulk.graph_documents(ctx, argshape.ALERT_KINDS),
-        bulk.group_policy_states(ctx),
-    )
-    await walk.settle_subscriptions(ctx, listed)
+    states_task = asyncio.create_task(bulk.group_policy_states(ctx))
+    bulk_tasks = asyncio.gather(bulk.graph_subscriptions(ctx), bulk.graph_documents(ctx, argshape.POLICY_KINDS),
+                                bulk.graph_documents(ctx, argshape.ALERT_KINDS))
+    listed_task = asyncio.create_task(walk.list_subscriptions(ctx))
+    per_subscription: list[asyncio.Task[None]] = []
+
+    def start_reads(guid: str) -> None:
+        ctx.progress.add_total("subscriptions", 1)
+        per_subscription.append(asyncio.create_task(walk.subscription_reads(ctx, guid)))
+
+    await walk.walk_tree(ctx, root, start_reads)
+    await walk.settle_subscriptions(ctx, await listed_task, start_reads)
+    covered, policy_docs, alert_docs = await bulk_tasks
     graph_ok = covered is not None and policy_docs is not None and alert_docs is not None
     if graph_ok:
         assert covered is not None
@@ -115,15 +119,12 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
         bulk.keep_graph_documents(ctx, (policy_docs or []) + (alert_docs or []))
     else:
         state.fallback_subscriptions = set(state.readable_subscriptions)
-    if states is not None:
-        bulk.keep_policy_states(ctx, states)
-
-    subs = sorted(state.readable_subscriptions)
-    ctx.progress.add_total("subscriptions", len(subs))
-    await asyncio.gather(*(walk.subscription_reads(ctx, g) for g in subs),
+    await asyncio.gather(*per_subscription,
                          *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
-
     walk.collapse_unreadable_subscriptions(ctx, bulk.FALLBACK_OPERATIONS)
     await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
                          references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok),
                          bulk.exemption_reads(ctx))
+    states = await states_task
+    if states is not None:
+        bulk.keep_policy_states(ctx, states)

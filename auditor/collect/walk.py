@@ -9,6 +9,7 @@ read here over REST as soon as the group is known, which gives exact per-group e
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from auditor import arm, operations
@@ -63,8 +64,11 @@ async def _tenant_from_tenants_list(ctx: Ctx, failure: ReadFailure | None) -> tu
     return (ids[0], None) if len(ids) == 1 else ("", failure)
 
 
-async def walk_tree(ctx: Ctx, root_doc: dict[str, Any]) -> None:
-    """Breadth first from the root: every readable group stored, its per-group reads done."""
+async def walk_tree(ctx: Ctx, root_doc: dict[str, Any], on_subscription: Callable[[str], None]) -> None:
+    """Breadth first from the root: every readable group stored, its per-group reads done.
+
+    ``on_subscription`` is called once per subscription the tree places, as soon as it is seen,
+    so that per-subscription reads start while the walk goes on."""
     tree, state = ctx.state.tree, ctx.state
     pending: list[asyncio.Task[None]] = []
     level_root = arm.norm_id(root_doc.get("id") or tree.root_id)
@@ -81,7 +85,10 @@ async def walk_tree(ctx: Ctx, root_doc: dict[str, Any]) -> None:
                     continue
                 cid = arm.norm_id(child["id"])
                 if cid.startswith("/subscriptions/"):
-                    tree.subscriptions.setdefault(cid.rsplit("/", 1)[1], gid)
+                    guid = cid.rsplit("/", 1)[1]
+                    if guid not in tree.subscriptions:
+                        tree.subscriptions[guid] = gid
+                        on_subscription(guid)
                 elif arm.management_group_name_of(cid) and cid not in tree.groups:
                     next_names.append((str(child.get("name") or arm.last_segment(child["id"])), gid))
             ctx.progress.advance("management groups")
@@ -142,7 +149,8 @@ async def list_subscriptions(ctx: Ctx) -> dict[str, dict[str, Any]]:
     return out
 
 
-async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]]) -> None:
+async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]],
+                               on_subscription: Callable[[str], None]) -> None:
     """Keep the tree's subscriptions; one the list did not show is read alone, else recorded as ``*``.
 
     A whole-tenant collection also keeps the tenant's listed subscriptions the tree does not place
@@ -155,6 +163,7 @@ async def settle_subscriptions(ctx: Ctx, listed: dict[str, dict[str, Any]]) -> N
         for guid, doc in listed.items():
             if guid not in state.tree.subscriptions and str(doc.get("tenantId") or tenant).lower() == tenant:
                 state.tree.subscriptions[guid] = ""
+                on_subscription(guid)
     missing = [g for g in state.tree.subscriptions if g not in listed]
 
     async def read_alone(guid: str) -> None:
@@ -185,11 +194,16 @@ async def subscription_reads(ctx: Ctx, guid: str) -> None:
 
 
 def collapse_unreadable_subscriptions(ctx: Ctx, fallback_operations: frozenset[str]) -> None:
-    """A listed subscription where every read was refused is recorded once, as ``*`` (nothing at or
-    below it could be read), instead of once per operation."""
+    """A subscription where every read was refused is recorded once, as ``*`` (nothing at or below
+    it could be read), instead of once per operation; so is one that could not be read at all
+    (its per-subscription reads started before that was known)."""
     state = ctx.state
-    for guid in sorted(state.readable_subscriptions):
+    for guid in sorted(state.tree.subscriptions):
         scope = arm.norm_id(arm.subscription_scope(guid))
+        if guid not in state.readable_subscriptions:
+            for key in [k for k in state.errors if k[0] == scope and k[1] != operations.ALL]:
+                del state.errors[key]
+            continue
         expected = {operations.DIAGNOSTIC_SETTINGS, operations.LOG_PROFILES}
         if guid in state.fallback_subscriptions:
             expected |= fallback_operations
