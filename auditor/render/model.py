@@ -24,7 +24,7 @@ VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "un
 SEVERITIES = ("high", "medium", "low")
 SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 URGENCY = {"uncovered": 0, "unknown": 1, "partial": 2, "unremediated": 3, "unenforced": 4, "covered": 5}
-DETAIL_LIMIT = 300  # per-subscription detail cards in the PDF; beyond, a compact row names each one
+DETAIL_LIMIT = 200  # per-subscription detail cards in the PDF; beyond, a compact row names each one
 SCOPE_LIST_LIMIT = 40  # affected scopes listed per rule in the PDF
 
 
@@ -36,17 +36,21 @@ def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 1) if total else 0.0
 
 
-def _alert_unreadable(snapshot: Snapshot | None, sub: dict[str, Any]) -> bool:
-    if snapshot is None:
+def _error_index(snapshot: Snapshot | None) -> dict[str, set[str]]:
+    """Normalised scope -> operations that could not be read there."""
+    index: dict[str, set[str]] = defaultdict(set)
+    for e in snapshot.errors if snapshot is not None else ():
+        index[arm.norm_id(e.scope)].add(e.operation)
+    return index
+
+
+def _alert_unreadable(errors: dict[str, set[str]], sub: dict[str, Any]) -> bool:
+    """Alerts of a subscription are unknown when their read failed there, or everything above failed."""
+    if not errors:
         return False
-    chain = {arm.norm_id(sub["id"])} | {arm.norm_id(g) for g in sub.get("managementGroupPath", [])}
-    for e in snapshot.errors:
-        scope = arm.norm_id(e.scope)
-        if scope == arm.norm_id(sub["id"]) and e.operation in ("activityLogAlerts", "*"):
-            return True
-        if scope in chain and e.operation == "*":
-            return True
-    return False
+    if errors.get(arm.norm_id(sub["id"]), set()) & {"activityLogAlerts", "*"}:
+        return True
+    return any("*" in errors.get(arm.norm_id(g), ()) for g in sub.get("managementGroupPath", []))
 
 
 def _category_state(export: str | None, exported: bool, required: bool) -> str:
@@ -63,11 +67,12 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
     required = findings.get("config", {}).get("required_categories") or list(CATEGORIES)
     ops = findings.get("config", {}).get("sensitive_operations") or list(DEFAULT_SENSITIVE_OPERATIONS)
     rows = []
+    errors = _error_index(snapshot)
     for s in findings.get("subscriptions", []):
         own = by_scope.get(arm.norm_id(s["id"]), [])
         open_ = [f for f in own if not f.get("waiver")]
         cats = {c.lower() for c in s.get("categories", [])}
-        unknown_alerts = _alert_unreadable(snapshot, s)
+        unknown_alerts = _alert_unreadable(errors, s)
         alerts = []
         for op in ops:
             fired = {f["ruleId"].upper() for f in own

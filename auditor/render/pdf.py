@@ -9,13 +9,47 @@ from typing import Any
 from auditor.render.env import environment, read_asset
 
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
+REGISTER_CHUNK = 64  # lines per register block (one block per page at most)
+NAME_WIDTH = 40
+MARKS = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?"}
+
+
+def _fit(text: str, width: int) -> str:
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
+    """Fixed-width text lines, one per subscription, in chunks: thousands of rows lay out in
+    seconds as preformatted text where a table would take minutes. A name longer than its
+    column gets a line of its own first, so every subscription stays named in full."""
+    if kind == "needing":
+        head = f"{'Subscription':<{NAME_WIDTH}} {'Subscription id':<36} {'Verdict':<12} {'Category':<8} Alerts Open"
+    else:
+        head = f"{'Subscription':<{NAME_WIDTH}} {'Subscription id':<36} {'Parent group':<24} Alerts"
+    lines: list[str] = []
+    for r in rows:
+        name = " ".join(str(r["name"]).split())
+        if len(name) > NAME_WIDTH:
+            lines.append(name)
+            name = ""
+        alerts = f"{'?' if r['alertsUnknown'] else r['alertsOk']}/{len(r['alerts'])}"
+        if kind == "needing":
+            cats = "".join(MARKS[c["state"]] for c in r["matrix"])
+            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {r['verdict']:<12} {cats:<8} "
+                         f"{alerts:>6} {r['open']:>4}")
+        else:
+            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {_fit(r['parent'], 24)} {alerts:>6}")
+    return [{"head": head, "body": "\n" + "\n".join(lines[i:i + REGISTER_CHUNK])}
+            for i in range(0, len(lines), REGISTER_CHUNK)]
 
 
 def render_pdf_html(model: dict[str, Any]) -> str:
     """The print HTML (also useful to inspect the PDF's content without WeasyPrint)."""
     return environment().get_template("report_pdf.html.j2").render(
         model=model, css=read_asset("report_pdf.css"),
-        show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT)
+        show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
+        needing_register=register(model["needing"][model["detailLimit"]:], "needing"),
+        healthy_register=register(model["healthy"], "healthy"))
 
 
 def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:

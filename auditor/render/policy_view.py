@@ -75,7 +75,7 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
         p = arm.props(ra)
         role = p.get("roleDefinitionId")
         roles_by_principal[str(p.get("principalId", "")).lower()].append(
-            f"{names.name(role) if names.known(role) else arm.guid_in(role) or role} at "
+            f"{names.role(role)} at "
             f"{names.scope_label(p.get('scope') or arm.scope_of_extension(ra['id']))}")
     exemptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     collected = snapshot.collected_at

@@ -101,6 +101,8 @@ def evidence_pairs(evidence: Any, names: Names, limit: int = 8) -> list[tuple[st
 
 def _readable(value: Any, names: Names) -> str:
     if isinstance(value, str):
+        if "/roledefinitions/" in value.lower():
+            return f"{names.role(value)} ({value})"
         if value.startswith("/") and "/" in value[1:] and names.known(value):
             return f"{names.name(value)} ({value})"
         return value
