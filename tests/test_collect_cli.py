@@ -135,3 +135,13 @@ def test_writes_and_foreign_hosts_are_refused_before_sending(emulated) -> None: 
     refused = asyncio.run(attempt())
     assert len(refused) == 5
     assert len(request_log(log)) == before
+
+
+def test_progress_display_and_summary(emulated, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from auditor.collect import run_collection
+
+    emu, _ = emulated
+    result = run_collection(CollectOptions(emulator=emu.endpoint, ca_cert=emu.ca_cert, progress=True))
+    err = capsys.readouterr().err
+    assert result.summary() in err
+    assert f"{result.calls} calls" in err and f"{len(result.errors)} errors" in err

@@ -59,9 +59,6 @@ class Collection:
             self.errors[key] = {"scope": arm.display_id(scope), "operation": operation,
                                 "status": failure.status, "code": failure.code, "message": failure.message}
 
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [d for d in self.docs.values() if arm.kind_of(d) == kind]
-
     def in_scope_subscription(self, arm_id: str | None) -> bool:
         """Whether an id lies in a subscription of the audited tree."""
         sub = arm.subscription_id_of(arm_id)
