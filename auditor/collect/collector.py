@@ -13,6 +13,7 @@ Steps (everything that does not depend on an earlier answer runs at the same tim
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ def run_collection(options: CollectOptions) -> CollectResult:
     group = management_group_name(options.management_group) if options.management_group else None
     stats = Stats()
     started = time.monotonic()
+    # azure-identity logs every credential it tried at WARNING; a failed sign-in is reported as
+    # one line (SignInFailed) instead.
+    logging.getLogger("azure.identity").setLevel(logging.ERROR)
     show = terminal_attached() if options.progress is None else options.progress
     with Progress(show, stats) as progress:
         state = asyncio.run(_collect(options, group, stats, progress))

@@ -14,10 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, ClientAuthenticationError
 from azure.core.rest import HttpRequest
 
 from auditor.collect.pipeline import Stats, WriteRefused
+from auditor.errors import AuditorError
+
+
+class SignInFailed(AuditorError):
+    """No token, or ARM rejected it (401): nothing can be read, so the run stops (exit 2)."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -55,6 +62,8 @@ class Reader:
                 body = response.content
             except WriteRefused:
                 raise
+            except ClientAuthenticationError as e:
+                raise SignInFailed(f"cannot sign in to Azure: {_first_line(str(e))}") from None
             except AzureError as e:
                 raise ReadFailure(None, type(e).__name__, _first_line(str(e))) from None
             finally:
@@ -67,6 +76,8 @@ class Reader:
             except (json.JSONDecodeError, UnicodeDecodeError):
                 raise ReadFailure(status, "InvalidResponse", "the answer is not JSON") from None
         code, message = _arm_error(body)
+        if status == 401:
+            raise SignInFailed(f"Azure rejected the token (401 {code or 'Unauthorized'}): {message}")
         raise ReadFailure(status, code or _reason(status), message or f"HTTP {status}")
 
     async def get_list(self, client: Any, request: HttpRequest, label: str,
