@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -81,8 +82,6 @@ def run_collection(options: CollectOptions) -> CollectResult:
     result = CollectResult(snapshot=snapshot, output=out, stats=stats, seconds=time.monotonic() - started,
                            subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]))
     if options.summary:
-        import sys
-
         print(result.summary(), file=sys.stderr)
     return result
 

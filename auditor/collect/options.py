@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from auditor.errors import InputError
 
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 64
 MAX_CONCURRENCY = 256
 
 
