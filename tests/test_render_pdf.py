@@ -111,6 +111,13 @@ def test_bookmarks_toc_and_page_numbers(rendered: dict[str, Any]) -> None:
     assert rendered["findings"]["tenantId"] in header
 
 
+def test_data_sources_name_the_api_versions_sent(rendered: dict[str, Any]) -> None:
+    text = rendered["text"]
+    for version in ("2021-05-01-preview", "2023-04-01", "2020-10-01"):
+        assert version in text
+    assert "not recorded" not in text
+
+
 def test_unreadable_scopes_are_listed(rendered: dict[str, Any]) -> None:
     text = rendered["text"]
     for e in rendered["snap"].errors:

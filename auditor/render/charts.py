@@ -20,7 +20,7 @@ COLORS = {
 def verdict_bars(verdicts: list[dict[str, Any]], width: int = 400) -> Markup:
     """Horizontal bar chart: one bar per verdict with its count and share."""
     total = sum(v["count"] for v in verdicts) or 1
-    row_h, label_w, bar_w = 24, 160, width - 160 - 66
+    row_h, label_w, bar_w = 24, 158, width - 158 - 64
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
              f'height="{row_h * len(verdicts) + 6}" viewBox="0 0 {width} {row_h * len(verdicts) + 6}" '
              'role="img" aria-label="Subscriptions by verdict">']
@@ -28,7 +28,7 @@ def verdict_bars(verdicts: list[dict[str, Any]], width: int = 400) -> Markup:
         y = i * row_h + 3
         w = round(bar_w * v["count"] / total, 1)
         pct = 100.0 * v["count"] / total
-        parts.append(f'<text x="0" y="{y + 15}" font-size="11" fill="#222">{escape(v["label"])}</text>')
+        parts.append(f'<text x="0" y="{y + 15}" font-size="10" fill="#222">{escape(v["label"])}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="15" fill="#eceff1" rx="2"/>')
         if w > 0:
             parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1.5)}" height="15" '

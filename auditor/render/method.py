@@ -9,30 +9,58 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from auditor import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 
+_G = "00000000-0000-0000-0000-000000000000"
+# (label, provider, request the collector sends (by name, built lazily), kinds counted)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("Management groups (hierarchy)", "Microsoft.Management", "2023-04-01", (arm.MANAGEMENT_GROUP,)),
-    ("Subscriptions", "Microsoft.Resources", "2022-12-01", (arm.SUBSCRIPTION,)),
-    ("Diagnostic settings (subscription and management group)", "Microsoft.Insights", "2021-05-01-preview",
-     (arm.DIAGNOSTIC_SETTING,)),
-    ("Log profiles (legacy)", "Microsoft.Insights", "2016-03-01", (arm.LOG_PROFILE,)),
-    ("Policy assignments, definitions, set definitions", "Microsoft.Authorization", "2026-06-01",
-     (arm.POLICY_ASSIGNMENT, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION)),
-    ("Policy exemptions", "Microsoft.Authorization", "2022-07-01-preview", (arm.POLICY_EXEMPTION,)),
-    ("Policy states (latest)", "Microsoft.PolicyInsights", "2019-10-01", ()),
-    ("Role assignments of policy identities", "Microsoft.Authorization", "2022-04-01", (arm.ROLE_ASSIGNMENT,)),
-    ("Activity log alerts", "Microsoft.Insights", "2020-10-01", (arm.ACTIVITY_LOG_ALERT,)),
-    ("Log search alerts (scheduled query rules)", "Microsoft.Insights", "2023-12-01",
+    ("Management groups (hierarchy)", "Microsoft.Management", "management_group", (arm.MANAGEMENT_GROUP,)),
+    ("Subscriptions", "Microsoft.Resources", "subscriptions_list", (arm.SUBSCRIPTION,)),
+    ("Diagnostic settings (subscription and management group)", "Microsoft.Insights",
+     "subscription_diagnostic_settings", (arm.DIAGNOSTIC_SETTING,)),
+    ("Log profiles (legacy)", "Microsoft.Insights", "log_profiles", (arm.LOG_PROFILE,)),
+    ("Policy assignments, definitions, set definitions", "Microsoft.Authorization",
+     "subscription_policy_assignments", (arm.POLICY_ASSIGNMENT, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION)),
+    ("Policy exemptions", "Microsoft.Authorization", "policy_exemptions", (arm.POLICY_EXEMPTION,)),
+    ("Policy states (latest)", "Microsoft.PolicyInsights", "subscription_policy_states", ()),
+    ("Role assignments of policy identities", "Microsoft.Authorization", "subscription_role_assignments",
+     (arm.ROLE_ASSIGNMENT,)),
+    ("Activity log alerts", "Microsoft.Insights", "activity_log_alerts", (arm.ACTIVITY_LOG_ALERT,)),
+    ("Log search alerts (scheduled query rules)", "Microsoft.Insights", "scheduled_query_rules",
      (arm.SCHEDULED_QUERY_RULE,)),
-    ("Action groups", "Microsoft.Insights", "2023-01-01", (arm.ACTION_GROUP,)),
-    ("Export destinations (workspaces, storage, Event Hubs)", "Resource Graph", "2021-03-01",
+    ("Action groups", "Microsoft.Insights", "action_groups", (arm.ACTION_GROUP,)),
+    ("Export destinations (workspaces, storage, Event Hubs)", "Resource Graph, REST", "destinations",
      (arm.WORKSPACE, arm.STORAGE_ACCOUNT, arm.EVENTHUB_NAMESPACE, arm.EVENTHUB_AUTH_RULE,
       arm.EVENTHUB_HUB_AUTH_RULE)),
 )
+
+
+def api_version(request_name: str) -> str:
+    """The api-version the collector sends for a read, from its own request builders."""
+    try:
+        from auditor.collect import requests as builders
+
+        if request_name == "destinations":
+            rest = ", ".join(f"{t.split('/')[-1]} {v}" for t, v in builders.DESTINATION_API_VERSIONS.values())
+            return f"Resource Graph 2021-03-01; {rest}"
+        build = getattr(builders, request_name)
+        if request_name == "management_group":
+            req = build("root")
+        elif request_name == "subscriptions_list":
+            req = build()
+        elif request_name == "policy_exemptions":
+            req = build(f"/subscriptions/{_G}", exact=True)
+        else:
+            req = build(_G)
+        found = parse_qs(urlsplit(req.url).query).get("api-version")
+        return found[0] if found else "not recorded"
+    except Exception:  # noqa: BLE001 - the report must render even if the collector changes
+        return "not recorded"
+
 
 ACTIVITY_LOG_LIMITS: tuple[tuple[str, str], ...] = (
     ("Control plane only", "The activity log records Azure Resource Manager writes, deletes and actions. "
@@ -56,9 +84,9 @@ def method_and_limits(snapshot: Snapshot | None, names: Names) -> dict[str, Any]
         for kind, docs in snapshot.by_kind.items():
             counts[kind] = len(docs)
     sources = []
-    for label, provider, api, kinds in SOURCES:
+    for label, provider, request_name, kinds in SOURCES:
         n = len(snapshot.policy_states) if snapshot is not None and not kinds else sum(counts[k] for k in kinds)
-        sources.append({"label": label, "provider": provider, "apiVersion": api, "count": n})
+        sources.append({"label": label, "provider": provider, "apiVersion": api_version(request_name), "count": n})
     errors: list[dict[str, Any]] = []
     if snapshot is not None:
         for e in snapshot.errors:
