@@ -2,11 +2,17 @@
 
 Exit codes: 0 complete; 3 incomplete (a scope or call could not be read: see the snapshot's
 ``errors``); 2 usage error (one line, nothing collected).
+
+``collect_options`` and ``collect_options_from`` are shared with ``auditor audit``, which
+collects first when it is given no ``--snapshot``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -14,27 +20,44 @@ from auditor.cli import EXIT_INCOMPLETE, handle_errors
 from auditor.collect import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions, run_collection
 from auditor.collect.options import emulator_env_warning
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@click.command()
-@click.option("--management-group", default=None, help="Start below the tenant root group (name or id).")
-@click.option("--cloud", default=None, type=click.Choice(list(CLOUDS)),
-              help="Azure cloud (default AzureCloud); selects the ARM endpoint and the sign-in authority.")
-@click.option("--concurrency", type=int, default=DEFAULT_CONCURRENCY, show_default=True,
-              help="Requests in flight at once.")
-@click.option("--emulator", default=None, help="Emulator URL, https on 127.0.0.1 (uses a placeholder token).")
-@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None, help="CA certificate of the emulator.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Snapshot file to write (.gz for gzip).")
-@handle_errors
-def collect(management_group: str | None, cloud: str | None, concurrency: int, emulator: str | None,
-            ca_cert: str | None, output: str) -> None:
-    """Read-only collection of a tenant into a snapshot file."""
-    options = CollectOptions(output=output, management_group=management_group, cloud=cloud,
-                             concurrency=concurrency, emulator=emulator, ca_cert=ca_cert)
-    if emulator:
+COLLECT_OPTION_NAMES = ("management_group", "cloud", "concurrency", "emulator", "ca_cert")
+
+
+def collect_options(fn: F) -> F:
+    """The collection options of contract section 2 (all but the output)."""
+    for option in reversed([
+        click.option("--management-group", default=None, help="Start below the tenant root group (name or id)."),
+        click.option("--cloud", default=None, type=click.Choice(list(CLOUDS)),
+                     help="Azure cloud (default AzureCloud): ARM endpoint and sign-in authority."),
+        click.option("--concurrency", type=int, default=DEFAULT_CONCURRENCY, show_default=True,
+                     help="Requests in flight at once."),
+        click.option("--emulator", default=None, help="Emulator URL, https on 127.0.0.1 (placeholder token)."),
+        click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
+                     help="CA certificate of the emulator."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def collect_options_from(params: dict[str, Any], output: str | Path | None) -> CollectOptions:
+    """CollectOptions from the parsed ``collect_options`` values (extra keys are ignored)."""
+    if params.get("emulator"):
         note = emulator_env_warning()
         if note:
             click.echo(f"auditor: note: {note}", err=True)
-    result = run_collection(options)
+    given: dict[str, Any] = {k: params[k] for k in COLLECT_OPTION_NAMES if params.get(k) is not None}
+    return CollectOptions(output=output, **given)
+
+
+@click.command()
+@collect_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Snapshot file to write (.gz for gzip).")
+@handle_errors
+def collect(output: str, **params: Any) -> None:
+    """Read-only collection of a tenant into a snapshot file."""
+    result = run_collection(collect_options_from(params, output))
     if result.incomplete:
         sys.exit(EXIT_INCOMPLETE)
