@@ -16,7 +16,7 @@ emulation of it must give it back (the round trip):
   zones (DoNotEnforce), subscription-level assignments with user-assigned identities, an
   assignment whose definition was deleted, exemptions (one expired);
 - policy states of subscription resources for the export assignments;
-- with ``errors=True`` (N >= 10): an unreadable group holding two subscriptions, an unreadable
+- with ``errors=True`` (N >= 10): an unreadable group (nothing below it is known), an unreadable
   subscription, one whose diagnostic settings are forbidden and one whose activity log alerts
   are forbidden (that one is not covered by Resource Graph, so the collector reads it over REST).
 
