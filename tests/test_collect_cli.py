@@ -53,8 +53,8 @@ def test_complete_collection_exits_0(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--cloud", "AzureCloud"], "cannot be combined with --cloud"),
     (["--cloud", "AzureUSGovernment"], "cannot be combined with --cloud"),
+    (["--cloud", "AzureChinaCloud"], "cannot be combined with --cloud"),
 ])
 def test_emulator_refuses_real_cloud_options(emulated, tmp_path: Path, args: list[str],  # type: ignore[no-untyped-def]
                                              message: str) -> None:

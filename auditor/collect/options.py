@@ -50,7 +50,7 @@ class CollectOptions:
     """Inputs of :func:`auditor.collect.run_collection`.
 
     ``output`` may be None to collect without writing (the result still carries the snapshot).
-    ``cloud`` None means the default cloud; an explicit value is refused in emulator mode.
+    ``cloud`` None means the default cloud; another cloud is refused in emulator mode.
     ``progress`` None shows a progress display only when stdout and stderr are terminals.
     """
 
@@ -95,10 +95,10 @@ def validate(options: CollectOptions) -> None:
         if options.ca_cert is not None:
             raise InputError("--ca-cert is only valid with --emulator (Azure endpoints use the system trust store)")
         return
-    if options.cloud is not None:
+    if options.cloud not in (None, DEFAULT_CLOUD):
         raise InputError(
-            "--emulator cannot be combined with --cloud: emulator mode uses a placeholder token and never "
-            "loads real credentials"
+            f"--emulator cannot be combined with --cloud {options.cloud}: emulator mode uses a placeholder "
+            "token and never loads real credentials"
         )
     _check_emulator_url(options.emulator)
     if options.ca_cert is None:
