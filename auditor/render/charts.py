@@ -20,7 +20,7 @@ COLORS = {
 def verdict_bars(verdicts: list[dict[str, Any]], width: int = 400) -> Markup:
     """Horizontal bar chart: one bar per verdict with its count and share."""
     total = sum(v["count"] for v in verdicts) or 1
-    row_h, label_w, bar_w = 24, 158, width - 158 - 64
+    row_h, label_w, bar_w = 24, 158, width - 158 - 84
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
              f'height="{row_h * len(verdicts) + 6}" viewBox="0 0 {width} {row_h * len(verdicts) + 6}" '
              'role="img" aria-label="Subscriptions by verdict">']
@@ -34,7 +34,7 @@ def verdict_bars(verdicts: list[dict[str, Any]], width: int = 400) -> Markup:
             parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1.5)}" height="15" '
                          f'fill="{COLORS[v["verdict"]]}" rx="2"/>')
         parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}" font-size="11" fill="#222">'
-                     f'{v["count"]} ({pct:.0f}%)</text>')
+                     f'{v["count"]:,} ({pct:.0f}%)</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -47,7 +47,7 @@ def gauge(label: str, n: int, total: int, color: str = "#1565c0", width: int = 2
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gauge" width="{width}" height="58" '
         f'viewBox="0 0 {width} 58" role="img" aria-label="{escape(label)}">'
         f'<text x="0" y="22" font-size="22" font-weight="bold" fill="{color}">{pct:.0f}%</text>'
-        f'<text x="{width}" y="22" font-size="10" fill="#555" text-anchor="end">{n} of {total}</text>'
+        f'<text x="{width}" y="22" font-size="10" fill="#555" text-anchor="end">{n:,} of {total:,}</text>'
         f'<rect x="1" y="30" width="{width - 2}" height="9" fill="#eceff1" rx="4"/>'
         f'<rect x="1" y="30" width="{w}" height="9" fill="{color}" rx="4"/>'
         f'<text x="0" y="54" font-size="10" fill="#333">{escape(label)}</text></svg>')
@@ -77,10 +77,10 @@ def severity_bars(severities: list[dict[str, Any]], width: int = 220) -> Markup:
              f'viewBox="0 0 {width} {24 * len(severities)}" role="img" aria-label="Open findings by severity">']
     for i, s in enumerate(severities):
         y = i * 24
-        w = round((width - 110) * s["open"] / total, 1)
+        w = round((width - 116) * s["open"] / total, 1)
         parts.append(f'<text x="0" y="{y + 15}" font-size="11" fill="#222">{s["severity"].title()}</text>')
         parts.append(f'<rect x="56" y="{y + 4}" width="{max(w, 1.5) if s["open"] else 0}" height="14" '
                      f'fill="{COLORS[s["severity"]]}" rx="2"/>')
-        parts.append(f'<text x="{60 + w}" y="{y + 15}" font-size="11" fill="#222">{s["open"]}</text>')
+        parts.append(f'<text x="{60 + w}" y="{y + 15}" font-size="11" fill="#222">{s["open"]:,}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -175,7 +175,7 @@ def _rules_fired(findings: dict[str, Any], meta: dict[str, dict[str, Any]], name
             "scopes": [{"id": s, "label": names.scope_label(s)} for s in scopes],
             "examples": [{"scope": names.scope_label(f["scope"]), "message": f.get("message", ""),
                           "evidence": wording.evidence_pairs(f.get("evidence"), names), "waiver": f.get("waiver")}
-                         for f in items[:3]],
+                         for f in sorted(items, key=lambda f: bool(f.get("waiver")))[:3]],
             "risk": wording.risk_sentence(rid, open_, findings.get("config", {})),
         })
     out.sort(key=lambda r: (SEV_RANK.get(r["severity"], 3), -r["open"], r["id"]))

@@ -66,7 +66,7 @@ _DEST_KIND = {"log_analytics": "Log Analytics", "storage": "Storage", "event_hub
 def risk_sentence(rule_id: str, open_findings: list[dict[str, Any]], config: dict[str, Any]) -> str:
     template = _RISK.get(rule_id.upper(), "{n} open finding(s) for this rule across {s} scope(s).")
     scopes = {str(f.get("scope", "")).lower() for f in open_findings}
-    return template.format(n=len(open_findings), s=len(scopes),
+    return template.format(n=f"{len(open_findings):,}", s=f"{len(scopes):,}",
                            min_retention_days=config.get("min_retention_days", 365))
 
 
