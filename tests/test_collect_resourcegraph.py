@@ -110,3 +110,22 @@ def test_sdk_client_gets_400_for_an_unsupported_query_and_rows_for_a_supported_o
                                                options=QueryRequestOptions(result_format="objectArray", top=3)))
         assert answer.count == 3 and answer.skip_token and answer.total_records >= 7
         client.close()
+
+
+def test_type_casing_round_trip() -> None:
+    rest = {"id": "/subscriptions/s/resourceGroups/r/providers/microsoft.insights/activityLogAlerts/a",
+            "type": "Microsoft.Insights/ActivityLogAlerts", "name": "a", "location": "Global",
+            "properties": {"enabled": True}}
+    row = argshape.row_from_document(rest, argshape.DOC_COLUMNS)
+    assert row["type"] == "microsoft.insights/activitylogalerts" and row["tags"] is None
+    assert argshape.document_from_row(row) == rest
+    odd = {**rest, "type": "Microsoft.Insights/activityLogAlerts"}  # not the REST casing
+    assert argshape.document_from_row(argshape.row_from_document(odd, argshape.DOC_COLUMNS)) == odd
+    unknown = {"id": "/subscriptions/s/providers/Contoso.Widgets/widgets/w", "type": "contoso.widgets/widgets"}
+    assert argshape.document_from_row(argshape.row_from_document(unknown, argshape.DOC_COLUMNS)) == unknown
+
+
+def test_query_text_escapes_quotes() -> None:
+    q = argshape.documents_by_id_query([arm.WORKSPACE], ["/subscriptions/s/x/o'brien"])
+    parsed = parse_query(q)
+    assert parsed.filters == [(None, {"/subscriptions/s/x/o'brien"})]
