@@ -106,11 +106,23 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     bulk_tasks = asyncio.gather(bulk.graph_subscriptions(ctx), bulk.graph_documents(ctx, argshape.POLICY_KINDS),
                                 bulk.graph_documents(ctx, argshape.ALERT_KINDS))
     listed_task = asyncio.create_task(walk.list_subscriptions(ctx))
-    per_subscription: list[asyncio.Task[None]] = []
+    # A bounded pool of workers reads subscriptions as the walk finds them: one pending task per
+    # subscription would hold 10,000 coroutines (and their memory) at once.
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    async def worker() -> None:
+        while True:
+            guid = await queue.get()
+            try:
+                await walk.subscription_reads(ctx, guid)
+            finally:
+                queue.task_done()
+
+    workers = [asyncio.create_task(worker()) for _ in range(ctx.reader.concurrency)]
 
     def start_reads(guid: str) -> None:
         ctx.progress.add_total("subscriptions", 1)
-        per_subscription.append(asyncio.create_task(walk.subscription_reads(ctx, guid)))
+        queue.put_nowait(guid)
 
     await walk.walk_tree(ctx, root, start_reads)
     await walk.settle_subscriptions(ctx, await listed_task, start_reads)
@@ -122,8 +134,9 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
         bulk.keep_graph_documents(ctx, (policy_docs or []) + (alert_docs or []))
     else:
         state.fallback_subscriptions = set(state.readable_subscriptions)
-    await asyncio.gather(*per_subscription,
-                         *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
+    await asyncio.gather(queue.join(), *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
+    for w in workers:
+        w.cancel()
     walk.collapse_unreadable_subscriptions(ctx, bulk.FALLBACK_OPERATIONS)
     await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
                          references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok),

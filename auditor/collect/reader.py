@@ -45,6 +45,7 @@ class Reader:
     def __init__(self, endpoint: str, concurrency: int, stats: Stats,
                  on_call: Callable[[], None] | None = None) -> None:
         self._endpoint = endpoint.rstrip("/")
+        self.concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self.stats = stats
         self._on_call = on_call
