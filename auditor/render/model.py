@@ -193,13 +193,23 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
         projected = Counter(str(s.get("projected")) for s in plan.get("subscriptions", []))
         now = Counter(r["enforcement"] for r in rows)
         actions = [{"kind": a.get("kind", ""), "scope": names.scope_label(a.get("scope")),
-                    "subscriptions": len(a.get("subscriptions", [])), "files": a.get("files", [])}
+                    "subscriptions": len(a.get("subscriptions", [])), "files": _file_groups(a.get("files", []))}
                    for a in plan.get("actions", [])]
         actions.sort(key=lambda a: -a["subscriptions"])
         out["plan"] = {"actions": actions, "now": dict(now), "projected": dict(projected),
                        "total": len(rows),
                        "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0)}
     return out
+
+
+def _file_groups(files: list[str]) -> list[str]:
+    """'arm/x.json', 'bicep/x.bicep', 'terraform/x.tf' -> ['x (json, bicep, tf)']: one line per artifact."""
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        base = str(f).rsplit("/", 1)[-1]
+        stem, _, ext = base.rpartition(".")
+        groups.setdefault(stem or base, []).append(ext)
+    return [f"{stem} ({', '.join(exts)})" if any(exts) else stem for stem, exts in groups.items()]
 
 
 def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: dict[str, Any] | None = None,
