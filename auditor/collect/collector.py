@@ -95,7 +95,16 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
         root = await walk.discover_root(ctx, group)
         if root is None:
             return state
-        await _steps(ctx, root)
+        try:
+            await _steps(ctx, root)
+        except BaseException:
+            # A fatal error (sign-in lost, a refused write): stop every read still in flight before
+            # the clients close, so nothing runs on against closed sessions.
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in others:
+                t.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+            raise
     return state
 
 
@@ -109,12 +118,16 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     # A bounded pool of workers reads subscriptions as the walk finds them: one pending task per
     # subscription would hold 10,000 coroutines (and their memory) at once.
     queue: asyncio.Queue[str] = asyncio.Queue()
+    fatal: list[BaseException] = []
 
     async def worker() -> None:
         while True:
             guid = await queue.get()
             try:
-                await walk.subscription_reads(ctx, guid)
+                if not fatal:  # after a fatal error the queue is only drained
+                    await walk.subscription_reads(ctx, guid)
+            except Exception as e:  # raised again below, once the queue is drained
+                fatal.append(e)
             finally:
                 queue.task_done()
 
@@ -137,6 +150,8 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     await asyncio.gather(queue.join(), *(bulk.fallback_reads(ctx, g) for g in sorted(state.fallback_subscriptions)))
     for w in workers:
         w.cancel()
+    if fatal:
+        raise fatal[0]
     walk.collapse_unreadable_subscriptions(ctx, bulk.FALLBACK_OPERATIONS)
     await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
                          references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok),
