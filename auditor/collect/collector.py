@@ -110,7 +110,7 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
 
 async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     state = ctx.state
-    ctx.progress.add_total("bulk queries", 5)
+    ctx.progress.add_total("bulk queries", 4)
     states_task = asyncio.create_task(bulk.group_policy_states(ctx))
     bulk_tasks = asyncio.gather(bulk.graph_subscriptions(ctx), bulk.graph_documents(ctx, argshape.POLICY_KINDS),
                                 bulk.graph_documents(ctx, argshape.ALERT_KINDS))
