@@ -166,7 +166,17 @@
     render: function (s) {
       var tr = el("tr");
       var name = el("td");
-      name.appendChild(el("div", "", s[0]));
+      var link = el("a", "sub-link", s[0]);
+      link.href = "#findings";
+      link.title = "Show this subscription's findings";
+      link.addEventListener("click", function () {
+        var f = document.getElementById("f-filter");
+        f.value = s[1];
+        f.dispatchEvent(new Event("input"));
+      });
+      var first = el("div");
+      first.appendChild(link);
+      name.appendChild(first);
       name.appendChild(el("div", "mono tiny muted", s[1]));
       tr.appendChild(name);
       var v = el("td"); v.appendChild(badge(s[2])); tr.appendChild(v);

@@ -56,6 +56,8 @@ def page(browser: Any, report: tuple[Path, dict[str, Any]]) -> Iterator[Any]:
 def test_self_contained_and_error_free(page: Any, report: tuple[Path, dict[str, Any]]) -> None:
     html = report[0].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and "default-src 'none'" in csp.group(1) and "script-src 'sha256-" in csp.group(1)
     assert page.errors == []
     assert all(u.startswith("file://") for u in page.requests)
 
@@ -126,3 +128,13 @@ def test_screenshot_is_a_real_page(page: Any) -> None:
     page.click("#tree-expand")
     tree = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
     assert tree.tobytes() != img.tobytes()
+
+
+def test_subscription_links_to_its_findings(page: Any, report: tuple[Path, dict[str, Any]]) -> None:
+    findings = report[1]["findings"]
+    target = next(s for s in report[1]["subscriptions"] if s["displayName"] != HOSTILE
+                  and any(f["scope"].lower() == s["id"].lower() for f in findings))
+    page.fill("#sub-filter", target["id"])
+    page.locator("#sub-table tbody tr a.sub-link").first.click()
+    expected = sum(1 for f in findings if target["id"].lower() in f["scope"].lower())
+    assert page.inner_text("#f-count").startswith(f"{expected} of")
