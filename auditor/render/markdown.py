@@ -78,7 +78,13 @@ def summary_markdown(model: dict[str, Any]) -> str:
 def drift_lines(d: dict[str, Any], heading: str = "# Drift between two audits") -> list[str]:
     out = [heading, "",
            f"Covered: {d['old']['covered']} of {d['old']['subscriptions']} → {d['new']['covered']} of "
-           f"{d['new']['subscriptions']} (snapshots `{d['old']['sha256'][:12]}` → `{d['new']['sha256'][:12]}`).", ""]
+           f"{d['new']['subscriptions']} (snapshots `{d['old']['sha256'][:12]}` → `{d['new']['sha256'][:12]}`).", "",
+           "| Change | Count |", "|---|---:|",
+           f"| Newly not covered | {len(d['newlyUncovered'])} |", f"| Fixed | {len(d['fixed'])} |",
+           f"| All verdict changes | {len(d['verdictChanges'])} |",
+           f"| New subscriptions | {len(d['newSubscriptions'])} |",
+           f"| Removed subscriptions | {len(d['removedSubscriptions'])} |",
+           f"| New findings | {len(d['newFindings'])} |", f"| Resolved findings | {len(d['resolvedFindings'])} |", ""]
 
     def section(title: str, rows: list[dict[str, Any]], fmt: Any) -> None:
         out.append(f"### {title} ({len(rows)})")
