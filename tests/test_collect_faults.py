@@ -77,8 +77,7 @@ def test_forbidden_subtree_is_recorded_and_the_rest_is_complete() -> None:
     forbidden["errors"].append({"scope": online, "operation": "*", "status": 403, "code": "AuthorizationFailed",
                                 "message": "no access to online"})
     online_doc = next(d for d in source["resources"] if arm.same_id(d["id"], online))
-    below = {arm.subscription_id_of(c["id"]) for c in online_doc["properties"]["children"]
-             if c["type"] == "/subscriptions"}
+    below = {c["name"].lower() for c in online_doc["properties"]["children"] if c["type"] == "/subscriptions"}
     with running_emulator(forbidden) as emu:
         result = collect(emu)
     snap = result.snapshot
