@@ -18,18 +18,10 @@ from auditor.collect import requests as rq
 from auditor.collect.context import Ctx
 from auditor.collect.reader import ReadFailure
 
-ARG_OPERATIONS = {
-    arm.POLICY_ASSIGNMENT: operations.POLICY_ASSIGNMENTS,
-    arm.POLICY_EXEMPTION: operations.POLICY_EXEMPTIONS,
-    arm.ACTIVITY_LOG_ALERT: operations.ACTIVITY_LOG_ALERTS,
-    arm.SCHEDULED_QUERY_RULE: operations.SCHEDULED_QUERY_RULES,
-    arm.ACTION_GROUP: operations.ACTION_GROUPS,
-    arm.ROLE_ASSIGNMENT: operations.ROLE_ASSIGNMENTS,
-}
-
 
 async def graph_query(ctx: Ctx, query: str, *, tenant_wide: bool = False) -> list[dict[str, Any]]:
-    """Every row of a Resource Graph query (``$skipToken`` paging), as REST documents.
+    """Every row of a Resource Graph query (``$skipToken`` paging); ``argshape.document_from_row``
+    turns a row into its REST document.
 
     Scoped to the audited root group unless ``tenant_wide`` (destinations may lie anywhere).
     Raises :class:`ReadFailure`.
