@@ -75,12 +75,17 @@ def test_cli_diff_markdown_and_json(tmp_path: Path) -> None:
     old = _write(tmp_path, "old.json", raw)
     new = _write(tmp_path, "new.json", drifted_raw(raw))
     runner = CliRunner()
+    expected = compare(audited(raw)[0], audited(drifted_raw(raw))[0])
+    assert expected["newFindings"], "deleting an export must change the audit"
     md = runner.invoke(main, ["diff", old, new, "--config", str(CONFIG)])
     assert md.exit_code == 0, md.output
-    assert "# Drift between two audits" in md.output and "Newly not covered (1)" in md.output
+    assert "# Drift between two audits" in md.output
+    assert f"Newly not covered ({len(expected['newlyUncovered'])})" in md.output
+    assert f"New findings ({len(expected['newFindings'])})" in md.output
     js = runner.invoke(main, ["diff", old, new, "--format", "json", "--config", str(CONFIG)])
     doc = json.loads(js.output)
-    assert len(doc["newlyUncovered"]) == 1 and doc["newFindings"]
+    assert doc["newlyUncovered"] == expected["newlyUncovered"]
+    assert doc["newFindings"] == expected["newFindings"]
     assert doc["incomplete"] == {"old": False, "new": False}
     out = tmp_path / "drift"
     both = runner.invoke(main, ["diff", old, new, "--format", "md,json", "--out", str(out)])
