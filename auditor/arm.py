@@ -37,8 +37,11 @@ EVENTHUB_HUB_AUTH_RULE = "microsoft.eventhub/namespaces/eventhubs/authorizationr
 
 
 def norm_id(arm_id: str | None) -> str:
-    """Canonical form of an ARM id for comparison: leading slash, no trailing slash, lower case."""
-    if not arm_id:
+    """Canonical form of an ARM id for comparison: leading slash, no trailing slash, lower case.
+
+    A value that is not a string (a malformed payload's null, list or number) is no id: "".
+    """
+    if not arm_id or not isinstance(arm_id, str):
         return ""
     s = arm_id.strip()
     if not s.startswith("/"):
@@ -48,7 +51,7 @@ def norm_id(arm_id: str | None) -> str:
 
 def display_id(arm_id: str | None) -> str:
     """An id as shown to users: leading slash added, casing kept as the API returned it."""
-    if not arm_id:
+    if not arm_id or not isinstance(arm_id, str):
         return ""
     s = arm_id.strip().rstrip("/")
     return s if s.startswith("/") else "/" + s
@@ -64,7 +67,7 @@ def last_segment(arm_id: str | None) -> str:
 
 def guid_in(value: str | None) -> str | None:
     """The last GUID in a string (role definition ids carry their GUID last), lower case."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     found = _GUID_RE.findall(value)
     return found[-1].lower() if found else None
@@ -128,16 +131,32 @@ def kind_from_id(arm_id: str | None) -> str:
 
 
 def kind_of(doc: dict[str, Any]) -> str:
-    """Canonical kind of an ARM document: from ``type`` when present, else from the id."""
+    """Canonical kind of an ARM document: from ``type`` when it reads as one, else from the id.
+
+    A ``type`` without a namespace (``"x"``, ``"0"``) is no type. An id that can only name a
+    subscription or a management group decides over any ``type``: such documents place
+    subscriptions in the audit, and a garbled ``type`` must not drop one silently.
+    """
+    from_id = kind_from_id(doc.get("id"))
+    if from_id in (SUBSCRIPTION, MANAGEMENT_GROUP) and _is_container_id(doc.get("id")):
+        return from_id
     t = doc.get("type")
-    if isinstance(t, str) and t.strip() and t.strip() != "/subscriptions":
+    if isinstance(t, str) and "/" in t.strip("/ ") and t.strip() != "/subscriptions":
         k = t.strip().lstrip("/").lower()
         if k == "microsoft.insights/diagnosticsettings" or k.endswith("/diagnosticsettings"):
             return DIAGNOSTIC_SETTING
         return k
     if isinstance(t, str) and t.strip() == "/subscriptions":
         return SUBSCRIPTION
-    return kind_from_id(doc.get("id"))
+    return from_id
+
+
+def _is_container_id(arm_id: Any) -> bool:
+    """``/subscriptions/<x>`` or ``/providers/Microsoft.Management/managementGroups/<x>``, nothing below."""
+    parts = norm_id(arm_id).split("/")
+    return (len(parts) == 3 and parts[1] == "subscriptions") or (
+        len(parts) == 5 and norm_id(arm_id).startswith(MG_PREFIX)
+    )
 
 
 def is_under(scope: str | None, ancestor: str | None) -> bool:
@@ -165,3 +184,28 @@ def ci_get(mapping: dict[str, Any] | None, key: str, default: Any = None) -> Any
         if isinstance(k, str) and k.lower() == lk:
             return v
     return default
+
+
+def as_list(value: Any) -> list[Any]:
+    """A payload value expected to be a list; anything else (null, a string, an object) is empty."""
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """A payload value expected to be an object; anything else is empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_bool(value: Any, default: bool) -> bool | None:
+    """A boolean flag as ARM sends it, or as a ``"true"``/``"false"`` string.
+
+    ``None`` (absent) gives ``default``; a value that is neither (``0``, ``[]``, ``"x"``) gives
+    None, and each caller decides the safe reading of an uninterpretable flag.
+    """
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None

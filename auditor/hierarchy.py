@@ -128,8 +128,9 @@ class Hierarchy:
 
 
 def _child_entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    children = arm.props(doc).get("children") or doc.get("children") or []
-    return [c for c in children if isinstance(c, dict) and c.get("id")]
+    """Child entries with a usable id; ARM sends ``children: null`` for a group without any."""
+    children = arm.as_list(arm.props(doc).get("children")) or arm.as_list(doc.get("children"))
+    return [c for c in children if isinstance(c, dict) and arm.norm_id(c.get("id"))]
 
 
 def _is_subscription_child(child: dict[str, Any]) -> bool:
@@ -175,7 +176,7 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
 
     for doc in snapshot.of_kind(arm.MANAGEMENT_GROUP):
         p = arm.props(doc)
-        parent = ((p.get("details") or {}).get("parent") or {}).get("id")
+        parent = arm.display_id(arm.as_dict(arm.as_dict(p.get("details")).get("parent")).get("id")) or None
         g = add_group(doc["id"], str(doc.get("name") or arm.last_segment(doc["id"])),
                       str(p.get("displayName") or ""), arm.display_id(parent) if parent else None)
         if parent and g.parent_id != arm.display_id(parent):

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
+from auditor import arm, operations
 from auditor.errors import InputError
 
 SCHEMA_VERSION = 1
@@ -154,6 +154,9 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
         parse_timestamp(raw["collectedAt"])
     except ValueError:
         raise InputError(f"{where}: collectedAt {raw['collectedAt']!r} is not an ISO-8601 timestamp") from None
+    for key in ("tenantId", "rootManagementGroupId"):
+        if not isinstance(raw[key], str):
+            raise InputError(f"{where}: '{key}' must be a string, not {_json_type(raw[key])}")
     if not isinstance(raw["resources"], list):
         raise InputError(f"{where}: 'resources' must be a list")
     for name in ("policyStates", "errors"):
@@ -162,25 +165,70 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
     if not sha256:
         sha256 = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
     snap = Snapshot(raw=raw, sha256=sha256, source=source)
+    first_at: dict[str, int] = {}
     for i, doc in enumerate(raw["resources"]):
-        if not isinstance(doc, dict) or not isinstance(doc.get("id"), str) or not doc.get("id"):
-            raise InputError(f"{where}: resources[{i}] is not an ARM document with an 'id'")
+        if not isinstance(doc, dict):
+            raise InputError(f"{where}: resources[{i}] is {_json_type(doc)}, not an ARM document (object)")
+        if not isinstance(doc.get("id"), str) or not arm.norm_id(doc["id"]):
+            raise InputError(f"{where}: resources[{i}].id must be a non-empty string, not {_json_type(doc.get('id'))}")
+        key = arm.norm_id(doc["id"])
+        if key in first_at:
+            _check_repeat(raw["resources"][first_at[key]], doc, first_at[key], i, where)
+            continue  # an exact repeat (paging overlap) adds nothing
+        first_at[key] = i
         snap.by_kind[arm.kind_of(doc)].append(doc)
-        snap.by_id.setdefault(arm.norm_id(doc["id"]), doc)
+        snap.by_id[key] = doc
     for i, rec in enumerate(raw.get("policyStates") or []):
         if not isinstance(rec, dict):
-            raise InputError(f"{where}: policyStates[{i}] is not an object")
+            raise InputError(f"{where}: policyStates[{i}] is {_json_type(rec)}, not an object")
     for i, err in enumerate(raw.get("errors") or []):
-        if not isinstance(err, dict) or not isinstance(err.get("scope"), str) or "operation" not in err:
-            raise InputError(f"{where}: errors[{i}] needs 'scope' and 'operation'")
-        status = err.get("status")
-        snap.errors.append(
-            CollectionError(
-                scope=arm.display_id(err["scope"]),
-                operation=str(err["operation"]),
-                status=status if isinstance(status, int) else None,
-                code=str(err.get("code") or ""),
-                message=str(err.get("message") or ""),
-            )
-        )
+        snap.errors.append(_collection_error(err, f"{where}: errors[{i}]"))
     return snap
+
+
+def _json_type(value: Any) -> str:
+    """How a user reads the JSON type of a value in an error message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _check_repeat(first: dict[str, Any], doc: dict[str, Any], i: int, j: int, where: str) -> None:
+    """Two documents with one id: fine when equal (ids compared normalised), else contradictory."""
+    def same(d: dict[str, Any]) -> dict[str, Any]:
+        return {**d, "id": arm.norm_id(d["id"])}
+
+    if same(first) != same(doc):
+        raise InputError(
+            f"{where}: resources[{i}] and resources[{j}] have the same id {arm.display_id(doc['id'])} "
+            "but different content; the snapshot contradicts itself (collect again)"
+        )
+
+
+def _collection_error(err: Any, where: str) -> CollectionError:
+    """One ``errors`` entry; operation names are matched to the known vocabulary ignoring case."""
+    if not isinstance(err, dict):
+        raise InputError(f"{where} is {_json_type(err)}, not an object")
+    for key in ("scope", "operation"):
+        if not isinstance(err.get(key), str) or not err[key].strip():
+            raise InputError(f"{where}.{key} must be a non-empty string, not {_json_type(err.get(key))}")
+    operation = err["operation"].strip()
+    operation = next((op for op in operations.KNOWN if op.lower() == operation.lower()), operation)
+    status = err.get("status")
+    if isinstance(status, str) and status.strip().isdigit():
+        status = int(status.strip())
+    return CollectionError(
+        scope=arm.display_id(err["scope"]),
+        operation=operation,
+        status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+        code=str(err.get("code") or ""),
+        message=str(err.get("message") or ""),
+    )

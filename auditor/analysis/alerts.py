@@ -73,8 +73,12 @@ def covered_operations(alert: dict[str, Any]) -> set[str] | None:
     any other field (or a category other than Administrative) narrows it to a subset of the
     operation's events, so it is not counted as covering anything.
     """
-    condition = arm.ci_get(arm.props(alert), "condition") or {}
-    all_of = arm.ci_get(condition, "allOf") or []
+    condition = arm.ci_get(arm.props(alert), "condition")
+    all_of = arm.ci_get(condition, "allOf")
+    if all_of is None:
+        all_of = []
+    if not isinstance(all_of, list):
+        return None  # a condition it cannot read is not counted as covering anything
     constraints: list[set[str]] = []
     for cond in all_of:
         if not isinstance(cond, dict):
@@ -103,13 +107,13 @@ def covered_operations(alert: dict[str, Any]) -> set[str] | None:
 
 
 def _alert_enabled(doc: dict[str, Any]) -> bool:
-    enabled = arm.ci_get(arm.props(doc), "enabled", True)
-    return enabled is not False and str(enabled).lower() != "false"
+    """Absent means enabled (the ARM default); a flag it cannot read does not count as enabled."""
+    return arm.as_bool(arm.ci_get(arm.props(doc), "enabled"), True) is True
 
 
 def _action_group_ids(doc: dict[str, Any]) -> tuple[str, ...]:
-    actions = arm.ci_get(arm.props(doc), "actions") or {}
-    groups = arm.ci_get(actions, "actionGroups") or [] if isinstance(actions, dict) else []
+    actions = arm.ci_get(arm.props(doc), "actions")
+    groups = arm.as_list(arm.ci_get(actions, "actionGroups"))
     ids: list[str] = []
     for g in groups:
         if isinstance(g, str):
@@ -135,15 +139,15 @@ def group_notifies(ctx: AuditContext, group_id: str) -> bool:
             return bool(ctx.unreadable(arm.subscription_scope(sub), frozenset({operations.ACTION_GROUPS})))
         return True
     p = arm.props(doc)
-    if arm.ci_get(p, "enabled", True) is False:
-        return False
+    if arm.as_bool(arm.ci_get(p, "enabled"), True) is not True:
+        return False  # disabled, or a flag it cannot read
     return any(isinstance(arm.ci_get(p, k), list) and arm.ci_get(p, k) for k in _RECEIVER_KEYS)
 
 
 def _query_text(doc: dict[str, Any]) -> str:
-    criteria = arm.ci_get(arm.props(doc), "criteria") or {}
+    criteria = arm.ci_get(arm.props(doc), "criteria")
     parts: list[str] = []
-    for c in arm.ci_get(criteria, "allOf") or []:
+    for c in arm.as_list(arm.ci_get(criteria, "allOf")):
         if isinstance(c, dict) and isinstance(arm.ci_get(c, "query"), str):
             parts.append(arm.ci_get(c, "query"))
     return "\n".join(parts).lower()
@@ -173,8 +177,8 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
             continue
         groups = _action_group_ids(doc)
         alert = CoveringAlert(arm.display_id(doc["id"]), "activity_log", notifies(groups), groups)
-        for scope in arm.ci_get(arm.props(doc), "scopes") or []:
-            n = arm.norm_id(str(scope))
+        for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
+            n = arm.norm_id(scope)
             sub_guid = arm.subscription_id_of(n)
             if sub_guid and n == arm.subscription_scope(sub_guid):
                 activity.setdefault(n, []).append((alert, allowed))
@@ -189,8 +193,9 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
             continue
         groups = _action_group_ids(doc)
         alert = CoveringAlert(arm.display_id(doc["id"]), "log_search", notifies(groups), groups)
-        for scope in arm.ci_get(arm.props(doc), "scopes") or []:
-            search.setdefault(arm.norm_id(str(scope)), []).append((alert, query))
+        for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
+            if arm.norm_id(scope):
+                search.setdefault(arm.norm_id(scope), []).append((alert, query))
 
     named_centrally = {op for op in ops if any(op.lower() in q for rules in search.values() for _, q in rules)}
     rules_unreadable: dict[str, bool] = {}

@@ -191,7 +191,9 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
     """Judge one export target of one assignment (at ``chain[position]``) for S (``chain[0]``)."""
     props = arm.props(doc)
     assignment_id = arm.display_id(doc.get("id"))
-    mode = str(props.get("enforcementMode") or "Default")
+    raw_mode = props.get("enforcementMode")
+    # Absent or null is ARM's default; any other value that is not a string is not "Default".
+    mode = "Default" if raw_mode is None or raw_mode == "" else str(raw_mode)
     identity = identity_of(doc)
     check = AssignmentCheck(
         assignment_id=assignment_id,

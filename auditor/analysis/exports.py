@@ -95,8 +95,9 @@ class GroupExport:
 def enabled_categories(setting: dict[str, Any]) -> tuple[str, ...]:
     """Enabled activity-log categories of a setting; ``categoryGroup: allLogs`` means all eight."""
     got: set[str] = set()
-    for entry in arm.props(setting).get("logs") or []:
-        if not isinstance(entry, dict) or entry.get("enabled") is not True:
+    for entry in arm.as_list(arm.props(setting).get("logs")):
+        # Only an explicit true enables a category (also sent as the string "true").
+        if not isinstance(entry, dict) or arm.as_bool(entry.get("enabled"), False) is not True:
             continue
         group = str(entry.get("categoryGroup") or "")
         if group.lower() == "alllogs":

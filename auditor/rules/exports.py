@@ -117,7 +117,8 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
             elif d.kind == "log_analytics":
                 days = arm.ci_get(arm.props(d.resource), "retentionInDays")
                 retained.append({"workspace": d.id, "retentionInDays": days})
-                if isinstance(days, int) and days >= minimum:
+                whole = _whole_number(days)
+                if whole is not None and whole >= minimum:
                     durable = True
         if durable:
             continue
@@ -128,6 +129,15 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
             {"minRetentionDays": minimum, "workspaces": retained,
              "destinations": sorted({d.id for d in used}, key=str.lower)},
         )
+
+
+def _whole_number(value: Any) -> int | None:
+    """An integer property, also when a payload sends it as a string (``"730"``); else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
 
 
 def check_log_profile(ctx: AuditContext) -> Iterator[Finding]:
@@ -158,7 +168,7 @@ def check_public_storage(ctx: AuditContext) -> Iterator[Finding]:
         bad = [
             _dest_evidence(s, d)
             for s, d in _storage_destinations(r)
-            if arm.ci_get(arm.props(d.resource), "allowBlobPublicAccess") is True
+            if arm.as_bool(arm.ci_get(arm.props(d.resource), "allowBlobPublicAccess"), False) is True
         ]
         if bad:
             yield Finding(
