@@ -124,6 +124,14 @@ def test_unreadable_scopes_are_listed(rendered: dict[str, Any]) -> None:
         assert e.code in text
 
 
+def test_archival_pdf_a3(rendered: dict[str, Any]) -> None:
+    root = rendered["reader"].trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
+    assert "pdfaid:part" in xmp and "3" in xmp.split("pdfaid:part")[1][:5]
+    assert root.get("/OutputIntents")
+    assert rendered["reader"].metadata.title.startswith("Activity-log coverage audit")
+
+
 def test_pdf_is_compact(rendered: dict[str, Any]) -> None:
     path: Path = rendered["path"]
     assert path.stat().st_size < 2_000_000

@@ -8,6 +8,7 @@ from typing import Any
 
 from auditor.render.env import environment, read_asset
 
+PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
 REGISTER_CHUNK = 64  # lines per register block (one block per page at most)
 NAME_WIDTH = 40
@@ -63,6 +64,13 @@ def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:
         string=findings_json,
         name="findings.json", description="Machine-readable findings (auditor findings.json, schemaVersion 1)",
         relationship="Data")
-    weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(
-        str(path), attachments=[attachment], pdf_identifier=None, uncompressed_pdf=False)
+    # PDF/A-3 is the archival profile that allows embedded files: the report and its
+    # machine-readable findings travel (and are kept) as one document.
+    weasyprint.HTML(string=html, base_url=str(path.parent), url_fetcher=refuse_fetch).write_pdf(
+        str(path), attachments=[attachment], pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
     return path
+
+
+def refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The report is self-contained: nothing, local or remote, is ever fetched while rendering."""
+    raise ValueError(f"report rendering fetches nothing (refused {url[:80]!r})")
