@@ -332,21 +332,14 @@ def test_alert_rules_are_medium(rule_id: str) -> None:
     assert rule_by_id(rule_id).severity == "medium"
 
 
-_OVER_SUPPRESSED = (
-    "contract 5: log search alerts cover S only through a workspace S's healthy export sends "
-    "Administrative to; with S's export known and reaching no workspace, unreadable "
-    "scheduledQueryRules in S cannot hide a covering alert, yet evaluate_alerts marks every "
-    "operation undecided (search_rules_unreadable(key)) and ALR-001 goes missing"
-)
+# Log search rules reach S only through a workspace its export feeds.
 
 
-@pytest.mark.xfail(strict=True, reason=_OVER_SUPPRESSED)
 def test_alr001_fires_without_export_even_if_own_log_search_rules_unreadable() -> None:
     doc = base(errors=(b.error(b.sub_id(S), "scheduledQueryRules"),))
     assert ops_fired(doc, "ALA-ALR-001") == set(OPS)
 
 
-@pytest.mark.xfail(strict=True, reason=_OVER_SUPPRESSED)
 def test_alr001_fires_for_storage_only_export_even_if_own_log_search_rules_unreadable() -> None:
     archive = b.storage_id(S, "rg", "starchive")
     doc = base(b.storage_account(S, "rg", "starchive", cmk=True), exporting(storage=archive),

@@ -218,7 +218,11 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
         for e in export.healthy_exports:
             if "Administrative" in e.categories:
                 workspaces.update(arm.norm_id(d.id) for d in e.usable_destinations if d.kind == "log_analytics")
-        central_unknown = search_rules_unreadable(key) or any(search_rules_unreadable(ws) for ws in workspaces)
+        # Log search rules only reach S through a workspace its export feeds; unreadable rules
+        # (in S or in a workspace's subscription) matter only when there is such a workspace.
+        central_unknown = bool(workspaces) and (
+            search_rules_unreadable(key) or any(search_rules_unreadable(ws) for ws in workspaces)
+        )
         for op in ops:
             low = op.lower()
             covering = [a for a, allowed in activity.get(key, []) if low in allowed]
