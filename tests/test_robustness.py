@@ -146,12 +146,12 @@ def _mutate_lists(raw: Doc, rng: random.Random) -> str:
     return f"{key} = []"
 
 
-def mutated_demo(seed: int) -> tuple[Doc, list[str]]:
-    """The demo tenant with 1-4 seeded type-confusing mutations, and what was done."""
+def mutated_demo(seed: int, most: int = 4) -> tuple[Doc, list[str]]:
+    """The demo tenant with 1 to ``most`` seeded type-confusing mutations, and what was done."""
     rng = random.Random(seed)
     raw = copy.deepcopy(DEMO)
     log = []
-    for _ in range(rng.randint(1, 4)):
+    for _ in range(rng.randint(1, most)):
         log.append(_mutate_document(raw, rng) if rng.random() < 0.75 else _mutate_lists(raw, rng))
     return raw, log
 
@@ -563,3 +563,58 @@ def test_waiver_expiry_given_as_a_datetime_is_read_as_its_date(tmp_path: Path) -
     config = load_config(tmp_path / "auditor.toml", rule_ids())
     assert config.waivers[0].expires == dt.date(2027, 3, 31)
     assert config == load_config(SAMPLE_CONFIG, rule_ids())
+
+
+# ------------------------------------------------------------------------------ rendering
+
+RENDER_FORMATS = ("md", "csv", "sarif")  # PDF and HTML share the view model and cost seconds each
+
+
+def _render(raw: Doc, out: Path) -> None:
+    from auditor.render import FILE_NAMES, render_reports
+
+    snap = build_snapshot(copy.deepcopy(raw))
+    render_reports(audit_snapshot(snap), snap, out, RENDER_FORMATS)
+    for fmt in RENDER_FORMATS:
+        assert (out / FILE_NAMES[fmt]).stat().st_size > 0
+    json.loads((out / FILE_NAMES["sarif"]).read_text(encoding="utf-8"))
+
+
+def test_fuzzed_snapshots_render(tmp_path: Path) -> None:
+    rendered = 0
+    for seed in range(FUZZ_SEED, FUZZ_SEED + FUZZ_ITERATIONS, 8):
+        raw, log = mutated_demo(seed)
+        if audit_or_input_error(raw) is None:
+            continue
+        try:
+            _render(raw, tmp_path / str(seed))
+        except Exception as e:  # noqa: BLE001 - report the seed and its mutations
+            pytest.fail(f"seed {seed} {log}: {type(e).__name__}: {e}")
+        rendered += 1
+    assert rendered >= 40
+
+
+def _assignment(raw: Doc) -> Doc:
+    return _doc(raw, ROOT_ASSIGNMENT)
+
+
+def _of_kind(kind: str, fn: Callable[[Doc], None]) -> Callable[[Doc], None]:
+    return _every_document(lambda d: fn(d) if arm.kind_of(d) == kind else None)
+
+
+@pytest.mark.xfail(strict=True, raises=(AttributeError, TypeError),
+                   reason="auditor/render/policy_view.py assignment_rows assumes these shapes (reported to the "
+                          "renderer's author; the analysis tolerates them)")
+@pytest.mark.parametrize("mutation", [
+    lambda raw: _assignment(raw).update(identity="123"),
+    lambda raw: _assignment(raw).update(identity={"type": "UserAssigned", "userAssignedIdentities": "x"}),
+    lambda raw: _assignment(raw)["properties"].update(displayName=5),
+    lambda raw: _assignment(raw)["properties"].update(notScopes=5),
+    _of_kind(arm.POLICY_SET_DEFINITION, lambda d: d["properties"].update(policyDefinitions=5)),
+    _of_kind(arm.POLICY_EXEMPTION, lambda d: d["properties"].update(expiresOn=5)),
+], ids=["identity-string", "user-assigned-identities-string", "assignment-displayName-number",
+        "notScopes-number", "set-policyDefinitions-number", "exemption-expiresOn-number"])
+def test_renderer_known_crashes_on_odd_policy_shapes(tmp_path: Path, mutation: Callable[[Doc], None]) -> None:
+    raw = _demo_with(mutation)
+    assert audit_or_input_error(raw) is not None  # the analysis copes
+    _render(raw, tmp_path)
