@@ -94,3 +94,12 @@ def test_forbidden_subtree_is_recorded_and_the_rest_is_complete() -> None:
     assert outside(snap["resources"]) == outside(source["resources"])
     kept = [s for s in source["policyStates"] if s["subscriptionId"] not in below]
     assert sorted(map(str, kept)) == sorted(str(s) for s in snap["policyStates"] if s["subscriptionId"] not in below)
+
+
+def test_unknown_start_group_is_recorded_not_raised() -> None:
+    with running_emulator(tenant(6, errors=False)) as emu:
+        result = collect(emu, management_group="no-such-group")
+    assert result.incomplete and result.snapshot["resources"] == []
+    [err] = result.errors
+    assert err["operation"] == "*" and err["status"] == 404
+    assert arm.same_id(err["scope"], arm.management_group_id("no-such-group"))
