@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts
 DEMO_SNAPSHOT := examples/demo-tenant.json
 DEMO_CONFIG := examples/auditor.toml
 
-.PHONY: demo test lint unit system-deps venv bench clean
+.PHONY: demo test lint unit system-deps venv bench clean golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate the demo tenant's golden findings after an intended analysis change (review the diff).
+golden: venv
+	$(BIN)/auditor audit --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out/golden --format json --quiet || [ $$? -eq 3 ]
+	cp out/golden/findings.json tests/golden/demo-findings.json
