@@ -11,7 +11,7 @@ Each Azure SDK client gets an explicit policy list (instead of the generated def
 - transient failures (429, 500, 502, 503, 504, dropped connections) are retried with exponential
   backoff and full jitter, ``Retry-After`` is honoured, the read-only POSTs are retried too, and
   every retry is counted;
-- ARM's rate-limit headers slow the whole run down before it is throttled.
+- ARM's rate-limit headers pause the reads of a nearly spent bucket before ARM refuses them.
 """
 
 from __future__ import annotations
@@ -86,17 +86,31 @@ class Stats:
 
 
 class Gate:
-    """Shared pause: when ARM says the budget is nearly spent, new sends wait until ``not_before``."""
+    """Pauses per ARM read bucket: when ARM says a bucket is nearly spent, new sends drawing from it
+    wait. ARM keeps one read bucket per subscription and one for tenant-level reads (groups, the
+    subscription list, policy states at a group...); Resource Graph has its own user quota."""
 
     def __init__(self) -> None:
-        self.not_before = 0.0
-        self.arg_not_before = 0.0
+        self.not_before: dict[str, float] = {}
 
-    async def wait(self, is_arg: bool) -> None:
-        target = max(self.not_before, self.arg_not_before if is_arg else 0.0)
-        delay = target - time.monotonic()
+    async def wait(self, bucket: str) -> None:
+        delay = self.not_before.get(bucket, 0.0) - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def pause(self, bucket: str, seconds: float) -> None:
+        self.not_before[bucket] = max(self.not_before.get(bucket, 0.0), time.monotonic() + seconds)
+
+
+def bucket_of(url: str) -> str:
+    """The read bucket a request draws from: Resource Graph, a subscription, or the tenant."""
+    path = urlsplit(url).path.lower().rstrip("/")
+    if path.endswith(ARG_PATH):
+        return "resourceGraph"
+    parts = path.split("/")
+    if len(parts) > 2 and parts[1] == "subscriptions" and parts[2]:
+        return "subscription:" + parts[2]
+    return "tenant"
 
 
 class StaticTokenCredential:
@@ -171,8 +185,12 @@ class AttemptPolicy(AsyncHTTPPolicy[Any, Any]):
         self._gate = gate
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        is_arg = urlsplit(request.http_request.url).path.lower().rstrip("/").endswith(ARG_PATH)
-        await self._gate.wait(is_arg)
+        bucket = bucket_of(request.http_request.url)
+        # Resource Graph has its own quota, and its POSTs also count as tenant-level ARM requests.
+        arm_bucket = "tenant" if bucket == "resourceGraph" else bucket
+        await self._gate.wait(arm_bucket)
+        if bucket != arm_bucket:
+            await self._gate.wait(bucket)
         self._stats.attempts += 1
         response = await self.next.send(request)
         headers = response.http_response.headers
@@ -180,17 +198,15 @@ class AttemptPolicy(AsyncHTTPPolicy[Any, Any]):
         for name in RATE_LIMIT_HEADERS:
             value = headers.get(name)
             if value is not None and value.isdigit() and int(value) < LOW_WATERMARK:
-                # ARM refills about 25 read tokens a second: a short shared pause avoids 429s.
-                pause = 0.2 + 0.1 * (LOW_WATERMARK - int(value))
-                self._gate.not_before = max(self._gate.not_before, time.monotonic() + pause)
+                # ARM refills about 25 read tokens a second: a short pause of that bucket avoids 429s.
+                self._gate.pause(arm_bucket, 0.2 + 0.1 * (LOW_WATERMARK - int(value)))
                 self._stats.throttle_pauses += 1
                 break
-        if is_arg:
+        if bucket == "resourceGraph":
             remaining = headers.get("x-ms-user-quota-remaining")
             resets = headers.get("x-ms-user-quota-resets-after")
             if remaining is not None and remaining.strip() == "0" and resets:
-                self._gate.arg_not_before = max(self._gate.arg_not_before,
-                                                time.monotonic() + _hms_seconds(resets))
+                self._gate.pause(bucket, _hms_seconds(resets))
                 self._stats.throttle_pauses += 1
         return response
 
