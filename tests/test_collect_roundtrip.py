@@ -19,8 +19,9 @@ from collect_support import (
 )
 
 from auditor import arm
+from auditor.analysis.engine import audit_snapshot
 from auditor.emulator.runner import running_emulator
-from auditor.snapshot import load_snapshot
+from auditor.snapshot import build_snapshot, load_snapshot
 
 FAULTS = "429=0.15,500=0.05,503=0.05,reset=0.03"
 
@@ -43,6 +44,9 @@ def test_synthetic_tenant_round_trip_and_no_write(tmp_path: Path) -> None:
     assert posts <= {"/providers/microsoft.resourcegraph/resources"} | {
         p for p in posts if p.endswith("/providers/microsoft.policyinsights/policystates/latest/queryresults")}
     assert result.calls == len(entries)
+    collected = {**result.snapshot, "collectedAt": source["collectedAt"]}
+    want, got = audit_snapshot(build_snapshot(source)), audit_snapshot(build_snapshot(collected))
+    assert want["subscriptions"] == got["subscriptions"] and want["summary"] == got["summary"]
 
 
 def test_round_trip_holds_under_faults(tmp_path: Path) -> None:
@@ -62,12 +66,18 @@ def test_round_trip_holds_under_faults(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not DEMO_TENANT.exists(), reason="examples/demo-tenant.json not present")
-def test_demo_tenant_round_trip(tmp_path: Path) -> None:
+def test_demo_tenant_round_trip_audits_the_same(tmp_path: Path) -> None:
     source = json.loads(DEMO_TENANT.read_text())
     with running_emulator(source, page_size=2) as emu:
         result = collect(emu)
     assert_round_trip(source, result.snapshot)
     assert result.snapshot["tenantId"] == source["tenantId"]
+    # The analysis sees the same tenant: same verdicts, same findings (judged at the same instant).
+    collected = {**result.snapshot, "collectedAt": source["collectedAt"]}
+    want, got = audit_snapshot(build_snapshot(source)), audit_snapshot(build_snapshot(collected))
+    assert want["summary"] == got["summary"]
+    assert want["subscriptions"] == got["subscriptions"]
+    assert [(f["ruleId"], f["scope"]) for f in want["findings"]] == [(f["ruleId"], f["scope"]) for f in got["findings"]]
 
 
 def test_management_group_scope_keeps_only_its_subscriptions() -> None:
