@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,7 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, dumps_findings, highest_unwaived
 from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
+from auditor.commands.collect import collect_options, collect_options_from
 from auditor.config import load_config
 from auditor.console import print_summary
 from auditor.errors import InputError
@@ -47,17 +49,11 @@ def parse_formats(value: str) -> list[str]:
               help="Previous snapshot: the report says what changed since.")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
-@click.option("--management-group", default=None, help="(collect) Start below the tenant root group.")
-@click.option("--cloud", default="AzureCloud", show_default=True,
-              type=click.Choice(["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]), help="(collect)")
-@click.option("--concurrency", type=int, default=32, show_default=True, help="(collect)")
-@click.option("--emulator", default=None, help="(collect) Emulator URL.")
-@click.option("--ca-cert", type=click.Path(dir_okay=False), default=None, help="(collect) Emulator CA.")
 @click.option("--quiet", is_flag=True, help="No console summary.")
+@collect_options
 @handle_errors
 def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
-          fail_on: str | None, management_group: str | None, cloud: str, concurrency: int,
-          emulator: str | None, ca_cert: str | None, quiet: bool) -> None:
+          fail_on: str | None, quiet: bool, **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and reports into DIR."""
     wanted = parse_formats(formats)
     config = load_config(config_path, rule_ids())
@@ -67,7 +63,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     except OSError as e:
         raise InputError(f"cannot create output folder {out}: {e.strerror or e}") from None
     if snapshot is None:
-        snapshot = str(_collect_first(out, management_group, cloud, concurrency, emulator, ca_cert))
+        snapshot = str(_collect_first(out, collect_params))
+    elif any(collect_params.get(k) for k in ("management_group", "cloud", "emulator", "ca_cert")):
+        raise InputError("collection options (--management-group, --cloud, --emulator, --ca-cert) "
+                         "do not apply with --snapshot")
     snap = load_snapshot(snapshot)
     ctx = AuditContext(snap, config)
     findings = run_audit(ctx)
@@ -89,6 +88,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         sys.exit(EXIT_FINDINGS)
 
 
-def _collect_first(out: Path, management_group: str | None, cloud: str, concurrency: int,
-                   emulator: str | None, ca_cert: str | None) -> Path:
-    raise InputError("audit without --snapshot needs the collector, which is not available yet")
+def _collect_first(out: Path, collect_params: dict[str, Any]) -> Path:
+    """Collect into ``DIR/snapshot.json.gz`` (kept beside the findings) and return its path."""
+    from auditor.collect import run_collection
+
+    path = out / "snapshot.json.gz"
+    run_collection(collect_options_from(collect_params, path))
+    return path
