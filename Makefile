@@ -44,8 +44,11 @@ unit: venv system-deps
 
 test: lint unit
 
+# Figures, not assertions: collection against the emulator at 50 ms latency, analysis, reports.
 bench: venv
-	$(BIN)/python bench/bench_collect.py --subscriptions 2000
+	$(BIN)/python bench/bench_collect.py --subscriptions 10000
+	$(BIN)/python bench/bench_audit.py --subscriptions 10000
+	$(BIN)/python bench/bench_enforcement.py --subscriptions 5000
 	$(BIN)/python bench/bench_report.py --subscriptions 10000
 
 clean:
