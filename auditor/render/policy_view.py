@@ -17,6 +17,19 @@ from auditor.render.names import Names
 from auditor.snapshot import Snapshot, parse_timestamp
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """Tenant documents are not always well-formed; a view shows what it can and never crashes."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _ids_in(value: Any, out: set[str]) -> None:
     if isinstance(value, str):
         if "/policyassignments/" in value.lower():
@@ -35,7 +48,7 @@ def _mentions_diagnostic_settings(doc: dict[str, Any] | None, snapshot: Snapshot
     p = arm.props(doc)
     if "microsoft.insights/diagnosticsettings" in json.dumps(p.get("policyRule", {})).lower():
         return True
-    for member in p.get("policyDefinitions") or []:
+    for member in _list(p.get("policyDefinitions")):
         if isinstance(member, dict) and _mentions_diagnostic_settings(
                 snapshot.get(member.get("policyDefinitionId")), snapshot):
             return True
@@ -43,15 +56,15 @@ def _mentions_diagnostic_settings(doc: dict[str, Any] | None, snapshot: Snapshot
 
 
 def _effect(assignment: dict[str, Any], definition: dict[str, Any] | None) -> str:
-    params = arm.props(assignment).get("parameters") or {}
+    params = _dict(arm.props(assignment).get("parameters"))
     value = arm.ci_get(params, "effect")
     if isinstance(value, dict) and "value" in value:
         return str(value["value"])
     dp = arm.props(definition)
-    default = arm.ci_get(dp.get("parameters") or {}, "effect")
+    default = arm.ci_get(_dict(dp.get("parameters")), "effect")
     if isinstance(default, dict) and default.get("defaultValue"):
         return str(default["defaultValue"])
-    then = (dp.get("policyRule") or {}).get("then") or {}
+    then = _dict(_dict(dp.get("policyRule")).get("then"))
     eff = then.get("effect")
     if isinstance(eff, str) and not eff.startswith("["):
         return eff
@@ -81,7 +94,7 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
     collected = snapshot.collected_at
     for ex in snapshot.of_kind(arm.POLICY_EXEMPTION):
         p = arm.props(ex)
-        expires = p.get("expiresOn")
+        expires = _text(p.get("expiresOn"))
         expired = False
         if expires:
             try:
@@ -89,10 +102,10 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             except ValueError:
                 expired = False
         exemptions[arm.norm_id(p.get("policyAssignmentId"))].append({
-            "name": p.get("displayName") or ex.get("name", ""), "scope": names.scope_label(
-                arm.scope_of_extension(ex["id"])), "category": p.get("exemptionCategory", ""),
+            "name": _text(p.get("displayName")) or _text(ex.get("name")), "scope": names.scope_label(
+                arm.scope_of_extension(ex["id"])), "category": _text(p.get("exemptionCategory")),
             "expires": (expires or "never")[:10], "expired": expired,
-            "members": p.get("policyDefinitionReferenceIds") or []})
+            "members": [m for m in _list(p.get("policyDefinitionReferenceIds")) if isinstance(m, str)]})
     compliance: dict[str, Counter[str]] = defaultdict(Counter)
     for st in snapshot.policy_states:
         state = st.get("complianceState") or ("Compliant" if st.get("isCompliant") else "NonCompliant")
@@ -104,25 +117,25 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
         definition = snapshot.get(p.get("policyDefinitionId"))
         if key not in referenced and not _mentions_diagnostic_settings(definition, snapshot):
             continue
-        identity = doc.get("identity") or {}
-        principal = str(identity.get("principalId") or "").lower()
-        id_type = str(identity.get("type") or "None")
+        identity = _dict(doc.get("identity"))
+        principal = _text(identity.get("principalId")).lower()
+        id_type = _text(identity.get("type")) or "None"
         if id_type.lower() == "userassigned":
-            principal_ids = [str(v.get("principalId", "")).lower()
-                             for v in (identity.get("userAssignedIdentities") or {}).values() if isinstance(v, dict)]
+            principal_ids = [_text(v.get("principalId")).lower()
+                             for v in _dict(identity.get("userAssignedIdentities")).values() if isinstance(v, dict)]
         else:
             principal_ids = [principal] if principal else []
         rows.append({
-            "id": doc["id"], "name": p.get("displayName") or doc.get("name", ""),
+            "id": doc["id"], "name": _text(p.get("displayName")) or _text(doc.get("name")),
             "scope": names.scope_label(p.get("scope") or arm.scope_of_extension(doc["id"])),
             "definition": names.name(p.get("policyDefinitionId")),
             "definitionKind": "set" if "/policysetdefinitions/" in str(p.get("policyDefinitionId")).lower()
             else "definition",
             "definitionKnown": definition is not None,
-            "effect": _effect(doc, definition), "mode": p.get("enforcementMode") or "Default",
+            "effect": _effect(doc, definition), "mode": _text(p.get("enforcementMode")) or "Default",
             "identity": id_type, "principal": ", ".join(principal_ids),
             "roles": [r for pid in principal_ids for r in roles_by_principal.get(pid, [])],
-            "notScopes": [names.scope_label(n) for n in p.get("notScopes") or []],
+            "notScopes": [names.scope_label(n) for n in _list(p.get("notScopes")) if isinstance(n, str)],
             "exemptions": exemptions.get(key, []),
             "compliance": dict(sorted(compliance.get(key, Counter()).items())),
             "enforcing": enforcing.get(key, 0),
