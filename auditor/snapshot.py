@@ -142,7 +142,7 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
     if not isinstance(raw, dict):
         raise InputError(f"{where}: top level must be a JSON object")
     version = raw.get("schemaVersion")
-    if version != SCHEMA_VERSION:
+    if version != SCHEMA_VERSION or isinstance(version, bool):  # true == 1 in Python, not in JSON
         raise InputError(
             f"{where}: schemaVersion {version!r} is not supported (this auditor reads schemaVersion "
             f"{SCHEMA_VERSION}); collect the snapshot again with this version"
