@@ -183,6 +183,10 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
             raise InputError(f"{where}: policyStates[{i}] is {_json_type(rec)}, not an object")
     for i, err in enumerate(raw.get("errors") or []):
         snap.errors.append(_collection_error(err, f"{where}: errors[{i}]"))
+    if not snap.errors and not snap.of_kind(arm.MANAGEMENT_GROUP) and not snap.of_kind(arm.SUBSCRIPTION):
+        # Audited as is, it would report a clean tenant of zero subscriptions.
+        raise InputError(f"{where}: no management group or subscription documents and no errors recorded: "
+                         "nothing to audit (is this a snapshot written by 'auditor collect'?)")
     return snap
 
 

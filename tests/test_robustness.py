@@ -262,6 +262,7 @@ def _conflicting_duplicate(raw: Doc) -> None:
     (_set("collectedAt", 20261128), "collectedAt"),
     (_set("schemaVersion", True), "schemaVersion True is not supported"),
     (_conflicting_duplicate, "resources[3] and resources[109] have the same id"),
+    (lambda raw: raw.update(resources=[], errors=[]), "nothing to audit"),
 ])
 def test_structurally_unusable_snapshots_are_rejected_naming_the_field(
         mutation: Callable[[Doc], None], named: str) -> None:
