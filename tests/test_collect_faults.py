@@ -17,7 +17,7 @@ from auditor.emulator.runner import running_emulator
 def test_throttling_is_honoured_with_retry_after(tmp_path: Path) -> None:
     source = tenant(12, errors=False)
     log = tmp_path / "requests.jsonl"
-    with running_emulator(source, throttle_bucket=12, throttle_refill=200, request_log=str(log)) as emu:
+    with running_emulator(source, throttle_bucket=12, throttle_refill=10, request_log=str(log)) as emu:
         result = collect(emu, concurrency=24)
     assert_round_trip(source, result.snapshot)
     assert not result.incomplete
