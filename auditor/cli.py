@@ -7,9 +7,12 @@ stderr and its exit code, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -36,6 +39,16 @@ def handle_errors(fn: F) -> F:
         except KeyboardInterrupt:
             click.echo("auditor: interrupted", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors: the group reports them
+        except Exception as e:  # noqa: BLE001 - a bug still ends in one line, not a traceback
+            if os.environ.get("AUDITOR_DEBUG"):
+                raise
+            where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
+            at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+            click.echo(f"auditor: internal error: {type(e).__name__}: {e}{at} "
+                       "(a bug: please report it; AUDITOR_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(EXIT_USAGE)
 
     return wrapper  # type: ignore[return-value]
 

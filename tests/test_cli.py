@@ -217,3 +217,30 @@ def test_rules_catalogue_json() -> None:
         assert r["rationale"] and r["remediation"] and r["controls"]
     exp1 = next(r for r in rules if r["id"] == "ALA-EXP-001")
     assert "CIS Azure 2.0.0 5.1.1" in exp1["controls"] and "CIS Azure 3.0.0 6.1.1" in exp1["controls"]
+
+
+def test_an_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    snap = write(tmp_path, "s.json", small_snapshot())
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "findings.json").mkdir()  # findings.json cannot be written
+    assert_one_line_error(run("audit", "--snapshot", str(snap), "--out", str(out), "--format", "json"),
+                          "cannot write")
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from auditor import cli
+    from auditor.commands import audit as audit_command
+
+    def boom(ctx: object) -> dict[str, Any]:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(audit_command, "run_audit", boom)
+    snap = write(tmp_path, "s.json", small_snapshot())
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["audit", "--snapshot", str(snap), "--out", str(tmp_path / "o"), "--format", "json"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: RuntimeError: simulated bug" in err
+    assert "Traceback" not in err

@@ -70,7 +70,11 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     snap = load_snapshot(snapshot)
     ctx = AuditContext(snap, config)
     findings = run_audit(ctx)
-    (out / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
+    target = out / "findings.json"
+    try:
+        target.write_text(dumps_findings(findings), encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot write {target}: {e.strerror or e}") from None
     baseline_doc = audit_snapshot(load_snapshot(baseline), config) if baseline else None
     others = [f for f in wanted if f != "json"]
     if others:

@@ -192,12 +192,13 @@ def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
 
 
 def fixed_identity(fix: AssignmentFix) -> dict[str, Any]:
-    identity = fix.assignment.get("identity") or {}
+    identity = arm.as_dict(fix.assignment.get("identity"))
     if fix.add_identity or not identity:
         return {"type": "SystemAssigned"}
     out: dict[str, Any] = {"type": identity.get("type")}
-    if identity.get("userAssignedIdentities"):
-        out["userAssignedIdentities"] = {k: {} for k in identity["userAssignedIdentities"]}
+    user_assigned = arm.as_dict(identity.get("userAssignedIdentities"))
+    if user_assigned:
+        out["userAssignedIdentities"] = {k: {} for k in user_assigned}
     return out
 
 

@@ -40,14 +40,14 @@ def definition_roles(definition: dict[str, Any]) -> list[str]:
 
 
 def _param_default(params_decl: dict[str, Any], name: str) -> Any:
-    for k, v in (params_decl or {}).items():
+    for k, v in arm.as_dict(params_decl).items():
         if k.lower() == name.lower() and isinstance(v, dict):
             return arm.ci_get(v, "defaultValue")
     return None
 
 
 def _assigned_value(assignment: dict[str, Any], name: str) -> Any:
-    params = arm.props(assignment).get("parameters") or {}
+    params = arm.as_dict(arm.props(assignment).get("parameters"))
     for k, v in params.items():
         if k.lower() == name.lower() and isinstance(v, dict):
             return v.get("value")
@@ -173,7 +173,7 @@ def plan_fix(
             if str(value).lower() != DINE:
                 fix.effect_parameter = param
     fix.required_roles = roles_needed
-    identity = assignment.get("identity") or {}
+    identity = arm.as_dict(assignment.get("identity"))
     id_type = str(identity.get("type") or "None").lower()
     if id_type == "none" or not identity:
         fix.add_identity = True
@@ -188,10 +188,10 @@ def plan_fix(
 
 def identity_principal(assignment: dict[str, Any]) -> str | None:
     """Principal id of the assignment's identity (system-assigned, else the first user-assigned)."""
-    identity = assignment.get("identity") or {}
+    identity = arm.as_dict(assignment.get("identity"))
     if identity.get("principalId"):
         return str(identity["principalId"])
-    for _, ua in sorted((identity.get("userAssignedIdentities") or {}).items()):
+    for _, ua in sorted(arm.as_dict(identity.get("userAssignedIdentities")).items()):
         if isinstance(ua, dict) and ua.get("principalId"):
             return str(ua["principalId"])
     return None

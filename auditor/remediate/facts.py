@@ -45,9 +45,10 @@ def is_export_definition(ctx: AuditContext, doc: dict[str, Any]) -> bool:
 
 def held_roles(ctx: AuditContext, assignment: dict[str, Any]) -> set[str]:
     """Role GUIDs the assignment's identity holds at its scope or above (so: for every subscription)."""
-    identity = assignment.get("identity") or {}
-    principals = {str(identity.get("principalId") or "").lower()}
-    for ua in (identity.get("userAssignedIdentities") or {}).values():
+    identity = arm.as_dict(assignment.get("identity"))
+    principal = identity.get("principalId")
+    principals = {principal.lower() if isinstance(principal, str) else ""}
+    for ua in arm.as_dict(identity.get("userAssignedIdentities")).values():
         if isinstance(ua, dict) and ua.get("principalId"):
             principals.add(str(ua["principalId"]).lower())
     principals.discard("")

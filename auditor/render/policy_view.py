@@ -16,14 +16,8 @@ from auditor import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot, parse_timestamp
 
-
-def _dict(value: Any) -> dict[str, Any]:
-    """Tenant documents are not always well-formed; a view shows what it can and never crashes."""
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+_dict = arm.as_dict  # tenant documents are not always well-formed: show what can be shown
+_list = arm.as_list
 
 
 def _text(value: Any) -> str:
