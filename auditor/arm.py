@@ -10,6 +10,7 @@ an audit result.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 MG_PREFIX = "/providers/microsoft.management/managementgroups/"
@@ -173,9 +174,9 @@ def props(doc: dict[str, Any] | None) -> dict[str, Any]:
     return p if isinstance(p, dict) else {}
 
 
-def ci_get(mapping: dict[str, Any] | None, key: str, default: Any = None) -> Any:
-    """Case-insensitive dictionary lookup (ARM property names are occasionally re-cased)."""
-    if not isinstance(mapping, dict):
+def ci_get(mapping: Any, key: str, default: Any = None) -> Any:
+    """Case-insensitive lookup in a mapping (ARM properties and policy files re-case keys)."""
+    if not isinstance(mapping, Mapping):
         return default
     if key in mapping:
         return mapping[key]

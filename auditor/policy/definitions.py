@@ -37,17 +37,7 @@ def canonical_effect(value: Any) -> str | None:
     return _CANONICAL_EFFECTS.get(value.strip().lower(), value.strip())
 
 
-def ci(mapping: Any, key: str, default: Any = None) -> Any:
-    """Case-insensitive lookup in any mapping (policy files re-case keys: ``ExistenceScope``)."""
-    if not isinstance(mapping, Mapping):
-        return default
-    if key in mapping:
-        return mapping[key]
-    lk = key.lower()
-    for k, v in mapping.items():
-        if isinstance(k, str) and k.lower() == lk:
-            return v
-    return default
+ci = arm.ci_get  # case-insensitive lookup: policy files re-case keys (``ExistenceScope``)
 
 
 class NotAPolicyDocument(ValueError):
