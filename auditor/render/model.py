@@ -172,6 +172,7 @@ def _rules_fired(findings: dict[str, Any], meta: dict[str, dict[str, Any]], name
             "rationale": m.get("rationale", ""), "remediation": m.get("remediation", ""),
             "value": wording.security_value(rid), "controls": controls,
             "count": len(items), "open": len(open_), "all": items, "waived": len(items) - len(open_),
+            "open_scopes": len({f["scope"].lower() for f in open_}),
             "scopes": [{"id": s, "label": names.scope_label(s)} for s in scopes],
             "examples": [{"scope": names.scope_label(f["scope"]), "message": f.get("message", ""),
                           "evidence": wording.evidence_pairs(f.get("evidence"), names), "waiver": f.get("waiver")}
@@ -185,7 +186,7 @@ def _rules_fired(findings: dict[str, Any], meta: dict[str, dict[str, Any]], name
 def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows: list[dict[str, Any]],
                  names: Names) -> dict[str, Any]:
     steps = [{"rule": r["id"], "title": r["title"], "severity": r["severity"], "open": r["open"],
-              "scopes": len(r["scopes"]), "action": r["remediation"] or r["title"]}
+              "scopes": r["open_scopes"], "action": r["remediation"] or r["title"]}
              for r in rules if r["open"]]
     steps.sort(key=lambda s: (SEV_RANK.get(s["severity"], 3), -s["open"], s["rule"]))
     out: dict[str, Any] = {"steps": steps, "plan": None}
