@@ -11,6 +11,8 @@ import json
 import uuid
 from typing import Any
 
+from auditor import config
+
 NS = uuid.UUID("6f1c1d2e-7a0b-4c41-9e0f-3b9d8c2a5e10")
 MG = "/providers/Microsoft.Management/managementGroups/"
 MG_TYPE = "Microsoft.Management/managementGroups"
@@ -19,16 +21,7 @@ BUILTIN_LA = "2465583e-4e78-4c15-b6be-a36cbc7c8b0f"
 ROLE_LA_CONTRIBUTOR = "92aaf0da-9dab-42b6-94a3-d43ce8d16293"
 ROLE_MONITORING_CONTRIBUTOR = "749f88d5-cbae-40b8-bcfc-e573ddc772fa"
 ROLE_STORAGE_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab"
-CATEGORIES = [
-    "Administrative",
-    "Security",
-    "ServiceHealth",
-    "Alert",
-    "Recommendation",
-    "Policy",
-    "Autoscale",
-    "ResourceHealth",
-]
+CATEGORIES = list(config.CATEGORIES)
 SENSITIVE = [
     "Microsoft.Authorization/policyAssignments/write",
     "Microsoft.Authorization/policyAssignments/delete",

@@ -140,6 +140,19 @@ def render_definition(action: Action) -> dict[str, Any]:
     }], description=action.title)
 
 
+def export_assignment_properties(d: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """Properties of a new export-policy assignment, the same in every output format."""
+    return {
+        "displayName": "Export subscription activity logs (auditor remediate)",
+        "description": "Keeps every subscription below this scope exporting all activity-log categories.",
+        "policyDefinitionId": d["definitionId"],
+        "enforcementMode": "Default",
+        "notScopes": list(d["notScopes"]),
+        "parameters": parameters,
+        "metadata": {"assignedBy": "auditor remediate"},
+    }
+
+
 def render_assignment(action: Action) -> dict[str, Any]:
     d = action.detail
     dest: Destination = d["destination"]
@@ -151,15 +164,7 @@ def render_assignment(action: Action) -> dict[str, Any]:
         "name": d["assignmentName"],
         "location": "[parameters('location')]",
         "identity": {"type": "SystemAssigned"},
-        "properties": {
-            "displayName": "Export subscription activity logs (auditor remediate)",
-            "description": "Keeps every subscription below this scope exporting all activity-log categories.",
-            "policyDefinitionId": d["definitionId"],
-            "enforcementMode": "Default",
-            "notScopes": list(d["notScopes"]),
-            "parameters": _assignment_parameters(d["parameters"], dest_param),
-            "metadata": {"assignedBy": "auditor remediate"},
-        },
+        "properties": export_assignment_properties(d, _assignment_parameters(d["parameters"], dest_param)),
     }]
     resources += _role_assignments(action.scope, assignment_id, d["roles"], None)
     resources.append(_destination_grant(assignment_id, d["destinationRole"], dest.kind))

@@ -71,15 +71,7 @@ def render_assignment(action: Action) -> str:
         "name": d["assignmentName"],
         "location": Raw("location"),
         "identity": {"type": "SystemAssigned"},
-        "properties": {
-            "displayName": "Export subscription activity logs (auditor remediate)",
-            "description": "Keeps every subscription below this scope exporting all activity-log categories.",
-            "policyDefinitionId": d["definitionId"],
-            "enforcementMode": "Default",
-            "notScopes": list(d["notScopes"]),
-            "parameters": params,
-            "metadata": {"assignedBy": "auditor remediate"},
-        },
+        "properties": arm_render.export_assignment_properties(d, params),
     })
     text += _role_resources(action.scope, d["assignmentId"], d["roles"], Raw("assignment.identity.principalId"))
     text += _grant_module(dest.kind, d["assignmentId"], d["destinationRole"], Raw("assignment.identity.principalId"))
