@@ -243,6 +243,20 @@ def test_exp003_event_hub_namespace_gone_is_broken() -> None:
     assert len(found) == 1 and found[0].evidence["kind"] == "event_hub"
 
 
+def test_exp003_event_hub_rule_deleted_namespace_remaining_is_broken() -> None:
+    setting = b.subscription_diagnostic_setting(S, "siem", event_hub_rule=EH_RULE, category_group="allLogs")
+    found = fire(one_sub(setting, b.eventhub_namespace(S, RG, "evhns-siem")), "ALA-EXP-003")
+    assert len(found) == 1 and found[0].evidence["destination"].lower() == EH_RULE.lower()
+
+
+def test_event_hub_outside_the_audit_is_unverified() -> None:
+    outside = EH_RULE.replace(S, "99999999-9999-9999-9999-999999999999")
+    setting = b.subscription_diagnostic_setting(S, "siem", event_hub_rule=outside, category_group="allLogs")
+    doc = one_sub(setting)
+    assert fire(doc, "ALA-EXP-003") == []
+    assert [d.healthy for d in ctx_for(doc).exports[f"/subscriptions/{S}"].destinations()] == [None]
+
+
 # ----------------------------------------------------------------- ALA-EXP-004
 
 

@@ -144,34 +144,22 @@ class DestinationJudge:
         if kind == "partner":
             healthy = None
             resource = snap.get(dest_id)
-        elif kind == "event_hub":
-            namespace = eventhub_namespace(dest_id)
-            ns_doc = snap.get(namespace)
-            rule_doc = snap.get(dest_id)
-            resource = rule_doc or ns_doc
-            if not self._in_read_scope(dest_id):
-                healthy = None if resource is None else True
-            elif ns_doc is None and rule_doc is None:
-                healthy = False
-            elif rule_doc is None and self._namespace_rules_known(namespace):
-                healthy = False  # namespace read with its rules, this rule is gone
-            else:
-                healthy = True
         else:
-            resource = snap.get(dest_id)
-            if resource is not None:
+            # An Event Hub setting names an authorization rule: that rule is the resource whose
+            # absence breaks the export, even when its namespace remains.
+            found = snap.get(dest_id)
+            if found is not None:
                 healthy = True
             elif self._in_read_scope(dest_id):
                 healthy = False
             else:
                 healthy = None
+            resource = found
+            if resource is None and kind == "event_hub":
+                resource = snap.get(eventhub_namespace(dest_id))
         d = Destination(kind=kind, id=arm.display_id(dest_id), healthy=healthy, resource=resource)
         self._cache[key] = d
         return d
-
-    def _namespace_rules_known(self, namespace: str) -> bool:
-        prefix = arm.norm_id(namespace) + "/authorizationrules/"
-        return any(arm.norm_id(d["id"]).startswith(prefix) for d in self.ctx.snapshot.of_kind(arm.EVENTHUB_AUTH_RULE))
 
 
 def build_export(setting: dict[str, Any], judge: DestinationJudge) -> Export | None:
