@@ -7,10 +7,11 @@ on without opening the portal.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from auditor import arm
@@ -23,6 +24,22 @@ from auditor.policy import (
     parameter_values,
 )
 from auditor.snapshot import parse_timestamp
+
+_SUB_MICROSECOND = re.compile(r"\.\d{6}(\d+)")
+
+
+def _expiry_instant(value: str) -> datetime:
+    """``expiresOn`` rounded up to the microsecond.
+
+    ARM writes 7 fractional digits; Python keeps 6. Truncating would make an exemption
+    expiring 100 ns after ``collectedAt`` look expired at ``collectedAt``; rounding up keeps
+    it in force, and an expiry exactly at ``collectedAt`` still counts as expired.
+    """
+    instant = parse_timestamp(value)
+    extra = _SUB_MICROSECOND.search(value)
+    if extra and extra.group(1).strip("0"):
+        instant += timedelta(microseconds=1)
+    return instant
 
 
 @dataclass(frozen=True)
@@ -42,7 +59,7 @@ class Exemption:
         expired = False
         if isinstance(expires, str) and expires.strip():
             try:
-                expired = parse_timestamp(expires) <= collected_at
+                expired = _expiry_instant(expires) <= collected_at
             except ValueError:
                 expired = False  # an unreadable expiry is not treated as lapsed
         refs = p.get("policyDefinitionReferenceIds") or []
@@ -111,6 +128,9 @@ def identity_of(assignment: Mapping[str, Any]) -> Identity:
     return Identity(str(itype), tuple(principals), tuple(users))
 
 
+TENANT_ROOT_SCOPE = "/"
+
+
 class RoleHoldings:
     """Role assignments by principal: which roles a principal holds at which scopes."""
 
@@ -122,14 +142,16 @@ class RoleHoldings:
         principal = str(p.get("principalId") or "").lower()
         role = arm.guid_in(str(p.get("roleDefinitionId") or ""))
         scope = p.get("scope") if isinstance(p.get("scope"), str) else arm.scope_of_extension(doc.get("id"))
-        if principal and role:
-            self._by_principal[principal].append((arm.norm_id(scope), role, arm.display_id(doc.get("id"))))
+        # "/" is the tenant root scope, above every management group (norm_id would make it "").
+        key = TENANT_ROOT_SCOPE if isinstance(scope, str) and scope.strip() == "/" else arm.norm_id(scope)
+        if principal and role and key:
+            self._by_principal[principal].append((key, role, arm.display_id(doc.get("id"))))
 
     def held(self, principal: str, role_guid: str, chain: Iterable[str]) -> str | None:
         """The role assignment id giving ``principal`` the role at a scope in ``chain``, if any."""
         scopes = set(chain)
         for scope, role, ra_id in self._by_principal.get(principal.lower(), ()):
-            if role == role_guid and scope in scopes:
+            if role == role_guid and (scope in scopes or scope == TENANT_ROOT_SCOPE):
                 return ra_id
         return None
 
