@@ -640,3 +640,130 @@ def test_error_at_a_sibling_group_does_not_touch_s() -> None:
     ctx = ctx_of(docs, errors=[b.error(ONLINE, "policyAssignments"), b.error(b.sub_id(S2), "roleAssignments")])
     assert state(ctx, S) == "effective"
     assert state(ctx, ON) == state(ctx, S2) == "unknown"
+
+
+# ------------------------------------------------------------------------------------ more edges
+
+def test_role_scope_and_principal_in_odd_casing() -> None:
+    a = assign(ROOT)
+    ras = grant(LZ, a)
+    for ra in ras:
+        ra["properties"]["scope"] = "providers/microsoft.management/MANAGEMENTGROUPS/LZ/"
+        ra["properties"]["principalId"] = pid(a).upper()
+    assert state(ctx_of([a, *ras]), S) == "effective"
+
+
+def test_error_scope_in_odd_casing_still_makes_s_unknown() -> None:
+    _, docs = working(ROOT)
+    err = b.error(CORP, "policyExemptions")
+    err["scope"] = err["scope"].upper().lstrip("/") + "/"
+    ctx = ctx_of(docs, errors=[err])
+    assert state(ctx, S) == "unknown"
+    assert state(ctx, ON) == "effective"
+
+
+def test_exclusion_is_reported_before_an_exemption_and_other_problems() -> None:
+    a = assign(ROOT, not_scopes=[b.sub_id(S)], enforcement_mode="DoNotEnforce", principal=None)
+    ctx = ctx_of([a, exempt(b.sub_id(S), a)])
+    assert reasons(ctx, S) == ["excluded"]
+    assert pol_rules_at(ctx, S) == ["ALA-POL-002"]
+
+
+def test_exempted_assignment_no_longer_applies_for_pol_003() -> None:
+    # Contract table: POL-002 "would apply but ... exempted"; POL-003/004 "applies": an exempted
+    # assignment reports only its exemption (decision documented in docs/policy.md).
+    a = assign(ROOT, enforcement_mode="DoNotEnforce")
+    ctx = ctx_of([a, exempt(b.sub_id(S), a, expires_on="2027-01-01T00:00:00Z")])
+    assert reasons(ctx, S) == ["exempted"]
+    assert pol_rules_at(ctx, S) == ["ALA-POL-002"]
+    assert pol_rules_at(ctx, S2) == ["ALA-POL-003"]
+
+
+def test_assignment_at_s_itself_with_exemption_at_s() -> None:
+    a, docs = working(b.sub_id(S), "sub-export")
+    ctx = ctx_of([*docs, exempt(b.sub_id(S), a)])
+    assert reasons(ctx, S) == ["exempted"]
+    assert state(ctx, S2) == "none"
+
+
+def test_pol001_only_where_nothing_would_apply() -> None:
+    _, docs = working(CORP)
+    ctx = ctx_of(docs)
+    assert sorted(f.scope.lower() for f in fired(ctx, "ALA-POL-001")) == sorted(
+        b.sub_id(s).lower() for s in (ON, X))
+    assert pol_rules_at(ctx, S) == []
+
+
+def test_pol006_through_a_set_uses_the_workspace_the_set_passes() -> None:
+    _, docs = set_assignment()
+    central = ctx_of([export_set(), *docs], config=Config(central_destinations=(WS,)))
+    assert res(central, S).checks[0].destination == {"kind": "log_analytics", "id": WS}
+    assert fired(central, "ALA-POL-006") == []
+    elsewhere = ctx_of([export_set(), *docs], config=Config(central_destinations=(OTHER_WS,)))
+    assert len(fired_at(elsewhere, "ALA-POL-006", S)) == 1
+
+
+def test_pol006_union_of_effective_assignments_counts() -> None:
+    d = narrow_definition()
+    narrow = assign(ROOT, "narrow", definition=d["id"])
+    full, docs = working(CORP, "full")
+    ctx = ctx_of([d, narrow, *grant(ROOT, narrow), *docs])
+    assert sorted(res(ctx, S).enforced_by) == sorted([narrow["id"], full["id"]], key=str.lower)
+    assert fired_at(ctx, "ALA-POL-006", S) == []
+    assert len(fired_at(ctx, "ALA-POL-006", ON)) == 1
+
+
+# ------------------------------------------------------------------------------------ above the audited root
+
+TENANT_ROOT = b.TENANT_ID  # the tenant root group, parent of contoso
+
+
+def lz_snapshot(resources: Sequence[dict], errors: Sequence[dict] = ()) -> AuditContext:
+    """``collect --management-group lz``: the tree from lz down; lz names contoso as its parent.
+
+    The collector reads lz's assignments, exemptions and role assignments with ``atScope()``,
+    so those of contoso and of the tenant root group above it are in the snapshot too.
+    """
+    docs = [d for d in tree() if d.get("name") not in (ROOT, SANDBOX) and d.get("id") != b.sub_id(X)]
+    snap = b.snapshot([*docs, b.export_policy_definition(), *resources], errors=errors, root=LZ)
+    return AuditContext(build_snapshot(snap), Config())
+
+
+@pytest.mark.parametrize("where", [ROOT, TENANT_ROOT])
+def test_assignment_above_the_audited_root_applies(where: str) -> None:
+    a, docs = working(where)
+    ctx = lz_snapshot(docs)
+    assert state(ctx, S) == state(ctx, ON) == "effective"
+    assert res(ctx, S).enforced_by == [a["id"]]
+
+
+def test_roles_and_exemptions_above_the_audited_root_count() -> None:
+    a = assign(LZ)
+    ctx = lz_snapshot([a, *grant(TENANT_ROOT, a), exempt(ROOT, a, expires_on="2027-01-01T00:00:00Z")])
+    assert reasons(ctx, S) == ["exempted"]
+    ctx = lz_snapshot([a, *grant(TENANT_ROOT, a)])
+    assert reasons(ctx, S) == ["effective"]
+
+
+def test_not_scope_of_a_group_above_the_audited_root_excludes() -> None:
+    # Order above the root is unknown; a notScope there must lie below the assignment scope (ARM
+    # rejects others), so it is between the assignment and S.
+    _, docs = working(TENANT_ROOT, not_scopes=[ROOT])
+    assert reasons(lz_snapshot(docs), S) == ["excluded"]
+
+
+def test_unreadable_policy_above_the_audited_root_is_unknown() -> None:
+    _, docs = working(LZ)
+    ctx = lz_snapshot(docs, errors=[b.error(ROOT, "policyAssignments")])
+    assert state(ctx, S) == "unknown"
+
+
+def test_whole_tenant_snapshot_ignores_assignments_at_groups_outside_the_tree() -> None:
+    # The audited root is the tenant root group (no parent): a stray group's assignment applies nowhere.
+    docs = [d for d in tree() if d.get("name") != ROOT]
+    docs.insert(0, b.management_group(ROOT, "Contoso", parent=None,
+                                      children=[b.child_group(LZ), b.child_group(SANDBOX)]))
+    a, granted = working("elsewhere")
+    snap = b.snapshot([*docs, b.export_policy_definition(), *granted], root=ROOT)
+    ctx = AuditContext(build_snapshot(snap), Config())
+    assert state(ctx, S) == "none"

@@ -155,6 +155,25 @@ class _Tenant:
             self.exemptions_by_scope[arm.norm_id(ex.scope)].append(ex)
         self.roles = role_holdings(snap.of_kind(arm.ROLE_ASSIGNMENT))
         self._assigned: dict[str, AssignedPolicy] = {}
+        self.above_root = self._groups_above_root()
+
+    def _groups_above_root(self) -> list[str]:
+        """Groups above the audited root whose policy S inherits (a ``--management-group`` snapshot).
+
+        The collector reads the start group's assignments, exemptions and role assignments with
+        ``atScope()``, which also returns those of every group above it; the hierarchy knows only
+        the root's parent. So, when the root has a parent, that parent and every management
+        group holding such a document but absent from the tree are taken as above the root.
+        """
+        hierarchy = self.ctx.hierarchy
+        root = hierarchy.groups.get(hierarchy.root) if hierarchy.root else None
+        if root is None or not root.parent_id:
+            return []
+        parent = arm.norm_id(root.parent_id)
+        scopes = {*self.assignments_by_scope, *self.exemptions_by_scope, *self.roles.scopes()}
+        others = sorted(s for s in scopes if s.startswith(arm.MG_PREFIX) and s not in hierarchy.groups
+                        and s != parent)
+        return [parent, *others]
 
     def assigned(self, doc: dict[str, Any]) -> AssignedPolicy:
         key = arm.norm_id(doc.get("id"))
@@ -187,8 +206,11 @@ def _excluded_by(doc: Mapping[str, Any], chain_below: list[str]) -> str | None:
 
 
 def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[str], position: int,
-           target: ExportTarget) -> AssignmentCheck:
-    """Judge one export target of one assignment (at ``chain[position]``) for S (``chain[0]``)."""
+           target: ExportTarget, inherited_from: int) -> AssignmentCheck:
+    """Judge one export target of one assignment (at ``chain[position]``) for S (``chain[0]``).
+
+    ``chain[inherited_from:]`` are the groups above the audited root.
+    """
     props = arm.props(doc)
     assignment_id = arm.display_id(doc.get("id"))
     raw_mode = props.get("enforcementMode")
@@ -209,7 +231,8 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
     sub_scope = arm.norm_id(sub.id)
     check.policy_state = latest_state(tenant.states.get((arm.norm_id(assignment_id), sub_scope), []),
                                       target.reference_id)
-    check.excluded_by = _excluded_by(doc, chain[: position + 1])
+    # Groups above the audited root come in no known order: any of them may lie between.
+    check.excluded_by = _excluded_by(doc, chain if position >= inherited_from else chain[: position + 1])
     if check.excluded_by:
         check.reason = "excluded"
         return check
@@ -239,6 +262,11 @@ def _evaluate_one(tenant: _Tenant, sub: Subscription) -> EnforcementResult:
     ctx = tenant.ctx
     chain = ctx.hierarchy.scope_chain(sub.id)  # S, parent group, ..., root
     unreadable = ctx.unreadable_in_chain(sub.id, operations.POLICY_INPUTS)
+    inherited_from = len(chain)
+    if sub.placed:
+        chain = [*chain, *tenant.above_root]
+        for scope in tenant.above_root:
+            unreadable.extend(ctx.unreadable_in_chain(scope, operations.POLICY_INPUTS))
     result = EnforcementResult(NONE, unreadable=unreadable)
     for position, scope in enumerate(chain):
         for doc in sorted(tenant.assignments_by_scope.get(scope, ()), key=lambda d: arm.norm_id(d.get("id"))):
@@ -246,7 +274,7 @@ def _evaluate_one(tenant: _Tenant, sub: Subscription) -> EnforcementResult:
             if not assigned.known or assigned.unknown_members:
                 result.unresolved.append(assigned.assignment_id)
             for target in assigned.targets:
-                result.checks.append(_check(tenant, sub, doc, chain, position, target))
+                result.checks.append(_check(tenant, sub, doc, chain, position, target, inherited_from))
     effective = sorted({c.assignment_id for c in result.effective_checks}, key=str.lower)
     if unreadable:
         # An unreadable exemption, notScope or role assignment could undo any verdict.

@@ -147,6 +147,10 @@ class RoleHoldings:
         if principal and role and key:
             self._by_principal[principal].append((key, role, arm.display_id(doc.get("id"))))
 
+    def scopes(self) -> set[str]:
+        """Every scope some role assignment is held at."""
+        return {scope for held in self._by_principal.values() for scope, _, _ in held}
+
     def held(self, principal: str, role_guid: str, chain: Iterable[str]) -> str | None:
         """The role assignment id giving ``principal`` the role at a scope in ``chain``, if any."""
         scopes = set(chain)
