@@ -767,3 +767,24 @@ def test_whole_tenant_snapshot_ignores_assignments_at_groups_outside_the_tree() 
     snap = b.snapshot([*docs, b.export_policy_definition(), *granted], root=ROOT)
     ctx = AuditContext(build_snapshot(snap), Config())
     assert state(ctx, S) == "none"
+
+
+@pytest.mark.parametrize("expires", [None, "", "next tuesday"])
+def test_exemption_without_a_readable_expiry_exempts(expires: str | None) -> None:
+    a, docs = working(ROOT)
+    ex = exempt(b.sub_id(S), a)
+    ex["properties"]["expiresOn"] = expires
+    ctx = ctx_of([*docs, ex])
+    assert reasons(ctx, S) == ["exempted"]
+    (f,) = fired_at(ctx, "ALA-POL-002", S)
+    assert f.evidence["assignments"][0]["exemption"]["expiresOn"] == (expires or None)
+
+
+def test_unresolved_set_member_gives_pol001_with_the_assignment_named() -> None:
+    unknown = b.mg_id(ROOT) + "/providers/Microsoft.Authorization/policyDefinitions/not-collected"
+    s = b.policy_set_definition(ROOT, "rev-baseline", [b.set_member("mystery", unknown)])
+    a, docs = set_assignment()
+    ctx = ctx_of([s, *docs])
+    assert state(ctx, S) == "none"
+    (f,) = fired_at(ctx, "ALA-POL-001", S)
+    assert f.evidence["unresolvedAssignments"] == [a["id"]]
