@@ -24,6 +24,11 @@ SECURITY_SEVERITY = {"high": "8.0", "medium": "5.0", "low": "2.0"}
 INFO_URI = "https://github.com/auditor/auditor"
 
 
+def _what(operation: str) -> str:
+    """``*`` in a snapshot error means the whole scope was unreadable."""
+    return "anything" if operation == "*" else f"'{operation}'"
+
+
 def _location_kind(scope: str) -> str:
     n = arm.norm_id(scope)
     if arm.management_group_name_of(n) and n.count("/") == 4:
@@ -87,7 +92,7 @@ def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[
         for e in snapshot.errors:
             notifications.append({
                 "level": "error",
-                "message": {"text": f"Could not read {e.operation} at {e.scope}: {e.status or ''} {e.code} "
+                "message": {"text": f"Could not read {_what(e.operation)} at {e.scope}: {e.status or ''} {e.code} "
                                     f"{e.message}".strip()},
                 "locations": [{"logicalLocations": [{"fullyQualifiedName": e.scope, "name": names.name(e.scope),
                                                       "kind": _location_kind(e.scope)}]}]})

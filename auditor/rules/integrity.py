@@ -19,7 +19,7 @@ def check_unreadable(ctx: AuditContext) -> Iterator[Finding]:
         if key in seen:
             continue
         seen.add(key)
-        what = "nothing at or below this scope" if e.operation == "*" else f"'{e.operation}'"
+        what = "anything at or below this scope" if e.operation == "*" else f"'{e.operation}'"
         yield Finding(
             "ALA-AUD-001",
             e.scope,
