@@ -121,9 +121,10 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
         nodes[arm.norm_id(g["id"])] = {"id": g["id"], "name": g.get("displayName") or names.name(g["id"]),
                                        "exported": g.get("exported"), "parent": arm.norm_id(g.get("parentId")),
                                        "groups": [], "subs": [], "counts": Counter(), "total": 0,
-                                       "findings": len(fired_groups.get(arm.norm_id(g["id"]), []))}
+                                       "needsAction": 0, "findings": len(fired_groups.get(arm.norm_id(g["id"]), []))}
     unplaced: dict[str, Any] = {"id": "", "name": "Not placed in the hierarchy", "exported": None, "parent": "",
-                                "groups": [], "subs": [], "counts": Counter(), "total": 0, "findings": 0}
+                                "groups": [], "subs": [], "counts": Counter(), "total": 0, "needsAction": 0,
+                                "findings": 0}
     paths = {arm.norm_id(s["id"]): s.get("managementGroupPath", []) for s in findings.get("subscriptions", [])}
     for r in rows:
         path = [arm.norm_id(g) for g in paths.get(arm.norm_id(r["id"]), [])]
@@ -134,6 +135,7 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
             if node is not None:
                 node["counts"][r["verdict"]] += 1
                 node["total"] += 1
+                node["needsAction"] += 1 if r["needsAction"] else 0
     roots: list[dict[str, Any]] = []
     for key, node in nodes.items():
         parent = nodes.get(node["parent"]) if node["parent"] != key else None
@@ -141,7 +143,6 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
     for node in [*nodes.values(), unplaced]:
         node["groups"].sort(key=lambda n: n["name"].lower())
         node["subs"].sort(key=lambda r: r["name"].lower())
-        node["needsAction"] = node["total"] - node["counts"]["covered"]
     if unplaced["subs"]:
         roots.append(unplaced)
     return roots
