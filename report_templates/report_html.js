@@ -207,7 +207,7 @@
       var s = el("td"); s.appendChild(el("span", "badge sev-" + SEV[f[1]], SEV[f[1]])); tr.appendChild(s);
       var sc = el("td"); sc.appendChild(el("div", "", f[3])); sc.appendChild(el("div", "mono tiny muted", f[2])); tr.appendChild(sc);
       tr.appendChild(el("td", "", f[4]));
-      tr.appendChild(el("td", "mono tiny ev", f[5]));
+      var ev = el("td", "ev"); ev.appendChild(el("div", "mono tiny evbox", f[5])); tr.appendChild(ev);
       tr.appendChild(el("td", "small", f[6] ? "waived: " + f[6] : ""));
       return tr;
     }
