@@ -23,11 +23,11 @@ _SEVERITY_STYLE = {"high": "red", "medium": "yellow", "low": "cyan"}
 
 
 def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Console | None = None,
-                  top: int = 10) -> None:
+                  top: int = 10, files: list[str] | None = None) -> None:
     console = console or Console(highlight=False)
     summary = doc["summary"]
     console.print(f"[bold]auditor[/bold] tenant {escape(str(doc['tenantId']))} - "
-                  f"{summary['subscriptions']} subscriptions, collected {doc['generatedAt']}")
+                  f"{summary['subscriptions']} subscriptions, collected {doc.get('collectedAt') or doc['generatedAt']}")
 
     verdicts = Table(title="Coverage verdicts", title_justify="left")
     verdicts.add_column("verdict")
@@ -62,4 +62,5 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
     if summary.get("incomplete"):
         console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
     if out_dir is not None:
-        console.print(f"Written to {out_dir}/")
+        listed = f": {', '.join(files)}" if files else ""
+        console.print(f"Written to {escape(str(out_dir))}/{escape(listed)}")

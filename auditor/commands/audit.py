@@ -20,9 +20,10 @@ from auditor.commands.collect import collect_options, collect_options_from
 from auditor.config import load_config
 from auditor.console import print_summary
 from auditor.errors import InputError
+from auditor.render import FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
-from auditor.snapshot import load_snapshot
+from auditor.snapshot import Snapshot, load_snapshot
 
 FORMATS = ("pdf", "html", "json", "csv", "sarif", "md")
 DEFAULT_FORMATS = "pdf,html,json"
@@ -38,25 +39,35 @@ def parse_formats(value: str) -> list[str]:
     return formats
 
 
-@click.command()
+EPILOG = """\b
+Exit codes: 0 done; 1 an unwaived finding at or above --fail-on; 2 usage error or
+unreadable input; 3 the audit is incomplete (a scope could not be read, see ALA-AUD-001).
+Precedence 2 > 3 > 1 > 0."""
+
+
+@click.command(short_help="Audit a snapshot (or collect first); write findings and reports.", epilog=EPILOG)
 @click.option("--snapshot", type=click.Path(dir_okay=False), default=None,
-              help="Snapshot to audit; without it, collect first.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output folder.")
+              help="Snapshot to audit (.json or .json.gz); without it, collect first and keep DIR/snapshot.json.gz.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Output folder (created if missing).")
 @click.option("--format", "formats", default=DEFAULT_FORMATS, show_default=True,
               help="Comma-separated: pdf,html,json,csv,sarif,md (json is always written).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, help="auditor.toml")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="auditor.toml: required categories, retention, central destinations, sensitive operations, "
+                   "waivers.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Previous snapshot: the report says what changed since.")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
-@click.option("--quiet", is_flag=True, help="No console summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No console summary.")
 @collect_options
 @handle_errors
 def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
           fail_on: str | None, quiet: bool, **collect_params: Any) -> None:
-    """Audit a snapshot (or collect one first) and write findings.json and reports into DIR."""
+    """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
     config = load_config(config_path, rule_ids())
+    baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -75,7 +86,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         target.write_text(dumps_findings(findings), encoding="utf-8")
     except OSError as e:
         raise InputError(f"cannot write {target}: {e.strerror or e}") from None
-    baseline_doc = audit_snapshot(load_snapshot(baseline), config) if baseline else None
+    baseline_doc = audit_snapshot(baseline_snap, config) if baseline_snap is not None else None
     others = [f for f in wanted if f != "json"]
     if others:
         from auditor.remediate import build_plan
@@ -84,12 +95,19 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
         render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan)
     if not quiet:
-        print_summary(findings, out)
+        print_summary(findings, out, files=["findings.json", *(FILE_NAMES[f] for f in others)])
     if snap.errors:
         sys.exit(EXIT_INCOMPLETE)
     worst = highest_unwaived(findings)
     if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):
         sys.exit(EXIT_FINDINGS)
+
+
+def _load_baseline(path: str) -> Snapshot:
+    try:
+        return load_snapshot(path)
+    except InputError as e:
+        raise InputError(f"--baseline: {e}") from None
 
 
 def _collect_first(out: Path, collect_params: dict[str, Any]) -> Path:
