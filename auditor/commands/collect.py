@@ -33,9 +33,11 @@ def collect_options(fn: F) -> F:
                      help="Azure cloud (default AzureCloud): ARM endpoint and sign-in authority."),
         click.option("--concurrency", type=int, default=DEFAULT_CONCURRENCY, show_default=True,
                      help="Requests in flight at once."),
-        click.option("--emulator", default=None, help="Emulator URL, https on 127.0.0.1 (placeholder token)."),
+        click.option("--emulator", default=None, metavar="URL",
+                     help="Collect from 'auditor emulate' (its endpoint, https://127.0.0.1:PORT) instead of Azure; "
+                          "no sign-in."),
         click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
-                     help="CA certificate of the emulator."),
+                     help="The emulator's CA certificate (the caCert that 'auditor emulate' prints)."),
     ]):
         fn = option(fn)
     return fn
@@ -51,13 +53,19 @@ def collect_options_from(params: dict[str, Any], output: str | Path | None) -> C
     return CollectOptions(output=output, **given)
 
 
-@click.command()
+@click.command(short_help="Read-only collection of a tenant into a snapshot file.")
 @collect_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Snapshot file to write (.gz for gzip).")
 @handle_errors
 def collect(output: str, **params: Any) -> None:
-    """Read-only collection of a tenant into a snapshot file."""
+    """Read-only collection of a tenant into a snapshot file.
+
+    Signs in with DefaultAzureCredential (az login, service principal environment variables,
+    managed identity) and needs Reader and Management Group Reader at the tenant root group
+    (or the --management-group); it writes nothing to Azure. Exit 3 when a scope or call could
+    not be read: the snapshot is still written and records what is missing.
+    """
     result = run_collection(collect_options_from(params, output))
     if result.incomplete:
         sys.exit(EXIT_INCOMPLETE)

@@ -8,7 +8,7 @@ from auditor.cli import handle_errors
 from auditor.errors import InputError
 
 
-@click.command()
+@click.command(short_help="Serve a snapshot as Azure Resource Manager over HTTPS (try collect offline).")
 @click.argument("snapshot", type=click.Path(dir_okay=False))
 @click.option("--port", type=int, default=0, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--latency-ms", type=int, default=0, show_default=True, help="Added to every answer.")
@@ -24,7 +24,13 @@ from auditor.errors import InputError
 @handle_errors
 def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, request_log: str | None,
             page_size: int, throttle_bucket: int, throttle_refill: float, ca_dir: str | None) -> None:
-    """Serve a snapshot as Azure Resource Manager over HTTPS (prints one JSON line, then serves)."""
+    """Serve a snapshot as Azure Resource Manager over HTTPS (prints one JSON line, then serves).
+
+    \b
+    The line is {"endpoint": "https://127.0.0.1:PORT", "caCert": "/path/ca.pem"}; then
+      auditor collect --emulator ENDPOINT --ca-cert CACERT -o copy.json.gz
+    collects from it exactly as from Azure. Stop with Ctrl-C.
+    """
     from auditor.emulator.runner import serve_forever
     from auditor.emulator.server import EmulatorOptions
     from auditor.emulator.traffic import parse_fault_spec

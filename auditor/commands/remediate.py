@@ -7,14 +7,22 @@ import click
 from auditor.cli import handle_errors
 
 
-@click.command()
-@click.option("--snapshot", required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None)
-@click.option("--format", "formats", default="arm,bicep,terraform", show_default=True)
+@click.command(short_help="Write the policy, identities, roles and remediation tasks that close the gaps.")
+@click.option("--snapshot", required=True, type=click.Path(dir_okay=False),
+              help="Snapshot to plan for (.json or .json.gz).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Output folder: README.md (what to deploy, in order), plan.json, arm/, bicep/, terraform/, "
+                   "scripts/.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="auditor.toml, as for 'auditor audit' (central destinations, required categories).")
+@click.option("--format", "formats", default="arm,bicep,terraform", show_default=True,
+              help="Comma-separated: arm,bicep,terraform.")
 @handle_errors
 def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str) -> None:
-    """Write the policy, identities, role assignments and remediation tasks that close the gaps."""
+    """Write the policy, identities, role assignments and remediation tasks that close the gaps.
+
+    Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
+    """
     from auditor.analysis.context import AuditContext
     from auditor.config import load_config
     from auditor.remediate import build_plan, parse_formats, write_plan

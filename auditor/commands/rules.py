@@ -21,7 +21,8 @@ def rules(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(catalogue, indent=2))
         return
-    table = Table(title="auditor rule catalogue", show_lines=False)
+    table = Table(title="auditor rule catalogue", show_lines=False,
+                  caption="auditor rules --json adds each rule's rationale and remediation")
     for col in ("id", "severity", "title", "controls"):
         table.add_column(col)
     for r in catalogue:
