@@ -28,7 +28,7 @@ def _formats(value: str) -> list[str]:
     return wanted
 
 
-@click.command()
+@click.command(short_help="What changed between two audits (snapshots).")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", default="md", show_default=True, help="Comma-separated: md,json.")
@@ -64,4 +64,8 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     else:
         click.echo("\n".join(texts[f] for f in wanted), nl=False)
     if old_snap.errors or new_snap.errors:
+        which = ("both snapshots record" if old_snap.errors and new_snap.errors
+                 else f"the {'old' if old_snap.errors else 'new'} snapshot records")
+        click.echo(f"auditor: note: {which} unreadable scopes (ALA-AUD-001): a change "
+                   "there may be a reading gap, not a change in the tenant (exit 3)", err=True)
         sys.exit(EXIT_INCOMPLETE)
