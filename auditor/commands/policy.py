@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.cli import handle_errors
+
+if TYPE_CHECKING:
+    from auditor.policy.classification import Classification
 
 
 @click.group()
@@ -14,7 +18,7 @@ def policy() -> None:
     """Work with Azure Policy definitions."""
 
 
-@policy.command()
+@policy.command(short_help="Does a policy (set) definition deploy a subscription activity-log export?")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the classification as JSON.")
 @handle_errors
@@ -31,10 +35,20 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
         return
     for r in results:
-        verdict = "EXPORT" if r.deploys_subscription_activity_log_export else "no"
-        cats = r.categories if isinstance(r.categories, str) or r.categories is None else ",".join(r.categories)
-        click.echo(f"{verdict:6} {r.kind:10} effect={r.effect} destination={r.destination} "
-                   f"categories={cats} {r.file}")
-        click.echo(f"       {r.reason}")
+        click.echo(_line(r))
+        click.echo(f"        {r.reason}")
         if r.unknown_members:
-            click.echo(f"       unknown members ({len(r.unknown_members)}): not judged")
+            names = [m.rstrip("/").rsplit("/", 1)[-1] for m in r.unknown_members]
+            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+            click.echo(f"        unknown members: {', '.join(names[:3])}{more}; "
+                       "give their definition files too to judge them")
+
+
+def _line(r: Classification) -> str:
+    """One line per file: verdict, kind, then only the facts that are known."""
+    # a set whose members could not all be looked up is not judged: "unknown", never "no"
+    verdict = "EXPORT" if r.deploys_subscription_activity_log_export else "unknown" if r.unknown_members else "no"
+    cats = r.categories if isinstance(r.categories, str) or r.categories is None else ",".join(r.categories)
+    facts = [f"{k}={v}" for k, v in (("effect", r.effect), ("destination", r.destination), ("categories", cats))
+             if v is not None]
+    return " ".join([f"{verdict:7} {r.kind:10}", *facts, r.file or ""])
