@@ -194,10 +194,14 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
     if plan:
         projected = Counter(str(s.get("projected")) for s in plan.get("subscriptions", []))
         now = Counter(r["enforcement"] for r in rows)
+        # deployment order, numbered like the steps of the plan's README.md and its file names
         actions = [{"kind": a.get("kind", ""), "scope": names.scope_label(a.get("scope")),
                     "subscriptions": len(a.get("subscriptions", [])), "files": _file_groups(a.get("files", []))}
                    for a in plan.get("actions", [])]
-        actions.sort(key=lambda a: -a["subscriptions"])
+        step = 0
+        for a in actions:
+            step += 1 if a["files"] else 0
+            a["step"] = str(step) if a["files"] else "review"
         out["plan"] = {"actions": actions, "now": dict(now), "projected": dict(projected),
                        "total": len(rows),
                        "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0)}
