@@ -56,7 +56,8 @@
     sum.appendChild(el("span", "tname", g[0]));
     sum.appendChild(el("span", g[3] === true ? "ok small" : g[3] === false ? "bad small" : "muted small",
       g[3] === true ? "group exported" : g[3] === false ? "group not exported" : ""));
-    sum.appendChild(el("span", "muted small", g[4] + " subscriptions, " + g[5] + " need action"));
+    sum.appendChild(el("span", "muted small", g[4] + (g[4] === 1 ? " subscription, " : " subscriptions, ") + g[5] +
+      (g[5] === 1 ? " needs action" : " need action")));
     sum.appendChild(stack(g[6], g[4]));
     det.appendChild(sum);
     det.addEventListener("toggle", function () {
