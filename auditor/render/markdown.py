@@ -78,7 +78,9 @@ def summary_markdown(model: dict[str, Any]) -> str:
 def drift_lines(d: dict[str, Any], heading: str = "# Drift between two audits") -> list[str]:
     out = [heading, "",
            f"Covered: {d['old']['covered']} of {d['old']['subscriptions']} → {d['new']['covered']} of "
-           f"{d['new']['subscriptions']} (snapshots `{d['old']['sha256'][:12]}` → `{d['new']['sha256'][:12]}`).", "",
+           f"{d['new']['subscriptions']} (collected {d['old'].get('generatedAt') or '?'} → "
+           f"{d['new'].get('generatedAt') or '?'}; snapshots `{d['old']['sha256'][:12]}` → "
+           f"`{d['new']['sha256'][:12]}`).", "",
            "| Change | Count |", "|---|---:|",
            f"| Newly not covered | {len(d['newlyUncovered'])} |", f"| Fixed | {len(d['fixed'])} |",
            f"| All verdict changes | {len(d['verdictChanges'])} |",
@@ -103,7 +105,7 @@ def drift_lines(d: dict[str, Any], heading: str = "# Drift between two audits") 
         return f"{md(r['displayName'])} (`{r['id']}`): {r['verdict']}"
 
     def finding(f: dict[str, Any]) -> str:
-        return f"`{f['ruleId']}` {md(f.get('message', ''))} (`{f['scope']}`)"
+        return f"{f.get('severity', '')} `{f['ruleId']}` {md(f.get('message', ''))} (`{f['scope']}`)"
 
     section("Newly not covered", d["newlyUncovered"], change)
     section("Fixed", d["fixed"], change)
