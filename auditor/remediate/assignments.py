@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import arm
+from auditor.remediate import roles
 from auditor.snapshot import Snapshot
 
 _PARAM_REF = re.compile(r"^\[\[?\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
@@ -98,7 +99,7 @@ class AssignmentFix:
         if self.add_identity:
             out.append("system-assigned managed identity")
         if self.missing_roles:
-            out.append("role assignments for " + ", ".join(self.missing_roles))
+            out.append("role assignments for " + ", ".join(roles.role_name(r) for r in self.missing_roles))
         return out
 
     @property

@@ -303,9 +303,11 @@ class _Planner:
 
     def plan_log_profiles(self) -> None:
         for sub_id, profiles in log_profiles(self.ctx):
+            sub = self.h.subscription(sub_id)
             self.actions.append(Action(
                 model.REMOVE_LOG_PROFILE, sub_id, [sub_id],
-                f"Delete legacy log profile(s) {', '.join(arm.last_segment(p) for p in profiles)}",
+                f"Delete the legacy log profile{'s' if len(profiles) > 1 else ''} "
+                f"{', '.join(repr(arm.last_segment(p)) for p in profiles)} of {sub.display_name if sub else sub_id}",
                 {"profiles": profiles}, slug=f"remove-log-profiles-{_slug(arm.last_segment(sub_id))}",
             ))
 

@@ -73,6 +73,8 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         "Steps are numbered; a later step may need an earlier one (an assignment needs its definition,",
         "a remediation task needs the assignment and its role assignments, which Azure can take a few",
         "minutes to propagate: if a remediation task fails for lack of rights, run it again).",
+        "Each step's ARM and Bicep commands deploy the same thing: run one of them (or apply the",
+        "Terraform configuration instead), not all.",
         "",
     ]
     if "terraform" in formats:
@@ -110,9 +112,11 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
             if not fix.changes_assignment:
                 lines.append("- the assignment itself is not redeployed: only role assignments are added")
         if action.kind == model.REMEDIATION_TASK:
+            at_group = arm_render.is_group_scope(action.scope)
             lines.append("- deploy after the assignment's first compliance evaluation (up to about 30 minutes; "
-                         "`az policy state trigger-scan` starts one); at a management group it remediates "
-                         "the subscriptions evaluated non-compliant")
+                         "`az policy state trigger-scan` starts one)"
+                         + ("; at a management group it remediates the subscriptions evaluated non-compliant"
+                            if at_group else ""))
         for cmd in _commands(action, formats):
             lines.append(f"- `{cmd}`")
         lines.append("")
