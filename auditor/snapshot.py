@@ -120,14 +120,17 @@ def read_json_file(path: str | Path, what: str) -> tuple[Any, bytes]:
             payload = gzip.decompress(data)
         except (OSError, EOFError) as e:
             raise InputError(f"{what} {p} is not valid gzip (truncated or corrupt): {e}") from None
+    if not payload.strip():
+        raise InputError(f"{what} {p} is empty")
     try:
         return json.loads(payload.decode("utf-8")), data
     except UnicodeDecodeError:
         raise InputError(f"{what} {p} is not UTF-8 JSON") from None
     except json.JSONDecodeError as e:
+        at_end = e.pos >= len(e.doc.rstrip())  # the document stops mid-way: most likely cut off
         raise InputError(
-            f"{what} {p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}); "
-            "is the file truncated?"
+            f"{what} {p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
+            + ("; is the file truncated?" if at_end else "")
         ) from None
 
 
