@@ -55,7 +55,17 @@ class CollectResult:
         return self.stats.retries
 
     def summary(self) -> str:
-        return summary_line(self.stats, self.subscriptions, len(self.errors), self.seconds, self.output)
+        line = summary_line(self.stats, self.subscriptions, len(self.errors), self.seconds, self.output)
+        if not self.errors:
+            return line
+        # the first error on the same line: a wrong --management-group or endpoint is visible at once
+        e = self.errors[0]
+        what = "anything" if e.get("operation") == "*" else f"'{e.get('operation')}'"
+        message = " ".join(str(e.get("message") or "").split())
+        message = message if len(message) <= 160 else message[:157] + "..."
+        status = f"{e.get('status')} " if e.get("status") else ""
+        return (f"{line}; first: could not read {what} at {e.get('scope')} ({status}{e.get('code')})"
+                + (f": {message}" if message else ""))
 
 
 def run_collection(options: CollectOptions) -> CollectResult:
