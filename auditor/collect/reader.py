@@ -64,7 +64,9 @@ class Reader:
             except WriteRefused:
                 raise
             except ClientAuthenticationError as e:
-                raise SignInFailed(f"cannot sign in to Azure: {_first_line(str(e))}") from None
+                raise SignInFailed(f"cannot sign in to Azure: {_first_line(str(e))} (run 'az login', or set "
+                                   "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET for a service "
+                                   "principal; without Azure, try 'auditor emulate')") from None
             except AzureError as e:
                 raise ReadFailure(None, type(e).__name__, _first_line(str(e))) from None
             finally:
