@@ -73,6 +73,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise InputError(f"cannot create output folder {out}: {e.strerror or e}") from None
+    collected = snapshot is None
     if snapshot is None:
         snapshot = str(_collect_first(out, collect_params))
     elif any(collect_params.get(k) for k in ("management_group", "cloud", "emulator", "ca_cert")):
@@ -95,7 +96,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
         render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan)
     if not quiet:
-        print_summary(findings, out, files=["findings.json", *(FILE_NAMES[f] for f in others)])
+        kept = ["snapshot.json.gz"] if collected else []
+        print_summary(findings, out, files=[*kept, "findings.json", *(FILE_NAMES[f] for f in others)])
     if snap.errors:
         sys.exit(EXIT_INCOMPLETE)
     worst = highest_unwaived(findings)
