@@ -80,6 +80,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         raise InputError("collection options (--management-group, --cloud, --emulator, --ca-cert) "
                          "do not apply with --snapshot")
     snap = load_snapshot(snapshot)
+    if baseline_snap is not None and baseline_snap.collected_at > snap.collected_at:
+        click.echo(f"auditor: note: the --baseline snapshot was collected after this one "
+                   f"({baseline_snap.raw['collectedAt']} > {snap.raw['collectedAt']}): 'since the previous audit' "
+                   "runs backwards", err=True)
     ctx = AuditContext(snap, config)
     findings = run_audit(ctx)
     target = out / "findings.json"

@@ -49,6 +49,9 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     wanted = _formats(fmt)
     config = load_config(config_path, rule_ids())
     old_snap, new_snap = load_snapshot(old), load_snapshot(new)
+    if old_snap.collected_at > new_snap.collected_at:
+        click.echo(f"auditor: note: OLD was collected after NEW ({old_snap.raw['collectedAt']} > "
+                   f"{new_snap.raw['collectedAt']}): the drift runs backwards; swap them?", err=True)
     drift = compare(audit_snapshot(old_snap, config), audit_snapshot(new_snap, config))
     drift["incomplete"] = {"old": bool(old_snap.errors), "new": bool(new_snap.errors)}
     texts = {"md": "\n".join(drift_lines(drift)).rstrip() + "\n",
