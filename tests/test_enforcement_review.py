@@ -788,3 +788,46 @@ def test_unresolved_set_member_gives_pol001_with_the_assignment_named() -> None:
     assert state(ctx, S) == "none"
     (f,) = fired_at(ctx, "ALA-POL-001", S)
     assert f.evidence["unresolvedAssignments"] == [a["id"]]
+
+
+# ------------------------------------------------------------------------------------ assignment overrides
+
+def effect_override(value: str, selectors: list[dict] | None = None) -> dict:
+    o: dict[str, Any] = {"kind": "policyEffect", "value": value}
+    if selectors is not None:
+        o["selectors"] = selectors
+    return o
+
+
+def test_override_disabled_wins_over_the_effect_parameter() -> None:
+    a, docs = working(ROOT, parameters={"effect": "DeployIfNotExists"})
+    a["properties"]["overrides"] = [effect_override("Disabled")]
+    ctx = ctx_of(docs)
+    assert reasons(ctx, S) == ["effect_not_dine"]
+    (f,) = fired_at(ctx, "ALA-POL-003", S)
+    ev = f.evidence["assignments"][0]
+    assert ev["effect"] == "Disabled" and "override" in ev["effectSource"]
+
+
+def test_override_deploy_if_not_exists_over_a_disabled_parameter() -> None:
+    a, docs = working(ROOT, parameters={"effect": "Disabled"})
+    a["properties"]["overrides"] = [effect_override("deployifnotexists")]
+    assert reasons(ctx_of(docs), S) == ["effective"]
+
+
+@pytest.mark.parametrize(("selector", "reason"), [
+    ({"kind": "policyDefinitionReferenceId", "in": ["ACTIVITYTOLAW"]}, "effect_not_dine"),
+    ({"kind": "policyDefinitionReferenceId", "in": ["someAuditMember"]}, "effective"),
+    ({"kind": "policyDefinitionReferenceId", "notIn": ["activityToLaw"]}, "effective"),
+    ({"kind": "policyDefinitionReferenceId", "notIn": ["someAuditMember"]}, "effect_not_dine"),
+])
+def test_override_selectors_pick_set_members(selector: dict, reason: str) -> None:
+    a, docs = set_assignment()
+    a["properties"]["overrides"] = [effect_override("Disabled", [selector])]
+    assert reasons(ctx_of([export_set(), *docs]), S) == [reason]
+
+
+def test_override_of_another_kind_is_not_an_effect() -> None:
+    a, docs = working(ROOT)
+    a["properties"]["overrides"] = [{"kind": "definitionVersion", "value": "1.*.*"}]
+    assert reasons(ctx_of(docs), S) == ["effective"]

@@ -5,9 +5,10 @@ at S or a management group above S is checked, member by member, in the contract
 
 ``excluded`` (S or a group between the assignment scope and S is in ``notScopes``) ->
 ``exempted`` (an unexpired exemption at or above S for that assignment and member) ->
-``do_not_enforce`` -> ``effect_not_dine`` (effective effect after assignment / set / default
-values) -> ``no_identity`` -> ``missing_role`` (the identity lacks, at S or above, a role
-assignment for some ``roleDefinitionIds`` entry) -> ``effective``.
+``do_not_enforce`` -> ``effect_not_dine`` (effective effect: an assignment ``policyEffect``
+override, else assignment / set / default values) -> ``no_identity`` -> ``missing_role`` (the
+identity lacks, at S or above, a role assignment for some ``roleDefinitionIds`` entry) ->
+``effective``.
 
 The first failing step is the check's reason. S is ``unknown`` when policy data for S or its
 groups could not be read (an unread exemption or role assignment could undo any verdict);
@@ -28,6 +29,7 @@ from auditor import arm, operations
 from auditor.analysis.policy_facts import (
     Exemption,
     Identity,
+    effect_override,
     effect_source,
     identity_of,
     latest_state,
@@ -66,6 +68,7 @@ class AssignmentCheck:
     missing_roles: list[dict[str, str]] = field(default_factory=list)
     policy_state: dict[str, Any] | None = None
     definition_from_snapshot: bool = True  # False: judged on the built-in copy the tool ships
+    effect_override: str | None = None  # effect set by the assignment's ``overrides``
 
     @property
     def effective(self) -> bool:
@@ -77,7 +80,7 @@ class AssignmentCheck:
 
     @property
     def effect(self) -> str | None:
-        return self.target.effect
+        return self.effect_override or self.target.effect
 
     @property
     def categories(self) -> list[str] | str | None:
@@ -227,6 +230,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
         effect_source=effect_source(doc, tenant.index, target),
         identity=identity,
         definition_from_snapshot=not tenant.index.is_builtin_fallback(target.definition_id),
+        effect_override=effect_override(doc, target.reference_id),
     )
     sub_scope = arm.norm_id(sub.id)
     check.policy_state = latest_state(tenant.states.get((arm.norm_id(assignment_id), sub_scope), []),
@@ -247,7 +251,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
         check.reason = "exempted"
     elif mode.lower() != "default":
         check.reason = "do_not_enforce"
-    elif target.effect != DEPLOY_IF_NOT_EXISTS:
+    elif check.effect != DEPLOY_IF_NOT_EXISTS:
         check.reason = "effect_not_dine"
     elif not identity.principal_ids:
         check.reason = "no_identity"

@@ -18,6 +18,7 @@ from auditor import arm
 from auditor.policy import (
     DefinitionIndex,
     ExportTarget,
+    canonical_effect,
     effect_parameter,
     member_reference_id,
     parameter_reference,
@@ -214,8 +215,41 @@ def latest_state(records: Iterable[Mapping[str, Any]], reference_id: str | None)
     }
 
 
+def effect_override(assignment: Mapping[str, Any], reference_id: str | None) -> str | None:
+    """The effect an assignment's ``policyEffect`` override sets for this definition or member.
+
+    ``properties.overrides`` (api-version 2022-06-01 on) replaces the effect whatever the
+    parameters say; its selectors (``policyDefinitionReferenceId`` ``in`` / ``notIn``) pick set
+    members, and an override without selectors reaches every definition of the assignment.
+    """
+    overrides = arm.props(dict(assignment)).get("overrides")
+    for override in overrides if isinstance(overrides, list) else []:
+        if not isinstance(override, Mapping) or str(arm.ci_get(override, "kind") or "").lower() != "policyeffect":
+            continue
+        value = canonical_effect(arm.ci_get(override, "value"))
+        if value and _selected(arm.ci_get(override, "selectors"), reference_id):
+            return value
+    return None
+
+
+def _selected(selectors: Any, reference_id: str | None) -> bool:
+    ref = (reference_id or "").lower()
+    for sel in selectors if isinstance(selectors, list) else []:
+        if not isinstance(sel, Mapping) or str(arm.ci_get(sel, "kind") or "").lower() != "policydefinitionreferenceid":
+            continue  # a selector kind overrides do not define restricts nothing we can judge
+        within = arm.ci_get(sel, "in")
+        outside = arm.ci_get(sel, "notIn")
+        if isinstance(within, list) and ref not in {str(v).lower() for v in within}:
+            return False
+        if isinstance(outside, list) and ref in {str(v).lower() for v in outside}:
+            return False
+    return True
+
+
 def effect_source(assignment: Mapping[str, Any], index: DefinitionIndex, target: ExportTarget) -> str:
     """Where the effective effect comes from, in words an auditor can follow to fix it."""
+    if effect_override(assignment, target.reference_id):
+        return "assignment override of kind 'policyEffect' (it wins over every parameter)"
     pd = target.definition
     param = effect_parameter(pd)
     if param is None:
