@@ -33,7 +33,7 @@ RULES: tuple[Rule, ...] = (
         "ALA-AUD-001", "Part of the tenant could not be read", "high",
         "What the audit could not read it cannot vouch for: an unreadable scope is unknown, not "
         "compliant, and is often exactly where nobody looks.",
-        "Grant the collecting identity Reader (and Monitoring Reader) at the tenant root group and "
+        "Grant the collecting identity Reader and Management Group Reader at the tenant root group and "
         "collect again.",
         (MCSB_LT3,), check_unreadable, "integrity",
     ),
