@@ -106,6 +106,9 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         sys.exit(EXIT_INCOMPLETE)
     worst = highest_unwaived(findings)
     if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):
+        threshold = SEVERITIES.index(fail_on.lower())
+        n = sum(1 for f in findings["findings"] if f["waiver"] is None and SEVERITIES.index(f["severity"]) >= threshold)
+        click.echo(f"auditor: {n} unwaived finding(s) at or above {fail_on.lower()} (--fail-on): exit 1", err=True)
         sys.exit(EXIT_FINDINGS)
 
 
