@@ -64,7 +64,7 @@ class _Group(click.Group):
             click.echo(e.ctx.get_help())
             sys.exit(EXIT_OK)
         except click.UsageError as e:
-            click.echo(f"auditor: error: {e.format_message()}", err=True)
+            click.echo(f"auditor: error: {e.format_message()} (see '{_help_command(e.ctx)}')", err=True)
             sys.exit(EXIT_USAGE)
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
@@ -74,6 +74,15 @@ class _Group(click.Group):
         except click.ClickException as e:
             click.echo(f"auditor: error: {e.format_message()}", err=True)
             sys.exit(EXIT_USAGE)
+
+
+def _help_command(ctx: click.Context | None) -> str:
+    """'auditor policy classify --help' for a usage error inside that command, whatever argv[0] was."""
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        names.insert(0, ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["auditor", *names, "--help"])
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
