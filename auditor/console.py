@@ -57,7 +57,8 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
         console.print(table)
     expired = [w for w in doc.get("waivers", []) if w.get("status") == "expired"]
     for w in expired:
-        console.print(f"[yellow]warning:[/] waiver for {w['rule']} at {escape(w['scope'])} expired on {w['expires']} "
+        where = names.get(str(w["scope"]).lower(), w["scope"])
+        console.print(f"[yellow]warning:[/] waiver for {w['rule']} at {escape(str(where))} expired on {w['expires']} "
                       "and no longer waives anything")
     if summary.get("incomplete"):
         console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
