@@ -60,6 +60,11 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
         where = names.get(str(w["scope"]).lower(), w["scope"])
         console.print(f"[yellow]warning:[/] waiver for {w['rule']} at {escape(str(where))} expired on {w['expires']} "
                       "and no longer waives anything")
+    for w in doc.get("waivers", []):
+        if w.get("status") == "active" and w.get("matchedFindings") == 0:
+            where = names.get(str(w["scope"]).lower(), w["scope"])
+            console.print(f"[yellow]note:[/] waiver for {w['rule']} at {escape(str(where))} matches no finding "
+                          "(fixed meanwhile, or a mistyped scope or rule?)")
     if summary.get("incomplete"):
         console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
     if out_dir is not None:
