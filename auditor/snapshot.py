@@ -144,7 +144,14 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
     where = f"snapshot {source}"
     if not isinstance(raw, dict):
         raise InputError(f"{where}: top level must be a JSON object")
+    if "findings" in raw and "resources" not in raw:
+        raise InputError(f"{where} is a findings.json (what 'auditor audit' writes), not a snapshot: "
+                         "give the snapshot that was audited")
+    if "actions" in raw and "resources" not in raw:
+        raise InputError(f"{where} is a remediation plan.json, not a snapshot")
     version = raw.get("schemaVersion")
+    if version is None and "resources" not in raw:
+        raise InputError(f"{where} is not an auditor snapshot (no schemaVersion, no resources)")
     if version != SCHEMA_VERSION or isinstance(version, bool):  # true == 1 in Python, not in JSON
         raise InputError(
             f"{where}: schemaVersion {version!r} is not supported (this auditor reads schemaVersion "
