@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from auditor.render.wording import VERDICT_LABEL
 from auditor.rules.base import SEVERITIES
 
 _VERDICT_STYLE = {
@@ -31,9 +32,10 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
 
     verdicts = Table(title="Coverage verdicts", title_justify="left")
     verdicts.add_column("verdict")
+    verdicts.add_column("meaning")
     verdicts.add_column("subscriptions", justify="right")
     for v, n in summary["verdicts"].items():
-        verdicts.add_row(f"[{_VERDICT_STYLE.get(v, '')}]{v}[/]", str(n))
+        verdicts.add_row(f"[{_VERDICT_STYLE.get(v, '')}]{v}[/]", VERDICT_LABEL.get(v, ""), str(n))
     console.print(verdicts)
 
     counts = summary["findings"]
