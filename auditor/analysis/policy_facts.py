@@ -227,12 +227,13 @@ def effect_override(assignment: Mapping[str, Any], reference_id: str | None) -> 
         if not isinstance(override, Mapping) or str(arm.ci_get(override, "kind") or "").lower() != "policyeffect":
             continue
         value = canonical_effect(arm.ci_get(override, "value"))
-        if value and _selected(arm.ci_get(override, "selectors"), reference_id):
+        if value and override_selects(arm.ci_get(override, "selectors"), reference_id):
             return value
     return None
 
 
-def _selected(selectors: Any, reference_id: str | None) -> bool:
+def override_selects(selectors: Any, reference_id: str | None) -> bool:
+    """Whether an override's ``policyDefinitionReferenceId`` selectors reach this member."""
     ref = (reference_id or "").lower()
     for sel in selectors if isinstance(selectors, list) else []:
         if not isinstance(sel, Mapping) or str(arm.ci_get(sel, "kind") or "").lower() != "policydefinitionreferenceid":

@@ -193,6 +193,11 @@ def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
         existing = next((k for k in params if k.lower() == fix.effect_parameter.lower()), fix.effect_parameter)
         params[existing] = {"value": "DeployIfNotExists"}
         p["parameters"] = params
+    if fix.overrides is not None:
+        if fix.overrides:
+            p["overrides"] = fix.overrides
+        else:
+            p.pop("overrides", None)
     return p
 
 

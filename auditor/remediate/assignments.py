@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor import arm
+from auditor.analysis.policy_facts import override_selects
 from auditor.remediate import roles
 from auditor.snapshot import Snapshot
 
@@ -62,6 +63,7 @@ class AssignmentFix:
     assignment: dict[str, Any]
     set_enforcement_mode: bool = False
     effect_parameter: str | None = None  # assignment parameter to set to DeployIfNotExists
+    overrides: list[Any] | None = None  # the assignment's overrides with export members freed, when changed
     add_identity: bool = False
     principal_id: str | None = None  # existing system identity, when there is one
     missing_roles: list[str] = field(default_factory=list)  # role GUIDs to grant at the scope
@@ -74,7 +76,8 @@ class AssignmentFix:
     @property
     def changes_assignment(self) -> bool:
         """Whether the assignment itself is redeployed (else only role assignments are added)."""
-        return self.set_enforcement_mode or bool(self.effect_parameter) or self.add_identity
+        return (self.set_enforcement_mode or bool(self.effect_parameter) or self.add_identity
+                or self.overrides is not None)
 
     @property
     def grants_destination(self) -> bool:
@@ -96,6 +99,8 @@ class AssignmentFix:
             out.append("enforcementMode Default")
         if self.effect_parameter:
             out.append(f"parameter {self.effect_parameter} = DeployIfNotExists")
+        if self.overrides is not None:
+            out.append("policyEffect override no longer reaches the export policy")
         if self.add_identity:
             out.append("system-assigned managed identity")
         if self.missing_roles:
@@ -173,6 +178,7 @@ def plan_fix(
                 value = _param_default(arm.props(target).get("parameters") or {}, param)
             if str(value).lower() != DINE:
                 fix.effect_parameter = param
+    fix.overrides = _freed_overrides(assignment, _export_reference_ids(snapshot, target, is_export))
     fix.required_roles = roles_needed
     identity = arm.as_dict(assignment.get("identity"))
     id_type = str(identity.get("type") or "None").lower()
@@ -185,6 +191,66 @@ def plan_fix(
         if fix.missing_roles and not fix.principal_id:
             fix.unfixable.append("the identity's principal id is not in the snapshot")
     return fix
+
+
+def _export_reference_ids(snapshot: Snapshot, target: dict[str, Any], is_export: Any) -> list[str | None]:
+    """Reference ids of the export members of a set; ``[None]`` for a single definition."""
+    if arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
+        return [None]
+    refs: list[str | None] = []
+    for member in arm.as_list(arm.props(target).get("policyDefinitions")):
+        if not isinstance(member, dict):
+            continue
+        definition = snapshot.get(member.get("policyDefinitionId"))
+        if definition and is_export(definition):
+            refs.append(str(member.get("policyDefinitionReferenceId") or ""))
+    return refs
+
+
+def _freed_overrides(assignment: dict[str, Any], export_refs: list[str | None]) -> list[Any] | None:
+    """The assignment's overrides changed so no non-DeployIfNotExists ``policyEffect`` reaches an
+    export member (None when nothing needs to change).
+
+    An override wins over every parameter, so fixing the effect parameter alone would not do.
+    For a single definition such an override is dropped; for a set, the export members are taken
+    out of its ``in`` selector or added to a ``notIn`` one, leaving the other members as they were.
+    """
+    overrides = arm.props(assignment).get("overrides")
+    if not isinstance(overrides, list):
+        return None
+    changed = False
+    out: list[Any] = []
+    for override in overrides:
+        if (not isinstance(override, dict) or str(arm.ci_get(override, "kind") or "").lower() != "policyeffect"
+                or str(arm.ci_get(override, "value") or "").lower() == DINE):
+            out.append(override)
+            continue
+        hit = [r for r in export_refs if override_selects(arm.ci_get(override, "selectors"), r)]
+        if not hit:
+            out.append(override)
+            continue
+        changed = True
+        if hit == [None]:
+            continue  # a single definition: the override only ever reached it
+        refs = {str(r).lower() for r in hit}
+        selectors = [dict(sel) for sel in arm.as_list(arm.ci_get(override, "selectors")) if isinstance(sel, dict)]
+        by_reference = [sel for sel in selectors
+                        if str(arm.ci_get(sel, "kind") or "").lower() == "policydefinitionreferenceid"]
+        narrowed = False
+        for sel in by_reference:
+            if isinstance(sel.get("in"), list):
+                sel["in"] = [v for v in sel["in"] if str(v).lower() not in refs]
+                narrowed = True
+        if narrowed and any(isinstance(sel.get("in"), list) and not sel["in"] for sel in by_reference):
+            continue  # nothing left for it to select
+        if not narrowed:
+            excluding = next((sel for sel in by_reference if isinstance(sel.get("notIn"), list)), None)
+            if excluding is None:
+                selectors.append({"kind": "policyDefinitionReferenceId", "notIn": sorted(str(r) for r in hit)})
+            else:
+                excluding["notIn"] = [*excluding["notIn"], *sorted(str(r) for r in hit)]
+        out.append({**override, "selectors": selectors})
+    return out if changed else None
 
 
 def identity_principal(assignment: dict[str, Any]) -> str | None:
