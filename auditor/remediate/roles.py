@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from auditor.roles import role_name as builtin_role_name
+
 
 @dataclass(frozen=True)
 class BuiltInRole:
@@ -52,4 +54,4 @@ BY_GUID: dict[str, BuiltInRole] = {r.guid: r for r in ALL_ROLES}
 
 def role_name(guid: str) -> str:
     role = BY_GUID.get(guid.lower())
-    return role.name if role else f"role {guid}"
+    return role.name if role else (builtin_role_name(guid) or f"role {guid}")

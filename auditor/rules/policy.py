@@ -14,11 +14,17 @@ from typing import TYPE_CHECKING, Any
 from auditor import arm, operations
 from auditor.analysis.enforcement import EFFECTIVE, IMPAIRED, NONE, AssignmentCheck, EnforcementResult
 from auditor.analysis.exports import eventhub_namespace
+from auditor.roles import role_name
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
     from auditor.hierarchy import Subscription
+
+
+def _role(role_definition_id: str) -> str:
+    name = role_name(role_definition_id)
+    return f"{name} ({role_definition_id})" if name else role_definition_id
 
 
 def _judged(ctx: AuditContext, *states: str) -> Iterator[tuple[Subscription, EnforcementResult]]:
@@ -79,7 +85,7 @@ def _describe(c: AssignmentCheck) -> str:
         return f"{who} has effect {c.effect or 'unresolved'} ({c.effect_source})"
     if c.reason == "no_identity":
         return f"{who} has no managed identity"
-    missing = ", ".join(f"{m['roleDefinitionId']} for principal {m['principalId']}" for m in c.missing_roles)
+    missing = ", ".join(f"{_role(m['roleDefinitionId'])} for principal {m['principalId']}" for m in c.missing_roles)
     return f"{who} lacks {missing}"
 
 
