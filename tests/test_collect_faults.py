@@ -5,13 +5,16 @@ record what stays unreadable and carry on."""
 from __future__ import annotations
 
 import copy
+import socket
 from pathlib import Path
 
 import pytest
 from collect_support import assert_round_trip, collect, request_log, tenant
 
 from auditor import arm, operations
+from auditor.collect import CollectOptions, run_collection
 from auditor.emulator.runner import running_emulator
+from auditor.errors import InputError
 
 
 def test_throttling_is_honoured_with_retry_after(tmp_path: Path) -> None:
@@ -96,10 +99,19 @@ def test_forbidden_subtree_is_recorded_and_the_rest_is_complete() -> None:
     assert sorted(map(str, kept)) == sorted(str(s) for s in snap["policyStates"] if s["subscriptionId"] not in below)
 
 
-def test_unknown_start_group_is_recorded_not_raised() -> None:
-    with running_emulator(tenant(6, errors=False)) as emu:
-        result = collect(emu, management_group="no-such-group")
-    assert result.incomplete and result.snapshot["resources"] == []
-    [err] = result.errors
-    assert err["operation"] == "*" and err["status"] == 404
-    assert arm.same_id(err["scope"], arm.management_group_id("no-such-group"))
+def test_unknown_start_group_is_a_usage_error() -> None:
+    with running_emulator(tenant(6, errors=False)) as emu, pytest.raises(InputError, match="no-such-group"):
+        collect(emu, management_group="no-such-group")
+
+
+def test_an_endpoint_that_never_answers_is_a_usage_error(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ca = tmp_path / "ca.pem"
+    with running_emulator(tenant(3, errors=False)) as emu:
+        ca.write_bytes(Path(emu.ca_cert).read_bytes())  # a real CA file; the endpoint is another port
+    options = CollectOptions(emulator=f"https://127.0.0.1:{port}", ca_cert=ca, progress=False, summary=False,
+                             retry_backoff=0.0)
+    with pytest.raises(InputError, match="cannot reach"):
+        run_collection(options)

@@ -29,6 +29,7 @@ from auditor.collect.pipeline import Gate, Stats
 from auditor.collect.progress import Progress, summary_line, terminal_attached
 from auditor.collect.reader import Reader
 from auditor.collect.state import Collection
+from auditor.errors import InputError
 
 
 @dataclass
@@ -104,6 +105,7 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
         ctx = Ctx(clients, reader, state, progress)
         root = await walk.discover_root(ctx, group)
         if root is None:
+            _refuse_unusable_start(state, options, group)
             return state
         try:
             await _steps(ctx, root)
@@ -169,3 +171,17 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     states = await states_task
     if states is not None:
         bulk.keep_policy_states(ctx, states)
+
+
+def _refuse_unusable_start(state: Collection, options: CollectOptions, group: str | None) -> None:
+    """Nothing was read at all: say why in one line (exit 2) when the cause is the user's input.
+
+    An endpoint that never answered (no HTTP status) or a ``--management-group`` that does not
+    exist is a usage problem, not an incomplete audit; a 403 on the start stays exit 3.
+    """
+    for err in state.errors.values():
+        if err["status"] is None and err["code"] not in ("NoRootGroup",):
+            raise InputError(f"cannot reach {options.endpoint}: {err['code']}: {err['message']}")
+        if group and err["status"] == 404:
+            raise InputError(f"management group '{group}' was not found (404 {err['code']}); "
+                             "check --management-group (name or id)")
