@@ -49,6 +49,9 @@ def _line(r: Classification) -> str:
     # a set whose members could not all be looked up is not judged: "unknown", never "no"
     verdict = "EXPORT" if r.deploys_subscription_activity_log_export else "unknown" if r.unknown_members else "no"
     cats = r.categories if isinstance(r.categories, str) or r.categories is None else ",".join(r.categories)
+    if cats == "parameterised" and r.category_parameters:
+        by_default = "none" if r.default_categories == [] else ",".join(r.default_categories or ["unknown"])
+        cats = f"parameterised({','.join(r.category_parameters)}; default {by_default})"
     facts = [f"{k}={v}" for k, v in (("effect", r.effect), ("destination", r.destination), ("categories", cats))
              if v is not None]
     return " ".join([f"{verdict:7} {r.kind:10}", *facts, r.file or ""])

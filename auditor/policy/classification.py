@@ -9,7 +9,14 @@ from typing import Any
 
 from auditor import arm
 from auditor.errors import InputError
-from auditor.policy.classify import PARAMETERISED, classify_bare, export_shape, is_export_policy
+from auditor.policy.classify import (
+    PARAMETERISED,
+    category_parameters,
+    classify_bare,
+    default_categories,
+    export_shape,
+    is_export_policy,
+)
 from auditor.policy.definitions import (
     SET,
     DefinitionIndex,
@@ -33,6 +40,8 @@ class MemberExport:
     destination: str | None
     categories: list[str] | str | None
     role_definition_ids: list[str]
+    default_categories: list[str] | None = None
+    category_parameters: list[str] = field(default_factory=list)  # the SET's parameters
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -41,6 +50,8 @@ class MemberExport:
             "effect": self.effect,
             "destination": self.destination,
             "categories": self.categories,
+            "defaultCategories": self.default_categories,
+            "categoryParameters": list(self.category_parameters),
             "roleDefinitionIds": list(self.role_definition_ids),
         }
 
@@ -60,6 +71,10 @@ class Classification:
     file: str | None = None
     unknown_members: list[str] = field(default_factory=list)
     export_members: list[MemberExport] = field(default_factory=list)
+    # Categories deployed when every parameter keeps its default, and the parameters an
+    # assignment can change them with (for "parameterised" categories).
+    default_categories: list[str] | None = None
+    category_parameters: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON object, plus explanatory keys (reason, id, set members)."""
@@ -70,6 +85,8 @@ class Classification:
             "deploys_subscription_activity_log_export": self.deploys_subscription_activity_log_export,
             "destination": self.destination,
             "categories": self.categories,
+            "defaultCategories": self.default_categories,
+            "categoryParameters": list(self.category_parameters),
             "roleDefinitionIds": list(self.role_definition_ids),
             "id": self.id,
             "name": self.name,
@@ -110,6 +127,8 @@ def classify_definition(
             categories=shape.categories if shape.deploys else None,
             role_definition_ids=list(shape.role_definition_ids),
             reason=shape.reason,
+            default_categories=default_categories(pd) if shape.deploys else None,
+            category_parameters=category_parameters(pd) if shape.deploys else [],
             **common,
         )
     index = _as_index(known_definitions)
@@ -132,8 +151,20 @@ def classify_definition(
             destination=shape.destination,
             categories=shape.categories,
             role_definition_ids=list(shape.role_definition_ids),
+            default_categories=default_categories(member_pd, values),
+            category_parameters=_set_category_parameters(pd, member, member_pd),
         ))
     return _set_classification(pd, exports, unknown, common)
+
+
+def _set_category_parameters(set_pd: PolicyDoc, member: Mapping[str, Any], member_pd: PolicyDoc) -> list[str]:
+    """The set's parameters that decide a member's categories (through what the set passes)."""
+    out: list[str] = []
+    for name in set_pd.parameters:
+        values, free = member_values(set_pd, member, None, frozenset({name}))
+        if free and category_parameters(member_pd, values, free):
+            out.append(set_pd.parameter_name(name))
+    return out
 
 
 def _set_classification(pd: PolicyDoc, exports: list[MemberExport], unknown: list[str],
@@ -152,6 +183,12 @@ def _set_classification(pd: PolicyDoc, exports: list[MemberExport], unknown: lis
         categories = None
     else:
         categories = order_categories({c for m in exports for c in (m.categories or [])})
+    defaults: list[str] | None = None
+    if all(m.default_categories is not None for m in exports):
+        defaults = order_categories({c for m in exports for c in (m.default_categories or [])})
+    controls: list[str] = []
+    for m in exports:
+        controls.extend(p for p in m.category_parameters if p not in controls)
     rdids: list[str] = []
     seen: set[str] = set()
     for m in exports:
@@ -171,6 +208,8 @@ def _set_classification(pd: PolicyDoc, exports: list[MemberExport], unknown: lis
         reason=f"member(s) {refs} deploy a subscription activity-log diagnostic setting",
         unknown_members=unknown,
         export_members=exports,
+        default_categories=defaults,
+        category_parameters=controls,
         **common,
     )
 

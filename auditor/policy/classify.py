@@ -247,6 +247,40 @@ def export_shape(
     )
 
 
+def default_categories(pd: PolicyDoc, values: Mapping[str, Any] | None = None) -> list[str] | None:
+    """Categories the deployment enables with ``values`` over the declared defaults.
+
+    None when the defaults do not decide them (a parameter without a default, a value only
+    known at deployment time) or the rule deploys no export.
+    """
+    if structural_reason(pd) is not None:
+        return None
+    settings = deployed_settings(pd.details, Scope(parameters=pd.values(values)))
+    merged = _merge_categories([s.categories for s in settings])
+    return merged if isinstance(merged, list) else None
+
+
+def category_parameters(pd: PolicyDoc, values: Mapping[str, Any] | None = None,
+                        free: frozenset[str] | None = None) -> list[str]:
+    """Parameters among ``free`` (default: all) that decide which categories are enabled.
+
+    A parameter controls the categories when leaving it alone free (the others at their
+    values) makes them "parameterised"; names as declared, in declaration order.
+    """
+    if structural_reason(pd) is not None:
+        return []
+    in_force = pd.values(values)
+    names = frozenset(n.lower() for n in (pd.parameters if free is None else free))
+    out: list[str] = []
+    for name in pd.parameters:
+        if name not in names:
+            continue
+        settings = deployed_settings(pd.details, Scope(parameters=in_force, free=frozenset({name})))
+        if _merge_categories([s.categories for s in settings]) == PARAMETERISED:
+            out.append(pd.parameter_name(name))
+    return out
+
+
 def classify_bare(pd: PolicyDoc) -> ExportShape:
     """The definition on its own: default effect, every parameter free (cached per document)."""
     cached = pd.__dict__.get("_bare_shape")
