@@ -8,9 +8,8 @@ category's ``enabled`` flag) and a corpus definition with one flag per category.
 from __future__ import annotations
 
 import json
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
