@@ -1,12 +1,15 @@
 """Deterministic generator of an ARM-shaped tenant snapshot of N subscriptions.
 
-Used by the collector's tests (small N) and by ``bench/bench_collect.py`` (thousands). Every
+The project's one synthetic tenant: used by the collector's and the renderers' tests (small N)
+and by every benchmark under ``bench/`` (1,000 to 50,000 subscriptions), which run the real
+pipeline on it (load, analysis, plan, renderers). Every
 document has the shape the REST API returns (see shared/reference/azure-rest-examples), and the
 snapshot holds exactly what ``auditor collect`` gathers from such a tenant, so collecting an
 emulation of it must give it back (the round trip):
 
-- a management-group tree (platform, landing zones split in leaf groups of <= 200
-  subscriptions, sandbox), each group as ``GET managementGroups/{id}?$expand=children`` returns it;
+- a management-group tree (platform, landing zones split in leaf groups of about 100
+  subscriptions, sandbox: about one group per 100 subscriptions), each group as
+  ``GET managementGroups/{id}?$expand=children`` returns it;
 - per subscription a mix of activity-log exports (complete, partial, none, to a missing local
   workspace, to Event Hub), a few legacy log profiles, activity log alerts with their action
   groups;
@@ -46,10 +49,13 @@ from synthetic_docs import (  # noqa: E402
     rid,
 )
 
+GROUP_SIZE = 100  # subscriptions per landing-zone leaf group
+
 
 class _Tenant(PolicyDocs):
-    def __init__(self, n: int, seed: int, errors: bool) -> None:
+    def __init__(self, n: int, seed: int, errors: bool, names: dict[int, str] | None = None) -> None:
         self.n, self.seed, self.with_errors = n, seed, errors and n >= 10
+        self.names = names or {}
         self.tenant = guid(seed, "tenant")
         self.resources: list[dict[str, Any]] = []
         self.states: list[dict[str, Any]] = []
@@ -72,7 +78,7 @@ class _Tenant(PolicyDocs):
         """Places subscriptions; returns guid -> parent group name."""
         root = self.tenant
         leaves = ["corp", "online", "sandbox"]
-        extra = max(0, math.ceil(max(self.n - 3, 0) / 200) - len(leaves))
+        extra = max(0, math.ceil(max(self.n - 3, 0) / GROUP_SIZE) - len(leaves))
         lz = [f"lz-{k:03d}" for k in range(extra)]
         tree: dict[str, list[str]] = {
             root: ["platform", "landingzones", "sandbox"],
@@ -140,7 +146,8 @@ class _Tenant(PolicyDocs):
         return placement
 
     def sub_name(self, sub: str) -> str:
-        return f"sub-{self.index[sub]:05d}"
+        i = self.index[sub]
+        return self.names.get(i, f"sub-{i:05d}")
 
     def subscription_docs(self) -> None:
         for i, s in enumerate(self.subs):
@@ -162,7 +169,7 @@ class _Tenant(PolicyDocs):
                     "managedByTenants": [],
                     "subscriptionId": s,
                     "tenantId": self.tenant,
-                    "displayName": f"sub-{i:05d}",
+                    "displayName": self.sub_name(s),
                     "state": "Enabled" if i % 97 != 41 else "Warned",
                     "subscriptionPolicies": {
                         "locationPlacementId": "Public_2014-09-01",
@@ -418,11 +425,15 @@ class _Tenant(PolicyDocs):
     # -- policy -------------------------------------------------------------------------------
 
 
-def generate(n_subscriptions: int, seed: int = 1, *, errors: bool = True) -> dict[str, Any]:
-    """A snapshot dict (schemaVersion 1) of a synthetic tenant with ``n_subscriptions`` subscriptions."""
+def generate(n_subscriptions: int, seed: int = 1, *, errors: bool = True,
+             names: dict[int, str] | None = None) -> dict[str, Any]:
+    """A snapshot dict (schemaVersion 1) of a synthetic tenant with ``n_subscriptions`` subscriptions.
+
+    ``names`` overrides display names by subscription index (hostile or very long names in tests).
+    """
     if n_subscriptions < 3:
         raise ValueError("a synthetic tenant needs at least 3 subscriptions (platform)")
-    t = _Tenant(n_subscriptions, seed, errors)
+    t = _Tenant(n_subscriptions, seed, errors, names)
     placement = t.hierarchy()
     t.subscription_docs()
     t.central_resources()
@@ -442,6 +453,13 @@ def generate(n_subscriptions: int, seed: int = 1, *, errors: bool = True) -> dic
     }
 
 
+def write_snapshot(n_subscriptions: int, path: Path, seed: int = 1, *, errors: bool = True) -> Path:
+    """Generate and write a snapshot file (.json, or gzip-compressed for .gz)."""
+    data = json.dumps(generate(n_subscriptions, seed, errors=errors)).encode()
+    path.write_bytes(gzip.compress(data, compresslevel=3) if path.name.endswith(".gz") else data)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("subscriptions", type=int)
@@ -449,10 +467,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-errors", action="store_true")
     args = parser.parse_args()
-    snap = generate(args.subscriptions, args.seed, errors=not args.no_errors)
-    data = json.dumps(snap).encode()
-    with open(args.output, "wb") as f:
-        f.write(gzip.compress(data) if args.output.endswith(".gz") else data)
+    write_snapshot(args.subscriptions, Path(args.output), args.seed, errors=not args.no_errors)
 
 
 if __name__ == "__main__":

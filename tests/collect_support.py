@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from tenant_support import synthetic  # noqa: F401  (re-exported for the collector tests)
+from tenant_support import tenant as synthetic_tenant
 
 from auditor.collect import CollectOptions, CollectResult, run_collection
 from auditor.emulator.runner import RunningEmulator
@@ -16,20 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_TENANT = ROOT / "examples" / "demo-tenant.json"
 
 
-def _load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location("synthetic_tenant", ROOT / "bench" / "synthetic_tenant.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("synthetic_tenant", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _load_generator()
-
-
 def tenant(n: int = 24, *, errors: bool = True, seed: int = 1) -> dict[str, Any]:
-    return synthetic.generate(n, seed, errors=errors)
+    return synthetic_tenant(n, errors=errors, seed=seed)
 
 
 def collect(emu: RunningEmulator, output: Path | None = None, **options: Any) -> CollectResult:

@@ -140,17 +140,20 @@ def test_pdf_is_compact(rendered: dict[str, Any]) -> None:
 def test_register_names_every_subscription_beyond_the_detail_cards(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large tenants get cards for the most urgent only; the rest are named in the register."""
+    from tenant_support import tenant
+
+    from auditor.analysis.engine import audit_snapshot
     from auditor.render import model as view_model
-    from auditor.render.synthetic import synthetic_tenant
     from auditor.snapshot import build_snapshot
 
     monkeypatch.setattr(view_model, "DETAIL_LIMIT", 3)
     long_name = "A very long subscription display name that cannot fit its register column"
-    raw, findings = synthetic_tenant(24, hostile_name=long_name)
-    snap = build_snapshot(raw, findings["snapshotSha256"])
+    snap = build_snapshot(tenant(24, names={3: long_name}))
+    findings = audit_snapshot(snap)
     path = render_reports(findings, snap, tmp_path, ["pdf"])[0]
     text = _squash("\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages))
     assert "Further subscriptions needing action" in text
+    assert _squash(long_name) in text
     for s in findings["subscriptions"]:
         assert s["id"].rsplit("/", 1)[-1] in text  # every subscription, needing action or covered
         assert _squash(s["displayName"]) in text
