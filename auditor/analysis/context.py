@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from auditor.analysis.alerts import AlertCoverage
     from auditor.analysis.enforcement import EnforcementResult
     from auditor.analysis.exports import ExportResult, GroupExport
+    from auditor.analysis.sentinel import SentinelFacts
 
 
 class AuditContext:
@@ -86,6 +87,13 @@ class AuditContext:
         from auditor.analysis.alerts import evaluate_alerts
 
         return evaluate_alerts(self)
+
+    @cached_property
+    def sentinel(self) -> SentinelFacts:
+        """Sentinel onboarding and analytics rules per workspace (see ``analysis/sentinel.py``)."""
+        from auditor.analysis.sentinel import read_sentinel
+
+        return read_sentinel(self)
 
     @cached_property
     def enforcement(self) -> dict[str, EnforcementResult]:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from auditor import arm, operations
+from auditor import arm, operations, sentinel
 from auditor.snapshot import CollectionError, Snapshot, build_snapshot, load_snapshot
 
 TENANT = ""  # normalised id of the tenant scope
@@ -39,6 +39,8 @@ KIND_OPERATION: dict[str, str] = {
     arm.ACTIVITY_LOG_ALERT: operations.ACTIVITY_LOG_ALERTS,
     arm.SCHEDULED_QUERY_RULE: operations.SCHEDULED_QUERY_RULES,
     arm.ACTION_GROUP: operations.ACTION_GROUPS,
+    sentinel.ONBOARDING_STATE: operations.SENTINEL,
+    sentinel.ALERT_RULE: operations.SENTINEL,
 }
 
 

@@ -1,0 +1,55 @@
+"""Sentinel facts per workspace: is Sentinel on, which analytics rules run there.
+
+Read once per audit (``ctx.sentinel``) from the snapshot's SecurityInsights documents
+(:mod:`auditor.sentinel`) and its errors: a workspace whose Sentinel reads failed
+(operation ``sentinel`` at the workspace, or ``*`` at its subscription or above) is
+*unknown*, never "off".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from auditor import arm, operations, sentinel
+from auditor.snapshot import CollectionError
+
+if TYPE_CHECKING:
+    from auditor.analysis.context import AuditContext
+
+_SENTINEL = frozenset({operations.SENTINEL})
+
+
+@dataclass
+class SentinelFacts:
+    onboarded: set[str] = field(default_factory=set)  # normalised workspace ids
+    rules: dict[str, list[sentinel.AnalyticsRule]] = field(default_factory=dict)  # by workspace, id order
+
+
+def read_sentinel(ctx: AuditContext) -> SentinelFacts:
+    facts = SentinelFacts(onboarded=sentinel.onboarded_workspaces(ctx.snapshot.resources))
+    docs = sorted(ctx.snapshot.of_kind(sentinel.ALERT_RULE), key=lambda d: arm.norm_id(d["id"]))
+    for doc in docs:
+        rule = sentinel.analytics_rule(doc)
+        if rule is not None:
+            facts.rules.setdefault(arm.norm_id(rule.workspace), []).append(rule)
+    return facts
+
+
+def sentinel_unreadable(ctx: AuditContext, workspace_id: str) -> list[CollectionError]:
+    """Errors that leave Sentinel on ``workspace_id`` unknown."""
+    return ctx.unreadable(workspace_id, _SENTINEL)
+
+
+def sentinel_on(ctx: AuditContext, workspace_id: str) -> bool | None:
+    """Whether Sentinel is on for the workspace: True, False, or None when it could not be read."""
+    if arm.norm_id(workspace_id) in ctx.sentinel.onboarded:
+        return True
+    return None if sentinel_unreadable(ctx, workspace_id) else False
+
+
+def analytics_rules(ctx: AuditContext, workspace_id: str) -> list[sentinel.AnalyticsRule]:
+    """Scheduled and NRT rules on the workspace (only where Sentinel is on: rules need it)."""
+    if not sentinel_on(ctx, workspace_id):
+        return []
+    return list(ctx.sentinel.rules.get(arm.norm_id(workspace_id), []))
