@@ -4,7 +4,9 @@ An activity log alert *covers* operation O for S when it is enabled, scoped to S
 ``operationName == O`` (directly in ``allOf`` or through an ``anyOf`` there) and conditions on
 nothing but ``category`` (Administrative) and ``operationName``. A log search alert over the
 central workspace covers O for every subscription whose healthy export sends Administrative
-to a workspace in its scopes, when its query reads ``AzureActivity`` and names O.
+to a workspace in its scopes, when its query reads ``AzureActivity`` and names O. Rules and
+action groups of every api-version are read by ``auditor.monitor_shapes`` (shared with
+collection).
 """
 
 from __future__ import annotations
@@ -12,27 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, operations
+from auditor import arm, monitor_shapes, operations
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
-
-_RECEIVER_KEYS = (
-    "emailReceivers",
-    "smsReceivers",
-    "webhookReceivers",
-    "itsmReceivers",
-    "azureAppPushReceivers",
-    "automationRunbookReceivers",
-    "voiceReceivers",
-    "logicAppReceivers",
-    "azureFunctionReceivers",
-    "armRoleReceivers",
-    "eventHubReceivers",
-    "incidentReceivers",
-)
-
 
 @dataclass(frozen=True)
 class CoveringAlert:
@@ -111,22 +97,8 @@ def _alert_enabled(doc: dict[str, Any]) -> bool:
     return arm.as_bool(arm.ci_get(arm.props(doc), "enabled"), True) is True
 
 
-def _action_group_ids(doc: dict[str, Any]) -> tuple[str, ...]:
-    actions = arm.ci_get(arm.props(doc), "actions")
-    groups = arm.as_list(arm.ci_get(actions, "actionGroups"))
-    ids: list[str] = []
-    for g in groups:
-        if isinstance(g, str):
-            ids.append(arm.display_id(g))
-        elif isinstance(g, dict):
-            gid = arm.ci_get(g, "actionGroupId")
-            if isinstance(gid, str):
-                ids.append(arm.display_id(gid))
-    return tuple(ids)
-
-
 def group_notifies(ctx: AuditContext, group_id: str) -> bool:
-    """Enabled with at least one receiver.
+    """Enabled with at least one receiver that delivers (a disabled email or SMS receiver does not).
 
     A group the snapshot lacks counts when it cannot be verified (outside the audited
     subscriptions, or its subscription's action groups were unreadable); one missing from an
@@ -138,19 +110,17 @@ def group_notifies(ctx: AuditContext, group_id: str) -> bool:
         if sub and ctx.hierarchy.subscription(sub) is not None:
             return bool(ctx.unreadable(arm.subscription_scope(sub), frozenset({operations.ACTION_GROUPS})))
         return True
-    p = arm.props(doc)
-    if arm.as_bool(arm.ci_get(p, "enabled"), True) is not True:
-        return False  # disabled, or a flag it cannot read
-    return any(isinstance(arm.ci_get(p, k), list) and arm.ci_get(p, k) for k in _RECEIVER_KEYS)
+    return monitor_shapes.action_group_notifies(doc)
 
 
-def _query_text(doc: dict[str, Any]) -> str:
-    criteria = arm.ci_get(arm.props(doc), "criteria")
-    parts: list[str] = []
-    for c in arm.as_list(arm.ci_get(criteria, "allOf")):
-        if isinstance(c, dict) and isinstance(arm.ci_get(c, "query"), str):
-            parts.append(arm.ci_get(c, "query"))
-    return "\n".join(parts).lower()
+def reads_activity_log(query: str) -> bool:
+    """Whether a log query reads the activity log table (``AzureActivity``), in any casing."""
+    return "azureactivity" in query.lower()
+
+
+def names_operation(query: str, operation: str) -> bool:
+    """Whether a log query names an operation (the text match log search coverage relies on)."""
+    return operation.lower() in query.lower()
 
 
 def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
@@ -175,7 +145,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
         allowed = covered_operations(doc)
         if not allowed:
             continue
-        groups = _action_group_ids(doc)
+        groups = monitor_shapes.activity_log_alert_action_groups(doc)
         alert = CoveringAlert(arm.display_id(doc["id"]), "activity_log", notifies(groups), groups)
         for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
             n = arm.norm_id(scope)
@@ -186,18 +156,18 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
     # Log search alerts over the workspaces exports send Administrative to.
     search: dict[str, list[tuple[CoveringAlert, str]]] = {}
     for doc in sorted(ctx.snapshot.of_kind(arm.SCHEDULED_QUERY_RULE), key=lambda d: arm.norm_id(d["id"])):
-        if not _alert_enabled(doc):
+        rule = monitor_shapes.scheduled_query_rule(doc)
+        if not rule.enabled:
             continue
-        query = _query_text(doc)
-        if "azureactivity" not in query:
+        query = "\n".join(rule.queries).lower()
+        if not reads_activity_log(query):
             continue
-        groups = _action_group_ids(doc)
-        alert = CoveringAlert(arm.display_id(doc["id"]), "log_search", notifies(groups), groups)
-        for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
-            if arm.norm_id(scope):
-                search.setdefault(arm.norm_id(scope), []).append((alert, query))
+        alert = CoveringAlert(arm.display_id(doc["id"]), "log_search", notifies(rule.action_groups),
+                              rule.action_groups)
+        for scope in rule.scopes:
+            search.setdefault(arm.norm_id(scope), []).append((alert, query))
 
-    named_centrally = {op for op in ops if any(op.lower() in q for rules in search.values() for _, q in rules)}
+    named_centrally = {op for op in ops if any(names_operation(q, op) for rules in search.values() for _, q in rules)}
     rules_unreadable: dict[str, bool] = {}
 
     def search_rules_unreadable(scope: str) -> bool:
@@ -227,7 +197,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
             low = op.lower()
             covering = [a for a, allowed in activity.get(key, []) if low in allowed]
             for ws in sorted(workspaces):
-                covering.extend(a for a, q in search.get(ws, []) if low in q)
+                covering.extend(a for a, q in search.get(ws, []) if names_operation(q, op))
             cov.by_operation[op] = covering
             if central_unknown or (export.state == "unknown" and op in named_centrally):
                 cov.undecided.add(op)

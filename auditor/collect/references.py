@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from auditor import arm, operations
+from auditor import arm, monitor_shapes, operations
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -187,24 +187,8 @@ async def _eventhub_rule(ctx: Ctx, rule_id: str) -> None:
 
 
 def action_group_refs(docs: Any) -> set[str]:
-    out: set[str] = set()
-    for doc in docs:
-        kind = arm.kind_of(doc)
-        p = arm.props(doc)
-        if kind == arm.ACTIVITY_LOG_ALERT:
-            for ag in (p.get("actions") or {}).get("actionGroups") or []:
-                if isinstance(ag, dict) and ag.get("actionGroupId"):
-                    out.add(arm.norm_id(str(ag["actionGroupId"])))
-        elif kind == arm.SCHEDULED_QUERY_RULE:
-            actions = p.get("actions")
-            groups = actions.get("actionGroups") if isinstance(actions, dict) else actions
-            for ag in groups or []:
-                ag_id = ag.get("actionGroupId") if isinstance(ag, dict) else ag
-                if isinstance(ag_id, str) and ag_id:
-                    out.add(arm.norm_id(ag_id))
-            legacy = ((p.get("action") or {}).get("aznsAction") or {}).get("actionGroup") or []
-            out.update(arm.norm_id(str(a)) for a in legacy if a)
-    return out
+    """Normalised ids of the action groups any alert rule names (every api-version shape)."""
+    return {arm.norm_id(g) for doc in docs for g in monitor_shapes.alert_action_groups(doc)}
 
 
 async def action_groups(ctx: Ctx, graph_ok: bool) -> None:

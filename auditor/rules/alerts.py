@@ -60,7 +60,8 @@ def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
                 yield Finding(
                     "ALA-ALR-002",
                     scope,
-                    f"Alerts on {op} notify nobody (action groups disabled or without receivers).",
+                    f"Alerts on {op} notify nobody (action groups disabled, without receivers, "
+                    "or whose receivers are all disabled).",
                     {
                         "operation": op,
                         "alerts": [a.id for a in covering],
@@ -82,9 +83,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ALA-ALR-002", "Alert on a sensitive operation notifies nobody", "medium",
-        "An alert whose action groups are disabled or have no receivers fires into the void: the "
-        "detection exists on paper only.",
-        "Attach an enabled action group with at least one receiver (e-mail, webhook, ITSM) to the alert.",
+        "An alert whose action groups are disabled, have no receivers, or only receivers that are "
+        "disabled (an e-mail or SMS recipient who unsubscribed) fires into the void: the detection "
+        "exists on paper only.",
+        "Attach an enabled action group with at least one enabled receiver (e-mail, webhook, ITSM) "
+        "to the alert, or re-enable the receiver (action group 'subscribe').",
         ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_notification, "alerts",
     ),
 )
