@@ -6,8 +6,10 @@ Each Azure SDK client gets an explicit policy list (instead of the generated def
   and POSTs to the known query endpoints, before authentication adds a token; the default
   ``ARMAutoResourceProviderRegistrationPolicy`` (which would *register* a provider on a 409) is
   left out;
-- a bearer token only goes to the configured endpoint: the guard refuses any other scheme/host,
-  so a ``nextLink`` pointing elsewhere can never receive the token;
+- a bearer token only goes to the configured endpoint and its regional hosts (``westus.`` in
+  front of it, where PolicyInsights pages policy states): the guard refuses any other
+  scheme/host/port (:mod:`auditor.collect.hosts`), so a ``nextLink`` pointing elsewhere can never
+  receive the token;
 - transient failures (429, 500, 502, 503, 504, dropped connections) are retried with exponential
   backoff and full jitter, ``Retry-After`` is honoured, the read-only POSTs are retried too, and
   every retry is counted;
@@ -41,6 +43,7 @@ from azure.core.pipeline.transport import AioHttpTransport
 from azure.mgmt.core.policies import AsyncARMChallengeAuthenticationPolicy
 
 from auditor import __version__
+from auditor.collect.hosts import HostPolicy, LoopbackResolver
 
 # POST endpoints that only read (path suffixes, lower case).
 READ_ONLY_POSTS = (
@@ -133,16 +136,14 @@ class ReadOnlyGuardPolicy(SansIOHTTPPolicy[Any, Any]):
     """Refuses writes and foreign hosts before a token is attached."""
 
     def __init__(self, endpoint: str) -> None:
-        parts = urlsplit(endpoint)
-        self._scheme = parts.scheme
-        self._netloc = parts.netloc.lower()
+        self._hosts = HostPolicy(endpoint)
 
     def on_request(self, request: PipelineRequest[Any]) -> None:
         http = request.http_request
         parts = urlsplit(http.url)
-        if parts.scheme != self._scheme or parts.netloc.lower() != self._netloc:
+        if not self._hosts.allows(http.url):
             raise WriteRefused(f"refusing to send a request to {parts.scheme}://{parts.netloc}: "
-                               f"only {self._scheme}://{self._netloc} is allowed")
+                               f"only {self._hosts.describe()} are allowed")
         method = http.method.upper()
         if method == "GET":
             return
@@ -241,11 +242,13 @@ def build_policies(endpoint: str, scope: str, credential: Any, stats: Stats, gat
 def make_transport(concurrency: int, ca_cert: str | None) -> tuple[AioHttpTransport, aiohttp.ClientSession]:
     """One aiohttp session for every client.
 
-    Emulator mode trusts only the emulator's CA and ignores proxy settings (loopback traffic);
-    Azure mode uses the system trust store and honours the usual proxy environment.
+    Emulator mode (``ca_cert`` given) trusts only the emulator's CA, ignores proxy settings and
+    resolves only ``localhost`` names, to loopback (regional aliases ``westus.localhost``);
+    Azure mode uses the system trust store and resolver and honours the usual proxy environment.
     """
     ctx = ssl.create_default_context(cafile=ca_cert) if ca_cert else ssl.create_default_context()
-    connector = aiohttp.TCPConnector(ssl=ctx, limit=concurrency + 8, ttl_dns_cache=300)
+    resolver = LoopbackResolver() if ca_cert else None
+    connector = aiohttp.TCPConnector(ssl=ctx, limit=concurrency + 8, ttl_dns_cache=300, resolver=resolver)
     session = aiohttp.ClientSession(connector=connector, trust_env=ca_cert is None, auto_decompress=False)
     # aiohttp silently resends a GET once when a kept-alive connection drops; turn that off so
     # every retry goes through CountingRetryPolicy (backoff, jitter, and counted).

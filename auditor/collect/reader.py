@@ -85,12 +85,24 @@ class Reader:
 
     async def get_list(self, client: Any, request: HttpRequest, label: str,
                        link_keys: tuple[str, ...] = ("nextLink", "@odata.nextLink")) -> list[dict[str, Any]]:
-        """Every item of a paged ARM list, following the next link to the end."""
+        """Every item of a paged ARM list, following the next link to the end.
+
+        A next link the guard refuses (a host that is neither the endpoint nor one of its regions)
+        fails this read like any other failed page: :class:`ReadFailure`, recorded by the caller
+        for its scope and operation, never an abort of the run.
+        """
         items: list[dict[str, Any]] = []
         method = request.method
         body = _request_json(request)
+        first = True
         while True:
-            page = await self.send(client, request, label)
+            try:
+                page = await self.send(client, request, label)
+            except WriteRefused as refused:
+                if first:
+                    raise
+                raise ReadFailure(None, "NextLinkRefused", _first_line(str(refused))) from None
+            first = False
             value = page.get("value") if isinstance(page, dict) else None
             if value is None:
                 raise ReadFailure(200, "InvalidResponse", "the answer has no 'value' list")

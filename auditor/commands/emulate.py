@@ -21,13 +21,18 @@ from auditor.errors import InputError
 @click.option("--throttle-refill", type=float, default=25.0, show_default=True, help="Tokens added per second.")
 @click.option("--ca-dir", type=click.Path(file_okay=False), default=None,
               help="Where to write ca.pem and the server key (default: a temporary directory).")
+@click.option("--regional-next-links", is_flag=True, default=False,
+              help="Serve as https://localhost:PORT and put every paging link on a regional alias "
+                   "(https://westus.localhost:PORT/...), as ARM pages policy states on westus.management.azure.com.")
 @handle_errors
 def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, request_log: str | None,
-            page_size: int, throttle_bucket: int, throttle_refill: float, ca_dir: str | None) -> None:
+            page_size: int, throttle_bucket: int, throttle_refill: float, ca_dir: str | None,
+            regional_next_links: bool) -> None:
     """Serve a snapshot as Azure Resource Manager over HTTPS (prints one JSON line, then serves).
 
     \b
-    The line is {"endpoint": "https://127.0.0.1:PORT", "caCert": "/path/ca.pem"}; then
+    The line is {"endpoint": "https://127.0.0.1:PORT", "caCert": "/path/ca.pem"} (the endpoint is
+    https://localhost:PORT with --regional-next-links); then
       auditor collect --emulator ENDPOINT --ca-cert CACERT -o copy.json.gz
     collects from it exactly as from Azure. Stop with Ctrl-C.
     """
@@ -46,7 +51,8 @@ def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, r
     parse_fault_spec(faults)  # bad spec: exit 2 before anything starts
     options = EmulatorOptions(port=port, page_size=page_size, latency_ms=latency_ms, faults=faults, seed=seed,
                               request_log=request_log, throttle_bucket=throttle_bucket,
-                              throttle_refill=throttle_refill, ca_dir=ca_dir)
+                              throttle_refill=throttle_refill, ca_dir=ca_dir,
+                              regional_next_links=regional_next_links)
     try:
         serve_forever(snapshot, options)
     except OSError as e:

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from auditor.emulator.store import SnapshotStore
 
@@ -37,11 +37,22 @@ class Call:
         """Query parameter by case-insensitive name (ARM treats ``$skipToken``/``$skiptoken`` alike)."""
         return self._lower.get(name.lower())
 
-    def link_with(self, **params: str) -> str:
-        """Absolute URL of this request with ``params`` replacing same-named query parameters."""
+    def link_with(self, base_url: str | None = None, **params: str) -> str:
+        """Absolute URL of this request (on ``base_url``, default the one the client used) with
+        ``params`` replacing same-named query parameters."""
         drop = {k.lower() for k in params}
         pairs = [(k, v) for k, v in self.query_pairs if k.lower() not in drop] + list(params.items())
-        return f"{self.base_url}{self.raw_path}?{urlencode(pairs, quote_via=quote, safe='$()')}"
+        return f"{base_url or self.base_url}{self.raw_path}?{urlencode(pairs, quote_via=quote, safe='$()')}"
+
+
+# Regions the emulator's regional paging links name, in turn (real ARM: westus.management.azure.com).
+REGIONS = ("westus", "eastus2", "northeurope")
+
+
+def regional_base(base_url: str, page: int) -> str:
+    """``https://<region>.localhost:PORT`` for the ``page``-th link, from the base a client used."""
+    port = urlsplit(base_url).port
+    return f"https://{REGIONS[page % len(REGIONS)]}.localhost" + (f":{port}" if port else "")
 
 
 @dataclass
@@ -81,6 +92,7 @@ class Ctx:
     store: SnapshotStore
     page_size: int = 100
     cache: ListCache = field(default_factory=ListCache)
+    regional_links: bool = False  # paging links on regional aliases (<region>.localhost), as ARM's
 
     def page(self, call: Call, items: list[Any], *, link_keys: tuple[str, ...] = ("nextLink",),
              value_key: str = "value", extra: dict[str, Any] | None = None, limit: int | None = None) -> Answer:
@@ -100,7 +112,8 @@ class Ctx:
         body: dict[str, Any] = dict(extra or {})
         body[value_key] = items[start:end]
         if end < total:
-            link = call.link_with(**{SKIP_TOKEN: str(end)})
+            base = regional_base(call.base_url, end // self.page_size) if self.regional_links else None
+            link = call.link_with(base, **{SKIP_TOKEN: str(end)})
             for key in link_keys:
                 body[key] = link
         return Answer(200, body)

@@ -37,7 +37,8 @@ from auditor.snapshot import Snapshot
 
 @dataclass
 class RunningEmulator:
-    """A started emulator. ``endpoint`` is ``https://127.0.0.1:PORT``; ``ca_cert`` the CA PEM path."""
+    """A started emulator. ``endpoint`` is ``https://127.0.0.1:PORT`` (``https://localhost:PORT`` with
+    regional next links); ``ca_cert`` the CA PEM path."""
 
     endpoint: str
     ca_cert: str
@@ -50,7 +51,11 @@ class RunningEmulator:
 
 
 async def start_server(emulator: ArmEmulator, tls: TlsFiles, port: int = 0) -> tuple[web.AppRunner, str]:
-    """Bind 127.0.0.1:``port`` with TLS; returns the runner (for cleanup) and the endpoint URL."""
+    """Bind 127.0.0.1:``port`` with TLS; returns the runner (for cleanup) and the endpoint URL.
+
+    With regional next links the endpoint is named ``localhost`` (its regional aliases are
+    ``<region>.localhost``, RFC 6761 loopback names the certificate covers).
+    """
     runner = web.AppRunner(emulator.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls.server_context(), backlog=4096)
@@ -58,7 +63,8 @@ async def start_server(emulator: ArmEmulator, tls: TlsFiles, port: int = 0) -> t
     server = site._server  # aiohttp exposes the bound socket only here
     sockets = getattr(server, "sockets", None) or []
     bound = sockets[0].getsockname()[1] if sockets else port
-    return runner, f"https://127.0.0.1:{bound}"
+    host = "localhost" if emulator.options.regional_next_links else "127.0.0.1"
+    return runner, f"https://{host}:{bound}"
 
 
 def options_from(**kwargs: Any) -> EmulatorOptions:
@@ -104,7 +110,8 @@ def running_emulator(snapshot: str | Path | dict[str, Any] | Snapshot, *, in_sub
 
     ``snapshot``: path (plain or .gz), parsed snapshot dict, or loaded Snapshot. ``options``:
     the fields of :class:`EmulatorOptions` (``page_size``, ``latency_ms``, ``faults``, ``seed``,
-    ``request_log``, ``throttle_bucket``, ``throttle_refill``, ``ca_dir``, ``port``).
+    ``request_log``, ``throttle_bucket``, ``throttle_refill``, ``ca_dir``, ``port``,
+    ``regional_next_links``).
     """
     opts = options_from(**options)
     if in_subprocess:
@@ -184,6 +191,8 @@ def _subprocess_emulator(snapshot: str | Path | dict[str, Any] | Snapshot,
             cmd += ["--faults", spec]
         if opts.request_log:
             cmd += ["--request-log", str(opts.request_log)]
+        if opts.regional_next_links:
+            cmd += ["--regional-next-links"]
         stderr_path = Path(tmp) / "stderr.txt"
         with open(stderr_path, "w", encoding="utf-8") as stderr:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True,

@@ -46,6 +46,7 @@ class EmulatorOptions:
     throttle_bucket: int = 250
     throttle_refill: float = 25.0
     ca_dir: str | Path | None = None
+    regional_next_links: bool = False  # serve as localhost; paging links on <region>.localhost
 
 
 class ArmEmulator:
@@ -56,7 +57,7 @@ class ArmEmulator:
             raise ValueError("page size must be at least 1")
         self.store = store
         self.options = options
-        self.ctx = Ctx(store, page_size=options.page_size)
+        self.ctx = Ctx(store, page_size=options.page_size, regional_links=options.regional_next_links)
         self.faults = FaultInjector(parse_fault_spec(options.faults), options.seed)
         self.throttle = Throttle(options.throttle_bucket, options.throttle_refill)
         self._log: IO[str] | None = None
@@ -156,7 +157,8 @@ class ArmEmulator:
                    throttled: bool = False) -> None:
         if self._log is None:
             return
-        entry: dict[str, Any] = {"method": request.method, "path": request.path_qs, "status": status,
+        entry: dict[str, Any] = {"method": request.method, "host": request.host, "path": request.path_qs,
+                                 "status": status,
                                  "fault": fault, "ms": round((time.perf_counter() - started) * 1000, 2)}
         if throttled:
             entry["throttled"] = True

@@ -1,7 +1,9 @@
 """A throw-away certificate authority for the emulator's HTTPS endpoint.
 
 The real SDK clients verify TLS, so the emulator creates its own CA and a server
-certificate for ``127.0.0.1`` / ``localhost`` signed by it; callers pass the CA file as
+certificate for ``127.0.0.1`` / ``localhost`` and the regional aliases ``*.localhost``
+(``westus.localhost``..., named explicitly too: some TLS stacks refuse a wildcard directly
+under a single-label name) signed by it; callers pass the CA file as
 ``connection_verify`` (or ``REQUESTS_CA_BUNDLE``). Keys are EC P-256: fast to generate and
 to handshake, which matters with thousands of concurrent connections.
 """
@@ -18,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from auditor.emulator.http import REGIONS
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ def create_tls_files(directory: str | Path) -> TlsFiles:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"),
+                 x509.DNSName("*.localhost"), *(x509.DNSName(f"{r}.localhost") for r in REGIONS)]
             ),
             critical=False,
         )
