@@ -24,6 +24,7 @@ ACTIVITY_LOG_ALERTS = "activityLogAlerts"
 SCHEDULED_QUERY_RULES = "scheduledQueryRules"
 ACTION_GROUPS = "actionGroups"
 DESTINATIONS = "destinations"  # workspaces, storage accounts, Event Hub namespaces
+RETENTION = "retention"  # lifecycle policy, activity-log container, AzureActivity table of a destination
 SENTINEL = "sentinel"  # Sentinel onboarding state and analytics rules of a workspace exports feed
 
 KNOWN = frozenset(
@@ -43,6 +44,7 @@ KNOWN = frozenset(
         SCHEDULED_QUERY_RULES,
         ACTION_GROUPS,
         DESTINATIONS,
+        RETENTION,
         SENTINEL,
     }
 )

@@ -302,7 +302,8 @@ def test_exp005_workspace_retention(retention: int, fires: bool) -> None:
     found = fire(one_sub(all_logs_to_ws(), durable_ws(retention)), "ALA-EXP-005")
     assert len(found) == (1 if fires else 0)
     if fires:
-        assert found[0].evidence["workspaces"][0]["retentionInDays"] == retention
+        assert found[0].evidence["retention"][0]["days"] == retention
+        assert found[0].evidence["retention"][0]["setting"].startswith("workspace retentionInDays")
 
 
 def test_exp005_follows_configured_minimum() -> None:

@@ -7,7 +7,8 @@ Steps (everything that does not depend on an earlier answer runs at the same tim
    policy-state query at the root group;
 2. per subscription of the tree: diagnostic settings and log profiles (the only per-subscription
    calls), plus the REST fallback for subscriptions Resource Graph does not cover;
-3. references: definitions, role assignments of policy identities, destinations, action groups.
+3. references: definitions, role assignments of policy identities, destinations (then their
+   retention settings and Sentinel), action groups.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.collect import argshape, bulk, references, walk
+from auditor.collect import argshape, bulk, destination_details, references, walk
 from auditor.collect.clients import open_clients
 from auditor.collect.context import Ctx
 from auditor.collect.options import CollectOptions, management_group_name, validate
@@ -165,12 +166,18 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     if fatal:
         raise fatal[0]
     walk.collapse_unreadable_subscriptions(ctx, bulk.FALLBACK_OPERATIONS)
-    await asyncio.gather(references.definitions(ctx), references.destinations(ctx, graph_ok),
+    await asyncio.gather(references.definitions(ctx), _destinations(ctx, graph_ok),
                          references.action_groups(ctx, graph_ok), references.role_assignments(ctx, graph_ok),
                          bulk.exemption_reads(ctx))
     states = await states_task
     if states is not None:
         bulk.keep_policy_states(ctx, states)
+
+
+async def _destinations(ctx: Ctx, graph_ok: bool) -> None:
+    """The destinations exports name, then what they do with the log (retention, Sentinel)."""
+    await references.destinations(ctx, graph_ok)
+    await destination_details.destination_details(ctx)
 
 
 def _refuse_unusable_start(state: Collection, options: CollectOptions, group: str | None) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from auditor import arm, operations
+from auditor.emulator import destination_routes as d
 from auditor.emulator import hierarchy_routes as h
 from auditor.emulator import policy_routes as p
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
@@ -44,6 +45,7 @@ _GET_PATTERNS: list[tuple[re.Pattern[str], str, Handler]] = [
      operations.POLICY_DEFINITIONS, p.policy_definitions),
     (re.compile(r"^(?P<scope>.*)/providers/microsoft\.authorization/(?P<type>policysetdefinitions)$"),
      operations.POLICY_SET_DEFINITIONS, p.policy_definitions),
+    *d.PATTERNS,
 ]
 _POLICY_STATES = re.compile(
     r"^(?P<scope>.*)/providers/microsoft\.policyinsights/policystates/(?:latest|default)/queryresults$")

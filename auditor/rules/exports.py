@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import arm
 from auditor.analysis.exports import Destination, ExportResult, eventhub_namespace
+from auditor.analysis.retention import destination_retention
 from auditor.rules.base import MCSB_LT3, MCSB_LT6, Finding, Rule
 
 if TYPE_CHECKING:
@@ -109,35 +110,32 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
         used = [d for e in r.healthy_exports for d in e.usable_destinations]
         if any(d.healthy is None for d in used):
             continue  # an unverified destination may well retain long enough
-        retained: list[dict[str, Any]] = []
-        durable = False
-        for d in used:
-            if d.kind == "storage":
-                durable = True
-            elif d.kind == "log_analytics":
-                days = arm.ci_get(arm.props(d.resource), "retentionInDays")
-                retained.append({"workspace": d.id, "retentionInDays": days})
-                whole = _whole_number(days)
-                if whole is not None and whole >= minimum:
-                    durable = True
-        if durable:
+        sub = arm.subscription_id_of(scope) or ""
+        judged: list[dict[str, Any]] = []
+        durable = unknown = False
+        for d in sorted({(d.kind, arm.norm_id(d.id)): d for d in used}.values(), key=lambda d: arm.norm_id(d.id)):
+            if d.kind not in ("storage", "log_analytics"):
+                continue
+            kept = destination_retention(ctx, d, sub)
+            if kept is None:
+                unknown = True  # its retention settings could not be read: ALA-AUD-001 says so
+                continue
+            judged.append({"destination": d.id, "kind": d.kind, "days": _days_value(kept.days),
+                           "setting": kept.setting})
+            durable = durable or kept.at_least(minimum)
+        if durable or unknown:
             continue
         yield Finding(
             "ALA-EXP-005",
             scope,
-            f"No export goes to a storage account or to a workspace keeping logs {minimum} days or more.",
-            {"minRetentionDays": minimum, "workspaces": retained,
+            f"No export goes to a destination keeping the activity log {minimum} days or more.",
+            {"minRetentionDays": minimum, "retention": judged,
              "destinations": sorted({d.id for d in used}, key=str.lower)},
         )
 
 
-def _whole_number(value: Any) -> int | None:
-    """An integer property, also when a payload sends it as a string (``"730"``); else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+def _days_value(days: float | None) -> int | float | None:
+    return int(days) if days is not None and float(days).is_integer() else days
 
 
 def check_log_profile(ctx: AuditContext) -> Iterator[Finding]:
@@ -247,8 +245,10 @@ RULES: tuple[Rule, ...] = (
         "ALA-EXP-005", "Exported activity log is not retained long enough", "medium",
         "Intrusions are typically discovered months after they start; logs kept for less than "
         "the retention period (365 days by default) are gone when the investigation begins.",
-        "Send the activity log to a storage account, or raise the workspace retention to at least "
-        "min_retention_days.",
+        "Keep the activity log at least min_retention_days where it lands: a storage account whose "
+        "lifecycle rules do not delete insights-activity-logs/ sooner (or a time-based immutability "
+        "policy on that container), or a workspace whose AzureActivity table (or default) retention "
+        "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025).",
         (MCSB_LT6,), check_retention, "export",
     ),
     Rule(

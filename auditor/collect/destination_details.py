@@ -1,0 +1,86 @@
+"""What the destinations in use do with the activity log: retention and Sentinel.
+
+Runs after :func:`auditor.collect.references.destinations`, for the destinations exports name
+and the snapshot holds (a destination that does not exist has nothing to read):
+
+- storage accounts: ``managementPolicies/default`` (lifecycle rules) and the
+  ``insights-activity-logs`` container (time-based immutability);
+- workspaces: ``tables/AzureActivity`` (table retention), Sentinel's ``onboardingStates`` and,
+  where Sentinel is on, its ``alertRules`` (analytics rules).
+
+Resource Graph indexes none of these child and extension resources, so each is a REST GET:
+2 per storage account, 2–3 per workspace. A 404 is an absent document (no lifecycle policy, no
+container yet); any other failure is recorded at the destination (operation ``retention`` or
+``sentinel``) and the analysis reports that destination as unknown, never as fine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from azure.core.rest import HttpRequest
+
+from auditor import arm, operations, retention, sentinel
+from auditor.collect.context import Ctx
+from auditor.collect.references import destination_refs
+
+
+def _get(path: str, api_version: str) -> HttpRequest:
+    return HttpRequest("GET", path, params={"api-version": api_version}, headers={"Accept": "application/json"})
+
+
+def in_use(ctx: Ctx) -> tuple[list[str], list[str]]:
+    """(storage account ids, workspace ids) named by diagnostic settings and present in the snapshot."""
+    by_kind, _ = destination_refs(list(ctx.state.docs.values()))
+    present = [
+        sorted((i for i in by_kind[kind] if arm.norm_id(i) in ctx.state.docs), key=arm.norm_id)
+        for kind in (arm.STORAGE_ACCOUNT, arm.WORKSPACE)
+    ]
+    return present[0], present[1]
+
+
+async def destination_details(ctx: Ctx) -> None:
+    storage, workspaces = in_use(ctx)
+    jobs = [_storage(ctx, s) for s in storage] + [_workspace(ctx, w) for w in workspaces]
+    ctx.progress.add_total("references", len(jobs))
+    await asyncio.gather(*jobs)
+
+
+async def _read_one(ctx: Ctx, path: str, api_version: str, scope: str, operation: str) -> None:
+    doc = await ctx.read_one(ctx.clients.monitor, _get(path, api_version), scope, operation, absent_ok=True)
+    if doc is not None:
+        ctx.state.add(doc)
+
+
+async def _storage(ctx: Ctx, storage_id: str) -> None:
+    await asyncio.gather(
+        _read_one(ctx, retention.management_policy_id(storage_id), retention.STORAGE_API_VERSION, storage_id,
+                  operations.RETENTION),
+        _read_one(ctx, retention.activity_container_id(storage_id), retention.STORAGE_API_VERSION, storage_id,
+                  operations.RETENTION),
+    )
+    ctx.progress.advance("references")
+
+
+async def _workspace(ctx: Ctx, workspace_id: str) -> None:
+    await asyncio.gather(
+        _read_one(ctx, retention.activity_table_id(workspace_id), retention.TABLES_API_VERSION, workspace_id,
+                  operations.RETENTION),
+        _sentinel(ctx, workspace_id),
+    )
+    ctx.progress.advance("references")
+
+
+async def _sentinel(ctx: Ctx, workspace_id: str) -> None:
+    """Onboarding state first: ARM answers alertRules with 400 on a workspace without Sentinel."""
+    states = await ctx.read_list(ctx.clients.monitor, _get(sentinel.onboarding_states_path(workspace_id),
+                                                           sentinel.API_VERSION),
+                                 workspace_id, operations.SENTINEL)
+    if not states:
+        return
+    ctx.state.add_all(states)
+    rules = await ctx.read_list(ctx.clients.monitor, _get(sentinel.alert_rules_path(workspace_id),
+                                                          sentinel.API_VERSION),
+                                workspace_id, operations.SENTINEL)
+    ctx.state.add_all(rules or [])
+
