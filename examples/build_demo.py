@@ -24,6 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import builders as b  # noqa: E402
+import builders_retention as br  # noqa: E402
+import builders_sentinel as bs  # noqa: E402
 
 Doc = dict[str, Any]
 OUT = HERE / "demo-tenant.json"
@@ -256,6 +258,38 @@ def sandbox_and_rest() -> list[Doc]:
     ]
 
 
+def destination_settings() -> list[Doc]:
+    """What destinations do with the activity log: lifecycle rules, immutability, table retention, Sentinel."""
+    shared_st = b.storage_id(G["shared"], "rg-shared-logging", "stsharedactlog")
+    data_ws = b.workspace_id(G["data"], "rg-data-monitoring", "law-corp-data")
+    return [
+        # Central storage: a 30-day purge of block blobs never touches the activity log's append
+        # blobs; a seven-year rule does; the container is locked for a year on top.
+        br.management_policy(CENTRAL_ST, [
+            br.lifecycle_rule("purge-temp-exports", 30, prefixes=["exports/"], blob_types=["blockBlob"]),
+            br.lifecycle_rule("activity-log-7y", 2555)]),
+        br.activity_container(CENTRAL_ST, immutability_days=365),
+        # Central workspace: AzureActivity kept 90 days interactive, two years in total.
+        br.activity_table(CENTRAL_WS, 90, 730),
+        # Data's workspace: the table inherits the 30-day default.
+        br.activity_table(data_ws, 30, as_default=True),
+        # Shared services: the cost-saving rule deletes the activity log after 90 days.
+        br.management_policy(shared_st, [br.lifecycle_rule("cost-saving-90d", 90,
+                                                           prefixes=["insights-activity-logs/"])]),
+        # Sentinel on the central workspace: CIS 5.2.5/5.2.6-style analytics rules for NSG rule
+        # changes (the delete rule raises alerts but no incident), a disabled rule for NSG writes,
+        # and the built-in Fusion rule (no query of Contoso's).
+        bs.onboarding_state(CENTRAL_WS),
+        bs.analytics_rule(CENTRAL_WS, "cis-5.2.5-nsg-rule-write", bs.cis_query(NSG_OPS[2]), kind="NRT",
+                          display_name="Create or Update Network Security Group Rule"),
+        bs.analytics_rule(CENTRAL_WS, "cis-5.2.6-nsg-rule-delete", bs.cis_query(NSG_OPS[3]), create_incident=False,
+                          display_name="Delete Network Security Group Rule"),
+        bs.analytics_rule(CENTRAL_WS, "cis-5.2.3-nsg-write", bs.cis_query(NSG_OPS[0]), enabled=False,
+                          display_name="Create or Update Network Security Group"),
+        bs.fusion_rule(CENTRAL_WS),
+    ]
+
+
 # ---------------------------------------------------------------- policy
 BUILTIN = b.BUILTIN_EXPORT_DEFINITION_ID
 ADMIN_OPS_AUDIT = "/providers/Microsoft.Authorization/policyDefinitions/b954148f-4c11-4c38-8221-be76711e194a"
@@ -423,7 +457,8 @@ def errors() -> list[Doc]:
 
 def build() -> Doc:
     policy_docs, assignments = policy()
-    resources = hierarchy() + group_settings() + platform() + corp() + online() + sandbox_and_rest() + policy_docs
+    resources = (hierarchy() + group_settings() + platform() + corp() + online() + sandbox_and_rest()
+                 + destination_settings() + policy_docs)
     return b.snapshot(resources, policy_states(assignments), errors(), root=ROOT)
 
 
