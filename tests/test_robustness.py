@@ -261,7 +261,7 @@ def _conflicting_duplicate(raw: Doc) -> None:
     (_set("errors.0.scope", 3), "errors[0].scope must be a non-empty string, not a number"),
     (_set("collectedAt", 20261128), "collectedAt"),
     (_set("schemaVersion", True), "schemaVersion True is not supported"),
-    (_conflicting_duplicate, "resources[3] and resources[109] have the same id"),
+    (_conflicting_duplicate, f"resources[3] and resources[{len(DEMO['resources'])}] have the same id"),
     (lambda raw: raw.update(resources=[], errors=[]), "nothing to audit"),
 ])
 def test_structurally_unusable_snapshots_are_rejected_naming_the_field(
@@ -360,7 +360,7 @@ def _logs_enabled(id_suffix: str, value: Any) -> Callable[[Doc], None]:
     return apply
 
 
-CENTRAL_LAW = "workspaces/law-contoso-central"
+FABRIKAM_LAW = "workspaces/law-fabrikam"  # no AzureActivity table document: the workspace default decides
 SHARED_STORAGE = "storageAccounts/stsharedactlog"
 STORAGE_EXPORT = "diagnosticSettings/activity-to-storage"
 DATA_ALERT = "rg-data-alerts/providers/microsoft.insights/activityLogAlerts/sensitive-operations"  # disabled
@@ -370,7 +370,7 @@ ROOT_ASSIGNMENT = "policyAssignments/Deploy-AzActivity-Log"
 
 @pytest.mark.parametrize(("lenient", "canonical", "control"), [
     # numbers and booleans sent as strings read as what they say
-    (_props(CENTRAL_LAW, retentionInDays="730"), _props(CENTRAL_LAW), _props(CENTRAL_LAW, retentionInDays=30)),
+    (_props(FABRIKAM_LAW, retentionInDays="365"), _props(FABRIKAM_LAW), _props(FABRIKAM_LAW, retentionInDays=30)),
     (_props(SHARED_STORAGE, allowBlobPublicAccess="true"), _props(SHARED_STORAGE),
      _props(SHARED_STORAGE, allowBlobPublicAccess=False)),
     (_logs_enabled(STORAGE_EXPORT, "True"), _logs_enabled(STORAGE_EXPORT, True),

@@ -17,6 +17,7 @@ container yet); any other failure is recorded at the destination (operation ``re
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from azure.core.rest import HttpRequest
 
@@ -29,14 +30,17 @@ def _get(path: str, api_version: str) -> HttpRequest:
     return HttpRequest("GET", path, params={"api-version": api_version}, headers={"Accept": "application/json"})
 
 
+def in_use_ids(docs: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(storage account ids, workspace ids) named by diagnostic settings and present among ``docs``."""
+    present = {arm.norm_id(d.get("id")) for d in docs}
+    by_kind, _ = destination_refs(docs)
+    storage, workspaces = (sorted((i for i in by_kind[kind] if arm.norm_id(i) in present), key=arm.norm_id)
+                           for kind in (arm.STORAGE_ACCOUNT, arm.WORKSPACE))
+    return storage, workspaces
+
+
 def in_use(ctx: Ctx) -> tuple[list[str], list[str]]:
-    """(storage account ids, workspace ids) named by diagnostic settings and present in the snapshot."""
-    by_kind, _ = destination_refs(list(ctx.state.docs.values()))
-    present = [
-        sorted((i for i in by_kind[kind] if arm.norm_id(i) in ctx.state.docs), key=arm.norm_id)
-        for kind in (arm.STORAGE_ACCOUNT, arm.WORKSPACE)
-    ]
-    return present[0], present[1]
+    return in_use_ids(list(ctx.state.docs.values()))
 
 
 async def destination_details(ctx: Ctx) -> None:
