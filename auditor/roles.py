@@ -19,6 +19,7 @@ BUILTIN_ROLE_NAMES: dict[str, str] = {
     "17d1049b-9a84-46fb-8f53-869881c3d3ab": "Storage Account Contributor",
     "f526a384-b230-433a-b45c-95f59c4a2dec": "Azure Event Hubs Data Owner",
     "36243c78-bf99-498c-9df9-86d9f8d28608": "Resource Policy Contributor",
+    "47be4a87-7950-4631-9daf-b664a405f074": "Monitoring Policy Contributor",
 }
 
 

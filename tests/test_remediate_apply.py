@@ -229,10 +229,12 @@ def test_test_tenant_plan_applied_gives_projected_enforcement(tmp_path: Path, de
                 and arm.guid_in(d["properties"]["roleDefinitionId"]) == assign.detail["destinationRole"]]
 
     assert len(granted_on_destination(assign.detail["assignmentId"])) == 1
-    # Repairs that add an identity or roles also grant on the destination the assignment uses.
+    # Every repaired identity lacking the linked access rights on the workspace its assignment uses (the
+    # workspace lies in the platform subscription, outside all their scopes) gets a grant there.
     fixes = [a.detail["fix"] for a in plan.actions if a.kind == model.FIX_ASSIGNMENT]
     granting = [f for f in fixes if f.grants_destination]
-    assert {arm.last_segment(f.id) for f in granting} == {"ident-none-export", "ident-role-export"}
+    assert {arm.last_segment(f.id) for f in granting} == {
+        "ident-none-export", "ident-role-export", "online-export", "sbx-export", "data-baseline"}
     if destination == "workspace":  # the existing assignments send to the workspace
         for fix in granting:
             assert len(granted_on_destination(fix.id)) == 1, fix.id

@@ -213,7 +213,7 @@ def test_event_hub_destination_grants_on_the_namespace() -> None:
     plan, _ = plan_for("event_hub")
     [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
     assert assign.detail["definitionId"].endswith("/policyDefinitions/auditor-activity-log-to-event-hub")
-    assert assign.detail["roles"] == [MON, b.ROLE_AZURE_EVENT_HUBS_DATA_OWNER]
+    assert assign.detail["roles"] == [LAC, b.ROLE_AZURE_EVENT_HUBS_DATA_OWNER]
     assert assign.detail["parameters"]["eventHubAuthorizationRuleId"] == EVENT_HUB_RULE
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from auditor.cli import main
 from auditor.config import CATEGORIES
 from auditor.remediate import definitions as defs
-from auditor.remediate import roles
+from auditor.remediate import permissions
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 EXPORTS = {"activity-log-to-storage.json": "storage", "activity-log-to-event-hub.json": "event_hub"}
@@ -40,7 +40,11 @@ def test_export_definitions_classify_as_exports_with_all_categories() -> None:
         assert entry["categories"] == list(CATEGORIES)
         guids = [r.rsplit("/", 1)[-1] for r in entry["roleDefinitionIds"]]
         assert guids == defs.export_role_guids(EXPORTS[name])
-        assert guids[0] == roles.MONITORING_CONTRIBUTOR.guid
+        # The roles can deploy: every action of the deployment at the scope, the linked access check
+        # on the destination (the destination role alone), in every published role version.
+        needs = permissions.export_identity_needs(EXPORTS[name])
+        dest_role = permissions.destination_role(guids, EXPORTS[name])
+        assert dest_role and permissions.identity_roles_suffice(guids, [dest_role], needs) == []
 
 
 def test_alert_definition_is_not_an_export_and_targets_the_operation() -> None:

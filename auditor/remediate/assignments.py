@@ -72,6 +72,7 @@ class AssignmentFix:
     destination_kind: str | None = None  # where the assignment exports, when the audit knows it
     destination_id: str | None = None
     destination_role: str | None = None  # role the identity needs on the destination itself
+    destination_held: bool = False  # the identity already holds what the linked access check needs there
 
     @property
     def changes_assignment(self) -> bool:
@@ -81,7 +82,10 @@ class AssignmentFix:
 
     @property
     def grants_destination(self) -> bool:
-        return bool(self.destination_id and self.destination_role and (self.add_identity or self.missing_roles))
+        """A role assignment on the destination is added: the identity is new, or it lacks the linked
+        access rights there (typically a central workspace outside the assignment's scope)."""
+        return bool(self.destination_id and self.destination_role
+                    and (self.add_identity or not self.destination_held))
 
     @property
     def id(self) -> str:
@@ -105,6 +109,8 @@ class AssignmentFix:
             out.append("system-assigned managed identity")
         if self.missing_roles:
             out.append("role assignments for " + ", ".join(roles.role_name(r) for r in self.missing_roles))
+        if self.grants_destination and self.destination_role:
+            out.append(f"{roles.role_name(self.destination_role)} on the destination")
         return out
 
     @property

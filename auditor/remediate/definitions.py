@@ -96,7 +96,9 @@ _DESTINATIONS: dict[str, dict[str, Any]] = {
         "name": "auditor-activity-log-to-storage",
         "displayName": "Configure subscription activity logs to export to a storage account (all categories)",
         "noun": "storage account",
-        "role": roles.STORAGE_ACCOUNT_CONTRIBUTOR,
+        # Monitoring Contributor writes the setting; Storage Account Contributor runs the deployment
+        # (Microsoft.Resources/deployments/*) and passes the linked access check (listKeys).
+        "roles": (roles.MONITORING_CONTRIBUTOR, roles.STORAGE_ACCOUNT_CONTRIBUTOR),
         "parameters": {
             "storageAccountId": {
                 "type": "String",
@@ -117,7 +119,9 @@ _DESTINATIONS: dict[str, dict[str, Any]] = {
         "name": "auditor-activity-log-to-event-hub",
         "displayName": "Configure subscription activity logs to stream to an Event Hub (all categories)",
         "noun": "Event Hub",
-        "role": roles.EVENT_HUBS_DATA_OWNER,
+        # Azure Event Hubs Data Owner has no deployments action: Log Analytics Contributor runs the
+        # deployment and writes the setting, as in Microsoft's Event Hub diagnostic built-ins.
+        "roles": (roles.LOG_ANALYTICS_CONTRIBUTOR, roles.EVENT_HUBS_DATA_OWNER),
         "parameters": {
             "eventHubAuthorizationRuleId": {
                 "type": "String",
@@ -161,7 +165,7 @@ def export_definition(destination: str) -> dict[str, Any]:
     """DeployIfNotExists definition exporting a subscription's activity log to ``destination``."""
     spec = _DESTINATIONS[destination]
     dest_params: dict[str, Any] = spec["parameters"]
-    role: roles.BuiltInRole = spec["role"]
+    identity_roles: tuple[roles.BuiltInRole, ...] = spec["roles"]
     template_params = {name: {"type": "string"} for name in (*dest_params, "settingName")}
     deployment_params = {name: {"value": f"[parameters('{name}')]"} for name in (*dest_params, "settingName")}
     return {
@@ -198,10 +202,7 @@ def export_definition(destination: str) -> dict[str, Any]:
                         "deploymentScope": "subscription",
                         "existenceScope": "subscription",
                         "existenceCondition": {"allOf": [*spec["existence"], _all_categories_enabled()]},
-                        "roleDefinitionIds": [
-                            roles.MONITORING_CONTRIBUTOR.definition_id,
-                            role.definition_id,
-                        ],
+                        "roleDefinitionIds": [r.definition_id for r in identity_roles],
                         "deployment": {
                             "location": DEPLOYMENT_LOCATION,
                             "properties": {
@@ -230,11 +231,15 @@ def export_definition(destination: str) -> dict[str, Any]:
     }
 
 
+# The built-in 2465583e lists these two (its own roleDefinitionIds).
+BUILTIN_LOG_ANALYTICS_ROLES = (roles.MONITORING_CONTRIBUTOR, roles.LOG_ANALYTICS_CONTRIBUTOR)
+
+
 def export_role_guids(destination: str) -> list[str]:
     """GUIDs of the roles an export policy to ``destination`` needs (built-in included)."""
     if destination == LOG_ANALYTICS:
-        return [roles.MONITORING_CONTRIBUTOR.guid, roles.LOG_ANALYTICS_CONTRIBUTOR.guid]
-    return [roles.MONITORING_CONTRIBUTOR.guid, _DESTINATIONS[destination]["role"].guid]
+        return [r.guid for r in BUILTIN_LOG_ANALYTICS_ROLES]
+    return [r.guid for r in _DESTINATIONS[destination]["roles"]]
 
 
 def export_destination_parameter(destination: str) -> str:
@@ -253,7 +258,10 @@ def alert_definition() -> dict[str, Any]:
     Assign it once per sensitive operation. The alert has no condition besides category
     Administrative and the operation name, so that it fires for every outcome of the operation.
     The resource group named by ``alertResourceGroupName`` must exist in each subscription
-    (the plan's alert deployments create it); Monitoring Contributor then suffices.
+    (the plan's alert deployments create it). The identity holds Monitoring Policy Contributor,
+    as Microsoft's Service Health alert DeployIfNotExists does: it has
+    ``Microsoft.Resources/deployments/*`` (the policy's deployment and the nested one into the
+    group) and ``Microsoft.Insights/activityLogAlerts/*``.
     """
     alert_props = {
         "enabled": True,
@@ -331,7 +339,7 @@ def alert_definition() -> dict[str, Any]:
                                 },
                             ]
                         },
-                        "roleDefinitionIds": [roles.MONITORING_CONTRIBUTOR.definition_id],
+                        "roleDefinitionIds": [roles.MONITORING_POLICY_CONTRIBUTOR.definition_id],
                         "deployment": {
                             "location": DEPLOYMENT_LOCATION,
                             "properties": {

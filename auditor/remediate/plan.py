@@ -25,9 +25,15 @@ from typing import Any
 from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.remediate import definitions as defs
-from auditor.remediate import model
+from auditor.remediate import model, permissions
 from auditor.remediate.assignments import AssignmentFix, plan_fix
-from auditor.remediate.facts import Considered, considered_assignments, held_roles, is_export_definition
+from auditor.remediate.facts import (
+    Considered,
+    considered_assignments,
+    held_roles,
+    is_export_definition,
+    roles_held_at,
+)
 from auditor.remediate.findings import alert_gaps, group_export_gaps, log_profiles
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
 
@@ -130,9 +136,12 @@ class _Planner:
             kind, dest_id = dest.get("kind"), dest.get("id")
             if kind in (defs.LOG_ANALYTICS, defs.STORAGE, defs.EVENT_HUB) and isinstance(dest_id, str) \
                     and arm.subscription_id_of(dest_id):
-                role = defs.export_role_guids(kind)[-1]
-                if role in fix.required_roles:
+                role = permissions.destination_role(fix.required_roles, kind)
+                if role:
                     fix.destination_kind, fix.destination_id, fix.destination_role = kind, dest_id, role
+                    held = roles_held_at(self.ctx, fix.assignment, dest_id)
+                    fix.destination_held = not permissions.missing(
+                        held, permissions.export_identity_needs(kind), permissions.DESTINATION)
                 return
 
     def _group_ok(self, group_key: str, targets: set[str], review_only: set[str]) -> bool:
@@ -197,7 +206,7 @@ class _Planner:
                 "parameters": self._assignment_parameters(),
                 "notScopes": not_scopes,
                 "roles": roles_needed,
-                "destinationRole": roles_needed[-1],
+                "destinationRole": permissions.destination_role(roles_needed, self.destination.kind),
                 "location": self.destination.location,
                 "alsoCovers": sorted(covered_unknown, key=str.lower),
             }

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.remediate import arm_render, model, roles
+from auditor.remediate import arm_render, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Plan
-
-_PERMISSIONS = {
-    model.POLICY_DEFINITION: "Resource Policy Contributor at the root management group",
-    model.ASSIGN_EXPORT_POLICY: "Resource Policy Contributor and User Access Administrator (or Owner) at the scope, "
-                                "and User Access Administrator on the destination",
-    model.FIX_ASSIGNMENT: "Resource Policy Contributor and User Access Administrator (or Owner) at the "
-                          "assignment's scope (and User Access Administrator on the destination when it is granted)",
-    model.REMEDIATION_TASK: "Resource Policy Contributor at the scope",
-    model.MANAGEMENT_GROUP_EXPORT: "Monitoring Contributor at the management group, plus the destination's "
-                                   "linked-access role (e.g. Log Analytics Contributor on the workspace)",
-    model.ACTIVITY_LOG_ALERTS: "Contributor on the subscription (creates a resource group and alerts)",
-    model.REMOVE_LOG_PROFILE: "Monitoring Contributor on the subscription",
-}
 
 
 def _commands(action: Action, formats: tuple[str, ...]) -> list[str]:
@@ -94,7 +81,7 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         if action.subscriptions:
             lines.append(f"- subscriptions: {len(action.subscriptions)} ({', '.join(action.subscriptions[:5])}"
                          f"{', ...' if len(action.subscriptions) > 5 else ''})")
-        lines.append(f"- permissions: {_PERMISSIONS[action.kind]}")
+        lines.append(f"- permissions: {permissions.deployer_permissions(action)}")
         if action.kind == model.ASSIGN_EXPORT_POLICY:
             granted = ", ".join(f"{roles.role_name(g)} ({g})" for g in action.detail["roles"])
             lines.append(f"- grants the assignment's identity: {granted} at the scope, and "
