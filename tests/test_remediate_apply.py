@@ -14,19 +14,18 @@ from __future__ import annotations
 import copy
 import json
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 import builders as b
 import pytest
-from test_remediate_plan import ACTION_GROUP, tenant
+from deploy_simulator import DEPLOYER, DeployFailed, Simulator
+from test_remediate_plan import ACTION_GROUP, WORKSPACE, sid, tenant
 
 from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.config import Config, load_config
-from auditor.policy.expressions import _Call, _Lit, _Member, expression_body, parse
-from auditor.remediate import build_plan, model, write_plan
+from auditor.remediate import build_plan, model, permissions, roles, write_plan
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
 from auditor.rules import rule_by_id, rule_ids
 from auditor.snapshot import build_snapshot
@@ -36,124 +35,43 @@ DEMO = ROOT / "examples" / "demo-tenant.json"
 DEMO_CONFIG = ROOT / "examples" / "auditor.toml"
 
 
-class Deployer:
-    """Deploys generated ARM templates into a snapshot's resource list."""
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.raw = raw
-        self.by_id = {arm.norm_id(d["id"]): d for d in raw["resources"]}
-
-    def upsert(self, doc: dict[str, Any]) -> None:
-        key = arm.norm_id(doc["id"])
-        if key in self.by_id:
-            self.raw["resources"].remove(self.by_id[key])
-        self.raw["resources"].append(doc)
-        self.by_id[key] = doc
-
-    # ---------------------------------------------------------------- expressions
-    def value(self, v: Any, params: dict[str, Any]) -> Any:
-        if isinstance(v, str):
-            if v.startswith("[["):
-                return v[1:]
-            body = expression_body(v)
-            return v if body is None else self._eval(parse(body), params)
-        if isinstance(v, list):
-            return [self.value(x, params) for x in v]
-        if isinstance(v, dict):
-            return {k: self.value(x, params) for k, x in v.items()}
-        return v
-
-    def _eval(self, node: Any, params: dict[str, Any]) -> Any:
-        if isinstance(node, _Lit):
-            return node.value
-        if isinstance(node, _Member):
-            target = self._eval(node.target, params)
-            key = self._eval(node.key, params)
-            return target[key]
-        assert isinstance(node, _Call), node
-        args = [self._eval(a, params) for a in node.args]
-        name = node.name.lower()
-        if name == "parameters":
-            return params[args[0]]
-        if name == "reference":
-            doc = self.by_id[arm.norm_id(args[0])]
-            return doc if len(args) > 2 else doc["properties"]
-        if name == "split":
-            return args[0].split(args[1])
-        if name == "take":
-            return args[0][: args[1]]
-        if name == "join":
-            return args[1].join(args[0])
-        if name == "guid":
-            return str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join(args)))
-        if name == "subscriptionresourceid":
-            return f"/providers/{args[0]}/{'/'.join(args[1:])}"  # GUID is what analysis compares
-        if name == "empty":
-            return args[0] in ("", None, [], {})
-        if name == "null":
-            return None
-        if name == "if":
-            return args[1] if args[0] else args[2]
-        if name == "concat":
-            return "".join(str(a) for a in args)
-        raise AssertionError(f"the simulator does not know ARM function {node.name}")
-
-    # ---------------------------------------------------------------- deployment
-    def deploy(self, template: dict[str, Any], scope: str, given: dict[str, Any] | None = None) -> None:
-        params = {k: v.get("defaultValue") for k, v in (template.get("parameters") or {}).items()}
-        params.update(given or {})
-        for res in template["resources"]:
-            rtype = res["type"]
-            name = self.value(res["name"], params)
-            if rtype.lower() == "microsoft.resources/deployments":
-                sub = self.value(res.get("subscriptionId"), params) or arm.subscription_id_of(scope)
-                rg = self.value(res.get("resourceGroup"), params)
-                target = f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")
-                p = res["properties"]
-                inner_scope = p.get("expressionEvaluationOptions", {}).get("scope", "outer")
-                inner = {k: self.value(v["value"], params) for k, v in (p.get("parameters") or {}).items()}
-                if inner_scope == "outer":
-                    inner = {**params, **inner}
-                self.deploy(p["template"], target, inner)
-                continue
-            if rtype.lower() == "microsoft.resources/resourcegroups":
-                continue
-            base = self.value(res["scope"], params) if "scope" in res else scope
-            doc: dict[str, Any] = {
-                "id": f"{base}/providers/{rtype}/{name}",
-                "type": rtype,
-                "name": name,
-                "properties": self.value(res.get("properties") or {}, params),
-            }
-            if "location" in res:
-                doc["location"] = self.value(res["location"], params)
-            if "identity" in res:
-                identity = dict(self.value(res["identity"], params))
-                old = (self.by_id.get(arm.norm_id(doc["id"])) or {}).get("identity") or {}
-                if "SystemAssigned" in str(identity.get("type")):
-                    identity["principalId"] = old.get("principalId") or str(uuid.uuid5(uuid.NAMESPACE_URL, doc["id"]))
-                if identity.get("userAssignedIdentities"):
-                    identity["userAssignedIdentities"] = old.get("userAssignedIdentities")
-                doc["identity"] = identity
-            if rtype.lower() == "microsoft.authorization/roleassignments":
-                doc["properties"]["scope"] = base
-            if rtype.lower() == "microsoft.authorization/policyassignments":
-                doc["properties"]["scope"] = scope
-            self.upsert(doc)
+def _destination_of(action: model.Action) -> str | None:
+    if action.kind == model.FIX_ASSIGNMENT:
+        return action.detail["fix"].destination_id
+    dest = action.detail.get("destination")
+    return dest.id if dest is not None else None
 
 
-def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: str) -> dict[str, Any]:
+def grant_deployer(sim: Simulator, action: model.Action, scope: str) -> None:
+    """Give the deployer exactly the roles the README line names for the step, where it names them."""
+    needs = permissions.deployer_needs(action)
+    dest = _destination_of(action)
+    at = {permissions.SCOPE: scope, permissions.DESTINATION: dest,
+          permissions.DESTINATION_GROUP: "/".join(dest.split("/")[:5]) if dest else None}
+    for where in sorted({n.where for n in needs}):
+        target = at[where]
+        assert target, (action.kind, where)
+        for role in permissions.least_roles(n.action for n in needs if n.where == where):
+            sim.grant(DEPLOYER, target, role.guid)
+
+
+def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: str,
+               ctx: AuditContext) -> tuple[dict[str, Any], dict[str, str]]:
+    """Deploy every step as the deployer (who holds what the README says); run remediation tasks as
+    the assignments' identities. Returns the applied snapshot and the remediation refusals."""
     raw = copy.deepcopy(raw)
-    d = Deployer(raw)
+    sim = Simulator(raw, ctx.hierarchy)
+    refused: dict[str, str] = {}
     for action in plan.actions:
         if action.kind in model.REVIEW_KINDS:
             continue
         if action.kind == model.REMOVE_LOG_PROFILE:
+            grant_deployer(sim, action, action.scope)
             script = (out / action.files()[0]).read_text()
             for name in re.findall(r"log-profiles delete --name (\S+)", script):
                 for p in action.detail["profiles"]:
                     if arm.last_segment(p) == name:
-                        raw["resources"].remove(d.by_id.pop(arm.norm_id(p)))
+                        sim.delete_log_profile(p, DEPLOYER)
             continue
         arm_file = next(f for f in action.files() if f.startswith("arm/"))
         template = json.loads((out / arm_file).read_text())
@@ -162,14 +80,20 @@ def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: s
             assert template["parameters"]["actionGroupId"]["defaultValue"].startswith(PLACEHOLDER_PREFIX)
             given["actionGroupId"] = action_group
         scope = template["metadata"]["deployAt"]
-        d.deploy(template, scope, given)
+        grant_deployer(sim, action, scope)
+        sim.deploy(template, scope, given, DEPLOYER)
         if action.kind == model.REMEDIATION_TASK:
-            assignment = d.by_id[arm.norm_id(action.detail["assignmentId"])]
+            errors = sim.remediate(action.detail["assignmentId"], action.detail.get("referenceId"),
+                                   action.subscriptions)
+            refused.update(errors)
+            assignment = sim.by_id[arm.norm_id(action.detail["assignmentId"])]
             for sub in action.subscriptions:
+                if sub in errors:
+                    continue
                 state = b.policy_state(assignment, sub, "Compliant", reference_id=action.detail.get("referenceId"))
                 state["timestamp"] = "2026-11-28T11:00:00Z"
                 raw["policyStates"].append(state)
-    return raw
+    return raw, refused
 
 
 def _unwaived_findings(ctx: AuditContext, rule_id: str) -> list[str]:
@@ -186,7 +110,11 @@ def _apply_and_reaudit(raw: dict[str, Any], config: Config, tmp_path: Path) -> t
     ctx = AuditContext(build_snapshot(raw), config)
     plan = build_plan(ctx)
     write_plan(plan, tmp_path, ("arm",))
-    applied = apply_plan(raw, tmp_path, plan, ACTION_GROUP)
+    applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, ctx)
+    # "effective" in plan.json means the simulated remediation succeeded there.
+    for p in plan.subscriptions:
+        if p.projected == "effective" and p.enforcement != "effective":
+            assert p.id not in refused, f"{p.id}: projected effective, but its remediation failed: {refused[p.id]}"
     return plan, AuditContext(build_snapshot(applied), config)
 
 
@@ -194,6 +122,9 @@ def _assert_projection_holds(plan: model.Plan, after: AuditContext) -> None:
     for p in plan.subscriptions:
         got = after.enforcement[arm.norm_id(p.id)].state
         assert got == p.projected, f"{p.id}: projected {p.projected}, re-audit says {got} ({p.why})"
+        if p.projected == "effective" and p.enforcement != "effective":
+            # The remediation really deployed: the subscription now exports every category.
+            assert after.exports[arm.norm_id(p.id)].state == "complete", p.id
 
 
 @pytest.mark.skipif(not DEMO.exists(), reason="demo tenant not built")
@@ -274,3 +205,59 @@ def test_the_simulator_can_fail(tmp_path: Path) -> None:
 def _ag_parts() -> tuple[str, str, str]:
     parts = ACTION_GROUP.split("/")
     return parts[2], parts[4], parts[-1]
+
+
+def _sim(destination: str = "workspace") -> tuple[Simulator, dict[str, Any], AuditContext]:
+    raw, config = tenant(destination)
+    ctx = AuditContext(build_snapshot(raw), config)
+    raw = copy.deepcopy(raw)
+    return Simulator(raw, ctx.hierarchy), raw, ctx
+
+
+def test_simulator_refuses_a_remediation_without_linked_access_on_the_destination() -> None:
+    """online-export's identity holds its roles at its own group only: the central workspace lies in
+    the platform subscription, so the linked access check fails -- the grant the plan adds is needed."""
+    sim, _, _ = _sim()
+    assignment = next(d for d in sim.raw["resources"] if d["id"].endswith("/online-export"))
+    errors = sim.remediate(assignment["id"], None, [sid("online-enf")])
+    assert "Microsoft.OperationalInsights/workspaces" in errors[sid("online-enf")]
+    principal = assignment["identity"]["principalId"]
+    sim.grant(principal, WORKSPACE, b.ROLE_LOG_ANALYTICS_CONTRIBUTOR)
+    assert sim.remediate(assignment["id"], None, [sid("online-enf")]) == {}
+
+
+def test_simulator_refuses_a_deployer_without_deployments_on_the_destination_group(tmp_path: Path) -> None:
+    """User Access Administrator alone on the workspace's group cannot run the nested grant deployment."""
+    sim, raw, ctx = _sim()
+    plan = build_plan(ctx)
+    write_plan(plan, tmp_path, ("arm",))
+    [assign] = [a for a in plan.actions if a.kind == model.ASSIGN_EXPORT_POLICY]
+    template = json.loads((tmp_path / assign.files(("arm",))[0]).read_text())
+    sim.grant(DEPLOYER, assign.scope, roles.OWNER.guid)
+    sim.grant(DEPLOYER, "/".join(WORKSPACE.split("/")[:5]), roles.USER_ACCESS_ADMINISTRATOR.guid)
+    with pytest.raises(DeployFailed, match="Microsoft.Resources/deployments/write"):
+        sim.deploy(template, assign.scope, {}, DEPLOYER)
+    assert not any(d["id"].endswith(assign.detail["assignmentName"]) for d in sim.raw["resources"])  # all or nothing
+
+
+def test_simulator_refuses_log_profile_deletion_with_monitoring_contributor() -> None:
+    sim, raw, _ = _sim()
+    profile = next(d["id"] for d in raw["resources"] if "/logprofiles/" in d["id"].lower())
+    sim.grant(DEPLOYER, sid("land1"), b.ROLE_MONITORING_CONTRIBUTOR)
+    with pytest.raises(DeployFailed, match="LogProfiles/delete"):
+        sim.delete_log_profile(profile, DEPLOYER)
+
+
+def test_simulator_refuses_a_second_setting_on_a_used_sink() -> None:
+    sim, raw, _ = _sim()
+    sub = sid("land2")
+    sim.grant(DEPLOYER, sub, roles.OWNER.guid)
+    sim.grant(DEPLOYER, WORKSPACE, roles.OWNER.guid)
+    def setting(name: str, categories: list[str]) -> dict[str, Any]:
+        return {"$schema": "x", "parameters": {}, "resources": [{
+            "type": "Microsoft.Insights/diagnosticSettings", "name": name,
+            "properties": {"workspaceId": WORKSPACE, "logs": [{"category": c, "enabled": True} for c in categories]}}]}
+    sim.deploy(setting("legacy", ["Administrative", "Security"]), sub, {}, DEPLOYER)
+    with pytest.raises(DeployFailed, match="already used in diagnostic setting 'legacy'"):
+        sim.deploy(setting("setbypolicy", ["Administrative", "Policy"]), sub, {}, DEPLOYER)
+    sim.deploy(setting("legacy", ["Administrative", "Security", "Policy"]), sub, {}, DEPLOYER)  # updating is fine

@@ -55,7 +55,9 @@ def plan_and_reaudit(raw: dict[str, Any], tmp_path: Path) -> tuple[model.Plan, A
     before = AuditContext(build_snapshot(raw), config)
     plan = build_plan(before)
     write_plan(plan, tmp_path, ("arm",))
-    after = AuditContext(build_snapshot(apply_plan(raw, tmp_path, plan, ACTION_GROUP)), config)
+    applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, before)
+    assert refused == {}
+    after = AuditContext(build_snapshot(applied), config)
     return plan, before, after
 
 

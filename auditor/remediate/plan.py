@@ -30,6 +30,7 @@ from auditor.remediate.assignments import AssignmentFix, plan_fix
 from auditor.remediate.facts import (
     Considered,
     considered_assignments,
+    covering_scopes,
     held_roles,
     is_export_definition,
     roles_held_at,
@@ -117,7 +118,14 @@ class _Planner:
             if repairable:
                 for fix in repairable:
                     fixed_subs[arm.norm_id(fix.id)].append(sub.id)
-                self.projection[key] = ("effective", f"repair of {repairable[0].id}")
+                unmet = {fix.id: self._unmet_after_fix(fix) for fix in repairable}
+                deploys = [fix for fix in repairable if not unmet[fix.id]]
+                if deploys:
+                    self.projection[key] = ("effective", f"repair of {deploys[0].id}")
+                else:  # deployed, but its remediation would be refused: not projected effective
+                    first = repairable[0].id
+                    self.projection[key] = (state, f"repair of {first}: its identity would still lack "
+                                                   + "; ".join(unmet[first]))
             elif any(r.reason in FIXABLE for r in rows):
                 targets.add(key)  # impaired by something only a new assignment can fix
             else:
@@ -143,6 +151,21 @@ class _Planner:
                     fix.destination_held = not permissions.missing(
                         held, permissions.export_identity_needs(kind), permissions.DESTINATION)
                 return
+
+    def _unmet_after_fix(self, fix: AssignmentFix) -> list[str]:
+        """What the repaired identity would still lack for its remediation deployments (permission model)."""
+        scope_roles = set(fix.missing_roles) | (set() if fix.add_identity else held_roles(self.ctx, fix.assignment))
+        if not fix.destination_kind or not fix.destination_id:
+            return ["linked access on an export destination the audit could not resolve"]
+        needs = permissions.export_identity_needs(fix.destination_kind)
+        dest_roles = set() if fix.add_identity else roles_held_at(self.ctx, fix.assignment, fix.destination_id)
+        if arm.norm_id(fix.scope) in covering_scopes(self.ctx, fix.destination_id):
+            dest_roles |= scope_roles
+        if fix.grants_destination and fix.destination_role:
+            dest_roles.add(fix.destination_role)
+        unmet = permissions.identity_roles_suffice(scope_roles, dest_roles, needs, earliest=False)
+        return [f"{n.action} ({'on the destination' if n.where == permissions.DESTINATION else 'at the scope'})"
+                for n in unmet]
 
     def _group_ok(self, group_key: str, targets: set[str], review_only: set[str]) -> bool:
         """Every subscription below is a target, excluded/exempted (kept out) or unknown."""
