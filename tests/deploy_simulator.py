@@ -51,6 +51,11 @@ LINKED = {
 }
 
 
+def _is_setting(doc: dict[str, Any]) -> bool:
+    """Azure lists subscription settings with ``type: null`` and an ``AzureResourceManager`` id: go by the id."""
+    return "/diagnosticsettings/" in str(doc.get("id", "")).lower()
+
+
 class DeployFailed(Exception):
     """Azure refused the deployment (authorization or a conflicting sink)."""
 
@@ -195,6 +200,14 @@ class Simulator:
             self.require(caller, WRITE_ACTION[rtype.lower()], target)
             if rtype.lower() == "microsoft.insights/diagnosticsettings":
                 self._check_setting(doc, base, caller)
+                # A setting is keyed by its scope and name (Azure lists subscription ones under
+                # ``subscriptions/<id>/providers/AzureResourceManager/...``): same name, same setting.
+                same = next((d for d in self.raw["resources"]
+                             if _is_setting(d)
+                             and arm.same_id(arm.scope_of_extension(d["id"]), base)
+                             and str(d.get("name", "")).lower() == str(name).lower()), None)
+                if same is not None:
+                    doc["id"] = same["id"]
             if "location" in res:
                 doc["location"] = self.value(res["location"], params)
             if "identity" in res:
@@ -222,7 +235,7 @@ class Simulator:
             for action in actions:
                 self.require(caller, action, dest)
             for other in self.raw["resources"]:
-                if (str(other.get("type", "")).lower() != "microsoft.insights/diagnosticsettings"
+                if (not _is_setting(other)
                         or not arm.same_id(arm.scope_of_extension(other["id"]), base)
                         or str(other.get("name", "")).lower() == str(doc["name"]).lower()):
                     continue
@@ -267,7 +280,7 @@ class Simulator:
             if not dest:
                 continue
             for other in self.raw["resources"]:
-                if (str(other.get("type", "")).lower() == "microsoft.insights/diagnosticsettings"
+                if (_is_setting(other)
                         and arm.same_id(arm.scope_of_extension(other["id"]), sub_scope)
                         and arm.same_id((other.get("properties") or {}).get(prop), dest)
                         and len(enabled_categories(other)) == 8):

@@ -136,7 +136,7 @@ def test_terraform_files_are_well_formed(destination: str) -> None:
         assert not re.search(r"= (True|False|None)\b", text), path
     for action in plan.actions:
         for f in action.files(("terraform",)):
-            if f.startswith("terraform/") and f != model.TERRAFORM_PROVIDERS:
+            if f.startswith("terraform/") and f not in action.shared_files("terraform"):
                 assert _expected(action)[1] in tf[f], f
     assert 'source  = "hashicorp/azurerm"' in tf[model.TERRAFORM_PROVIDERS]
     symbols = re.findall(r'^(?:resource|variable) "([^"]+)"(?: "([^"]+)")?', "\n".join(tf.values()), re.M)
@@ -148,9 +148,38 @@ def test_terraform_files_are_well_formed(destination: str) -> None:
 def test_terraform_fmt_accepts_the_output(tmp_path: Path, destination: str) -> None:
     plan, _ = plan_for(destination)
     write_plan(plan, tmp_path, ("terraform",))
-    run = subprocess.run(["terraform", "fmt", "-check", "-no-color", str(tmp_path / "terraform")],
+    run = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-no-color", str(tmp_path / "terraform")],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("destination", DESTINATIONS)
+def test_terraform_applies_in_dependency_order(destination: str) -> None:
+    """Stage 1 (terraform/) holds everything but the remediation tasks; stage 2 (terraform/remediation/)
+    holds the tasks, and a management-group task depends on a fresh scan of every subscription it covers."""
+    plan, _ = plan_for(destination)
+    files = render_files(plan, ("terraform",))
+    stage1 = "\n".join(t for p, t in files.items() if re.fullmatch(r"terraform/[^/]+\.tf", p))
+    stage2 = {p: t for p, t in files.items() if p.startswith(model.TERRAFORM_STAGE2 + "/")}
+    assert "_policy_remediation" not in stage1
+    assert model.TERRAFORM_STAGE2_PROVIDERS in stage2
+    for action in plan.actions:
+        if action.kind != model.REMEDIATION_TASK:
+            continue
+        [own] = [f for f in action.files(("terraform",)) if f not in action.shared_files("terraform")]
+        text = stage2[own]
+        if action.scope.lower().startswith("/providers/microsoft.management/"):
+            scan = re.search(r'resource "terraform_data" "(\w+)"', text)
+            assert scan and re.search(rf"depends_on\s+= \[terraform_data\.{scan.group(1)}\]", text)
+            for sub in action.subscriptions:
+                assert f"az policy state trigger-scan --subscription {sub.rsplit('/', 1)[-1]}" in text
+        else:
+            assert 'resource_discovery_mode = "ReEvaluateCompliance"' in text
+    # Role assignments of a new assignment reference its identity: Terraform orders them after it.
+    assert re.search(r"principal_id\s+= azurerm_\w+_policy_assignment\.\w+\.identity\[0\]\.principal_id", stage1)
+    # One variable holds the action group, the provider floor has `location` on activity log alerts.
+    assert stage1.count("<REPLACE: action group") == 1 and "var.action_group_id" in stage1
+    assert 'version = ">= 3.100.0, < 5.0"' in files[model.TERRAFORM_PROVIDERS]
 
 
 def test_balanced_detects_breakage() -> None:

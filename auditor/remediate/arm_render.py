@@ -10,9 +10,10 @@ from typing import Any
 
 from auditor import arm
 from auditor.remediate import definitions as defs
-from auditor.remediate import model
+from auditor.remediate import model, sinks
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Destination, stable_guid
+from auditor.remediate.sinks import SinkConflict
 from auditor.remediate.syntax import arm_escape
 
 MG_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
@@ -260,6 +261,17 @@ def render_group_export(action: Action) -> dict[str, Any]:
     return template
 
 
+def render_update_sink(action: Action) -> dict[str, Any]:
+    """The existing setting, same name, every category enabled (see :mod:`auditor.remediate.sinks`)."""
+    conflict: SinkConflict = action.detail["conflict"]
+    return _template(action.scope, [{
+        "type": "Microsoft.Insights/diagnosticSettings",
+        "apiVersion": defs.DIAGNOSTIC_SETTINGS_API,
+        "name": arm_escape(conflict.name),
+        "properties": arm_escape(sinks.updated_properties(conflict)),
+    }], description=action.title)
+
+
 def alert_name(operation: str) -> str:
     return "auditor-" + operation.lower().replace("microsoft.", "").replace("/", "-").replace(".", "-")
 
@@ -323,6 +335,7 @@ RENDERERS = {
     model.POLICY_DEFINITION: render_definition,
     model.ASSIGN_EXPORT_POLICY: render_assignment,
     model.FIX_ASSIGNMENT: render_fix,
+    model.UPDATE_SINK: render_update_sink,
     model.REMEDIATION_TASK: render_remediation,
     model.MANAGEMENT_GROUP_EXPORT: render_group_export,
     model.ACTIVITY_LOG_ALERTS: render_alerts,

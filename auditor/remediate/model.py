@@ -41,6 +41,9 @@ KIND_ORDER = (
 REVIEW_KINDS = frozenset({REVIEW_EXCLUSION, REVIEW_EXEMPTION, REVIEW_ASSIGNMENT})
 SCRIPT_KINDS = frozenset({REMOVE_LOG_PROFILE})
 TERRAFORM_PROVIDERS = "terraform/providers.tf"
+TERRAFORM_VARIABLES = "terraform/variables.tf"
+TERRAFORM_STAGE2 = "terraform/remediation"  # remediation tasks: a second configuration, applied after a scan
+TERRAFORM_STAGE2_PROVIDERS = f"{TERRAFORM_STAGE2}/providers.tf"
 BICEP_ALERTS_MODULE = "bicep/modules/activity-log-alerts.bicep"
 
 
@@ -67,12 +70,17 @@ class Action:
         out = []
         for fmt in FORMATS:
             if fmt in formats:
-                out.append(f"{fmt}/{self.stem}.{_EXTENSIONS[fmt]}")
+                folder = TERRAFORM_STAGE2 if fmt == "terraform" and self.kind == REMEDIATION_TASK else fmt
+                out.append(f"{folder}/{self.stem}.{_EXTENSIONS[fmt]}")
                 out.extend(self.shared_files(fmt))
         return out
 
     def shared_files(self, fmt: str) -> list[str]:
         """Files several actions use (Bicep modules, Terraform providers), listed with each user."""
+        if fmt == "terraform" and self.kind == REMEDIATION_TASK:
+            return [TERRAFORM_STAGE2_PROVIDERS]
+        if fmt == "terraform" and self.kind == ACTIVITY_LOG_ALERTS:
+            return [TERRAFORM_PROVIDERS, TERRAFORM_VARIABLES]
         if fmt == "terraform":
             return [TERRAFORM_PROVIDERS]
         if fmt == "bicep" and self.kind == ASSIGN_EXPORT_POLICY:

@@ -25,7 +25,7 @@ from typing import Any
 from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.remediate import definitions as defs
-from auditor.remediate import model, permissions
+from auditor.remediate import model, permissions, sinks
 from auditor.remediate.assignments import AssignmentFix, plan_fix
 from auditor.remediate.facts import (
     Considered,
@@ -48,6 +48,20 @@ def _slug(text: str) -> str:
     while "--" in out:
         out = out.replace("--", "-")
     return out.strip("-")[:60] or "x"
+
+
+def _profile_seen(doc: dict[str, Any] | None) -> str:
+    """What the audit saw configured on a legacy log profile, in one line."""
+    if doc is None:
+        return "listed by ALA-EXP-006, not in the snapshot"
+    p = arm.props(doc)
+    parts = [f"categories {', '.join(str(c) for c in arm.as_list(p.get('categories'))) or 'none'}",
+             f"locations {', '.join(str(c) for c in arm.as_list(p.get('locations'))) or 'none'}"]
+    if p.get("storageAccountId"):
+        parts.append(f"storage account {p['storageAccountId']}")
+    if p.get("serviceBusRuleId"):
+        parts.append(f"service bus rule {p['serviceBusRuleId']}")
+    return "; ".join(parts)
 
 
 def choose_destination(ctx: AuditContext) -> tuple[Destination, list[str]]:
@@ -82,6 +96,8 @@ class _Planner:
         self.destination, self.placeholders = choose_destination(ctx)
         self.actions: list[Action] = []
         self.projection: dict[str, tuple[str, str]] = {}  # sub key -> (projected, why)
+        # sub key -> (destination kind, id, setting name the policy deploys) where a remediation deploys
+        self.remediated: dict[str, tuple[str, str, str | None]] = {}
 
     # ------------------------------------------------------------------ enforcement
     def plan_enforcement(self) -> None:
@@ -122,6 +138,7 @@ class _Planner:
                 deploys = [fix for fix in repairable if not unmet[fix.id]]
                 if deploys:
                     self.projection[key] = ("effective", f"repair of {deploys[0].id}")
+                    self._remediated_by_fix(key, deploys[0])
                 else:  # deployed, but its remediation would be refused: not projected effective
                     first = repairable[0].id
                     self.projection[key] = (state, f"repair of {first}: its identity would still lack "
@@ -151,6 +168,17 @@ class _Planner:
                     fix.destination_held = not permissions.missing(
                         held, permissions.export_identity_needs(kind), permissions.DESTINATION)
                 return
+
+    def _remediated_by_fix(self, sub_key: str, fix: AssignmentFix) -> None:
+        if not fix.destination_kind or not fix.destination_id:
+            return
+        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
+        values = {k: v.get("value") for k, v in arm.as_dict(arm.props(fix.assignment).get("parameters")).items()
+                  if isinstance(v, dict)}
+        name = None
+        if target is not None and arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
+            name = sinks.deployed_setting_name(target, values)
+        self.remediated[sub_key] = (fix.destination_kind, fix.destination_id, name)
 
     def _unmet_after_fix(self, fix: AssignmentFix) -> list[str]:
         """What the repaired identity would still lack for its remediation deployments (permission model)."""
@@ -245,8 +273,13 @@ class _Planner:
                  "name": stable_guid("remediation", assignment_id)},
                 slug=f"remediate-{_slug(name_part)}",
             ))
+            definition = (self.ctx.snapshot.get(definition_id) if self.destination.kind == defs.LOG_ANALYTICS
+                          else defs.export_definition(self.destination.kind))
+            setting_name = sinks.deployed_setting_name(definition, self._assignment_parameters())
             for k in scopes[scope_key]:
                 self.projection[k] = ("effective", f"new assignment {assignment_id}")
+                if not self.destination.placeholder:
+                    self.remediated[k] = (self.destination.kind, self.destination.id, setting_name)
 
     def _assignment_parameters(self) -> dict[str, Any]:
         d = self.destination
@@ -307,6 +340,23 @@ class _Planner:
                 title = f"Review {scope} by hand: " + "; ".join(fixes[arm.norm_id(scope)].unfixable)
             self.actions.append(Action(kind, arm.display_id(scope), unique, title, {}, slug="review"))
 
+    def plan_sink_updates(self) -> None:
+        """Existing settings that already use a remediation's destination for some categories: the
+        policy's own setting would be refused there, so the existing one is updated instead."""
+        for key in sorted(self.remediated):
+            kind, dest_id, name = self.remediated[key]
+            for conflict in sinks.conflicts(self.ctx, key, kind, dest_id, (name,) if name else ()):
+                sub = self.h.subscriptions[key]
+                self.actions.append(Action(
+                    model.UPDATE_SINK, sub.id, [sub.id],
+                    f"Update diagnostic setting {conflict.name!r} of {sub.display_name} to send every category "
+                    f"to {arm.last_segment(dest_id)} (it already uses that destination, so the policy's own "
+                    "setting would be refused)",
+                    {"conflict": conflict, "location": self.destination.location,
+                     "destination": Destination(kind, dest_id, False, self.destination.location)},
+                    slug=f"update-sink-{_slug(sub.guid)}-{_slug(conflict.name)}",
+                ))
+
     # ------------------------------------------------------------------ findings-driven actions
     def plan_group_exports(self) -> None:
         for group in group_export_gaps(self.ctx):
@@ -340,7 +390,8 @@ class _Planner:
                 model.REMOVE_LOG_PROFILE, sub_id, [sub_id],
                 f"Delete the legacy log profile{'s' if len(profiles) > 1 else ''} "
                 f"{', '.join(repr(arm.last_segment(p)) for p in profiles)} of {sub.display_name if sub else sub_id}",
-                {"profiles": profiles}, slug=f"remove-log-profiles-{_slug(arm.last_segment(sub_id))}",
+                {"profiles": profiles, "seen": {p: _profile_seen(self.ctx.snapshot.get(p)) for p in profiles}},
+                slug=f"remove-log-profiles-{_slug(arm.last_segment(sub_id))}",
             ))
 
     # ------------------------------------------------------------------ result
@@ -367,6 +418,7 @@ def build_plan(ctx: AuditContext) -> Plan:
     """The remediation plan for an audit context (pure: reads the context, writes nothing)."""
     p = _Planner(ctx)
     p.plan_enforcement()
+    p.plan_sink_updates()
     p.plan_group_exports()
     p.plan_alerts()
     p.plan_log_profiles()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
+
+from auditor import arm
+from auditor.config import CATEGORIES
 from auditor.remediate import arm_render, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Plan
@@ -66,10 +70,19 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
     ]
     if "terraform" in formats:
         lines += [
-            "Terraform: `terraform/` is one configuration (azurerm and azapi providers); `terraform init`,",
-            "`terraform plan`, `terraform apply` there, signed in with the rights listed below. Repairs of",
-            "existing assignments use `import` blocks (Terraform >= 1.5). The default azurerm provider",
-            "needs a subscription to talk to: set `ARM_SUBSCRIPTION_ID` (azurerm 4.x requires it).",
+            "Terraform (>= 1.5, azurerm >= 3.100.0 and azapi providers) comes in two configurations, applied",
+            "in order, signed in with the rights listed below. The default azurerm provider needs a",
+            "subscription to talk to: set `ARM_SUBSCRIPTION_ID` (azurerm 4.x requires it).",
+            "",
+            "1. `terraform/`: every step except the remediation tasks (`terraform init`, `terraform plan`,",
+            "   `terraform apply`). Role assignments reference their assignment's identity, so Terraform",
+            "   creates them after it; repairs of existing assignments use `import` blocks. Fill in",
+            "   `variables.tf` (the action group) or pass `-var`.",
+            "2. Wait for the first compliance evaluation of the new and repaired assignments (up to about",
+            "   30 minutes after stage 1), then `terraform/remediation/`: the remediation tasks. Tasks at a",
+            "   management group remediate only what the last scan found non-compliant, so that",
+            "   configuration runs `az policy state trigger-scan` on each subscription they cover first",
+            "   (`terraform_data` with `local-exec`: the `az` CLI must be signed in) and the task depends on it.",
             "",
         ]
     for action in plan.actions:
@@ -100,10 +113,19 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
                 lines.append("- the assignment itself is not redeployed: only role assignments are added")
         if action.kind == model.REMEDIATION_TASK:
             at_group = arm_render.is_group_scope(action.scope)
-            lines.append("- deploy after the assignment's first compliance evaluation (up to about 30 minutes; "
-                         "`az policy state trigger-scan` starts one)"
-                         + ("; at a management group it remediates the subscriptions evaluated non-compliant"
-                            if at_group else ""))
+            lines.append("- deploy after every earlier step and the assignment's first compliance evaluation "
+                         "(up to about 30 minutes)"
+                         + ("; at a management group it remediates only what the last scan found non-compliant "
+                            "(`ExistingNonCompliant`), so scan first:" if at_group else ""))
+            if at_group:
+                for sub in action.subscriptions:
+                    lines.append(f"  - `az policy state trigger-scan --subscription "
+                                 f"{shlex.quote(arm.subscription_id_of(sub) or sub)}`")
+        if action.kind == model.UPDATE_SINK:
+            conflict = action.detail["conflict"]
+            lines.append(f"- the setting already sends {', '.join(c for c in CATEGORIES if c not in conflict.missing)} "
+                         f"there; Azure refuses a second setting on the same destination for the same category, so "
+                         f"the export policy could not add its own (adds {', '.join(conflict.missing)})")
         for cmd in _commands(action, formats):
             lines.append(f"- `{cmd}`")
         lines.append("")
