@@ -4,6 +4,7 @@ deploy, and deployer permission lines derived from what each step does."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,22 @@ def test_plan_identities_get_roles_that_deploy() -> None:
         unmet = permissions.identity_roles_suffice(assign.detail["roles"], [assign.detail["destinationRole"]],
                                                    permissions.export_identity_needs(kind))
         assert unmet == [], destination
+
+
+def test_docs_permission_table_matches_the_model() -> None:
+    """docs/remediation.md's deployer table says what the model derives (first clause of each line)."""
+    from test_remediate_plan import plan_for
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "remediation.md").read_text()
+    rows = dict(re.findall(r"^\| ([a-z -]+) \| (.+) \|$", docs.split("## Permissions to deploy")[1], re.M))
+    plan, _ = plan_for("workspace")
+    first = {a.kind: permissions.deployer_permissions(a).split(";")[0] for a in plan.actions
+             if a.kind not in model.REVIEW_KINDS}
+    plan, _ = plan_for("storage")
+    first.update({a.kind: permissions.deployer_permissions(a).split(";")[0] for a in plan.actions
+                  if a.kind == model.POLICY_DEFINITION})
+    for step, kind in (("policy definition", model.POLICY_DEFINITION), ("new assignment", model.ASSIGN_EXPORT_POLICY),
+                       ("remediation task", model.REMEDIATION_TASK), ("alerts", model.ACTIVITY_LOG_ALERTS),
+                       ("log profiles", model.REMOVE_LOG_PROFILE)):
+        assert rows[step].startswith(first[kind].replace(" on the subscription", "").replace(
+            " at the root management group", "").replace(" at the scope", "")), (step, first[kind])

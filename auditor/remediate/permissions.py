@@ -131,7 +131,7 @@ def destination_role(role_guids: Iterable[str], destination_kind: str) -> str | 
 # hide a step whose needs the model does not cover.
 DEPLOYER_CANDIDATES: tuple[BuiltInRole, ...] = (
     roles.RESOURCE_POLICY_CONTRIBUTOR, roles.USER_ACCESS_ADMINISTRATOR, roles.MONITORING_CONTRIBUTOR,
-    roles.LOG_ANALYTICS_CONTRIBUTOR, roles.STORAGE_ACCOUNT_CONTRIBUTOR, roles.EVENT_HUBS_DATA_OWNER,
+    roles.STORAGE_ACCOUNT_CONTRIBUTOR, roles.EVENT_HUBS_DATA_OWNER, roles.LOG_ANALYTICS_CONTRIBUTOR,
     roles.MONITORING_POLICY_CONTRIBUTOR, roles.CONTRIBUTOR,
 )
 

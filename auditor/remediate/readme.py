@@ -65,7 +65,9 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         "a remediation task needs the assignment and its role assignments, which Azure can take a few",
         "minutes to propagate: if a remediation task fails for lack of rights, run it again).",
         "Each step's ARM and Bicep commands deploy the same thing: run one of them (or apply the",
-        "Terraform configuration instead), not all.",
+        "Terraform configuration instead), not all. Each step's *permissions* are the least built-in roles",
+        "holding every action it performs, where it performs it (derived from Azure's built-in role",
+        "definitions; Owner at the same scopes also does).",
         "",
     ]
     if "terraform" in formats:
