@@ -156,3 +156,25 @@ def test_docs_permission_table_matches_the_model() -> None:
                        ("log profiles", model.REMOVE_LOG_PROFILE)):
         assert rows[step].startswith(first[kind].replace(" on the subscription", "").replace(
             " at the root management group", "").replace(" at the scope", "")), (step, first[kind])
+
+
+def test_a_repair_whose_destination_is_unknown_is_not_projected_effective() -> None:
+    """Without the destination the linked-access grant cannot be made: the projection stays."""
+    from test_remediate_plan import sid, tenant
+
+    from auditor import arm
+    from auditor.analysis.context import AuditContext
+    from auditor.remediate import build_plan
+    from auditor.snapshot import build_snapshot
+
+    raw, config = tenant()
+    online = next(d for d in raw["resources"] if str(d.get("id", "")).endswith("/online-export"))
+    online["properties"]["parameters"] = {}  # the workspace parameter is gone: nowhere to grant
+    ctx = AuditContext(build_snapshot(raw), config)
+    plan = build_plan(ctx)
+    [fix] = [a.detail["fix"] for a in plan.actions
+             if a.kind == model.FIX_ASSIGNMENT and a.scope.endswith("/online-export")]
+    assert not fix.grants_destination
+    [p] = [p for p in plan.subscriptions if arm.same_id(p.id, sid("online-enf"))]
+    assert p.enforcement == "impaired" and p.projected == "impaired"
+    assert "linked access" in p.why
