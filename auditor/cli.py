@@ -19,6 +19,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor.termtext import clean_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,8 +35,11 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except AuditorError as e:
-            click.echo(f"auditor: error: {e}", err=True)
+            click.echo(f"auditor: error: {clean_line(e)}", err=True)
             sys.exit(e.exit_code)
+        except RecursionError:
+            click.echo("auditor: error: the input is nested too deeply to process", err=True)
+            sys.exit(EXIT_USAGE)
         except KeyboardInterrupt:
             click.echo("auditor: interrupted", err=True)
             sys.exit(130)
@@ -46,7 +50,7 @@ def handle_errors(fn: F) -> F:
                 raise
             where = traceback.extract_tb(e.__traceback__)[-1] if e.__traceback__ else None
             at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
-            click.echo(f"auditor: internal error: {type(e).__name__}: {e}{at} "
+            click.echo(f"auditor: internal error: {type(e).__name__}: {clean_line(e)}{at} "
                        "(a bug: please report it; AUDITOR_DEBUG=1 shows the traceback)", err=True)
             sys.exit(EXIT_USAGE)
 
@@ -64,7 +68,7 @@ class _Group(click.Group):
             click.echo(e.ctx.get_help())
             sys.exit(EXIT_OK)
         except click.UsageError as e:
-            click.echo(f"auditor: error: {e.format_message()} (see '{_help_command(e.ctx)}')", err=True)
+            click.echo(f"auditor: error: {clean_line(e.format_message())} (see '{_help_command(e.ctx)}')", err=True)
             sys.exit(EXIT_USAGE)
         except click.exceptions.Exit as e:
             sys.exit(e.exit_code)
@@ -72,7 +76,7 @@ class _Group(click.Group):
             click.echo("auditor: aborted", err=True)
             sys.exit(130)
         except click.ClickException as e:
-            click.echo(f"auditor: error: {e.format_message()}", err=True)
+            click.echo(f"auditor: error: {clean_line(e.format_message())}", err=True)
             sys.exit(EXIT_USAGE)
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from auditor.render.wording import VERDICT_LABEL
 from auditor.rules.base import SEVERITIES
+from auditor.termtext import markup
 
 _VERDICT_STYLE = {
     "covered": "green",
@@ -24,11 +24,14 @@ _SEVERITY_STYLE = {"high": "red", "medium": "yellow", "low": "cyan"}
 
 
 def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Console | None = None,
-                  top: int = 10, files: list[str] | None = None) -> None:
+                  top: int = 10, files: list[str] | None = None, warnings: Console | None = None) -> None:
+    """The summary on ``console`` (stdout); warnings and notes about waivers on ``warnings`` (stderr)."""
     console = console or Console(highlight=False)
+    warnings = warnings or Console(stderr=True, highlight=False)
     summary = doc["summary"]
-    console.print(f"[bold]auditor[/bold] tenant {escape(str(doc['tenantId']))} - "
-                  f"{summary['subscriptions']} subscriptions, collected {doc.get('collectedAt') or doc['generatedAt']}")
+    collected = markup(doc.get("collectedAt") or doc["generatedAt"])
+    console.print(f"[bold]auditor[/bold] tenant {markup(str(doc['tenantId']))} - "
+                  f"{summary['subscriptions']} subscriptions, collected {collected}")
 
     verdicts = Table(title="Coverage verdicts", title_justify="left")
     verdicts.add_column("verdict")
@@ -54,21 +57,21 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
             table.add_column(col, overflow="fold")
         for f in active[:top]:
             scope = names.get(f["scope"].lower(), f["scope"])
-            table.add_row(f"[{_SEVERITY_STYLE[f['severity']]}]{f['severity']}[/]", f["ruleId"], escape(scope),
-                          escape(f["message"]))
+            table.add_row(f"[{_SEVERITY_STYLE[f['severity']]}]{f['severity']}[/]", markup(f["ruleId"]),
+                          markup(scope), markup(f["message"]))
         console.print(table)
     expired = [w for w in doc.get("waivers", []) if w.get("status") == "expired"]
     for w in expired:
         where = names.get(str(w["scope"]).lower(), w["scope"])
-        console.print(f"[yellow]warning:[/] waiver for {w['rule']} at {escape(str(where))} expired on {w['expires']} "
+        warnings.print(f"[yellow]warning:[/] waiver for {w['rule']} at {markup(str(where))} expired on {w['expires']} "
                       "and no longer waives anything")
     for w in doc.get("waivers", []):
         if w.get("status") == "active" and w.get("matchedFindings") == 0:
             where = names.get(str(w["scope"]).lower(), w["scope"])
-            console.print(f"[yellow]note:[/] waiver for {w['rule']} at {escape(str(where))} matches no finding "
+            warnings.print(f"[yellow]note:[/] waiver for {w['rule']} at {markup(str(where))} matches no finding "
                           "(fixed meanwhile, or a mistyped scope or rule?)")
     if summary.get("incomplete"):
         console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
     if out_dir is not None:
         listed = f": {', '.join(files)}" if files else ""
-        console.print(f"Written to {escape(str(out_dir))}/{escape(listed)}")
+        console.print(f"Written to {markup(str(out_dir))}/{markup(listed)}")

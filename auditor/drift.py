@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from auditor import arm
+from auditor.errors import InputError
 
 NOT_COVERED = frozenset({"unenforced", "unremediated", "partial", "uncovered", "unknown"})
 
@@ -74,3 +75,10 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def has_changes(drift: dict[str, Any]) -> bool:
     return any(drift[k] for k in ("verdictChanges", "newSubscriptions", "removedSubscriptions",
                                   "newFindings", "resolvedFindings"))
+
+
+def require_same_tenant(old_tenant: str, new_tenant: str, what: str) -> None:
+    """Drift between two different tenants is not drift: refuse it (exit 2) rather than report noise."""
+    if old_tenant and new_tenant and old_tenant.lower() != new_tenant.lower():
+        raise InputError(f"{what} are snapshots of different tenants ({old_tenant} and {new_tenant}): "
+                         "compare an earlier snapshot of the same tenant")

@@ -123,15 +123,29 @@ def read_json_file(path: str | Path, what: str) -> tuple[Any, bytes]:
     if not payload.strip():
         raise InputError(f"{what} {p} is empty")
     try:
-        return json.loads(payload.decode("utf-8")), data
+        # utf-8-sig: a byte-order mark (as some Windows editors and PowerShell write) is read, not refused.
+        return json.loads(payload.decode("utf-8-sig"), parse_constant=_reject_constant), data
     except UnicodeDecodeError:
         raise InputError(f"{what} {p} is not UTF-8 JSON") from None
+    except _NotJSONNumber as e:
+        raise InputError(f"{what} {p} is not valid JSON: {e} is not a JSON number (NaN and Infinity are not "
+                         "allowed)") from None
+    except RecursionError:
+        raise InputError(f"{what} {p} is nested too deeply to read") from None
     except json.JSONDecodeError as e:
         at_end = e.pos >= len(e.doc.rstrip())  # the document stops mid-way: most likely cut off
         raise InputError(
             f"{what} {p} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
             + ("; is the file truncated?" if at_end else "")
         ) from None
+
+
+class _NotJSONNumber(ValueError):
+    """``NaN``, ``Infinity``: Python's json accepts them, JSON (and every consumer of our outputs) does not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotJSONNumber(name)
 
 
 def load_snapshot(path: str | Path) -> Snapshot:

@@ -472,7 +472,9 @@ def test_cli_renders_reports_for_oddly_spelt_snapshot(tmp_path: Path) -> None:
     raw = _demo_with(_every_id(lambda s: s.upper()[1:]), _every_document(lambda d: d.update(type=None)),
                      _every_document(lambda d: d.update(properties=d.get("properties") or None)))
     proc, out = _run_audit(tmp_path, raw, "--format", "md,csv,sarif")
-    assert proc.returncode == 3 and not proc.stderr, proc.stderr  # the demo records unreadable scopes
+    # the demo records unreadable scopes: exit 3 and its one stderr line, nothing else
+    assert proc.returncode == 3 and proc.stderr.startswith("auditor: the audit is incomplete:"), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr
     assert {p.name for p in out.iterdir()} >= {"findings.json", "summary.md", "findings.csv", "findings.sarif"}
 
 

@@ -156,7 +156,7 @@ def audit_snapshot(snapshot: Snapshot, config: Config | None = None) -> dict[str
 
 def dumps_findings(doc: dict[str, Any]) -> str:
     """Canonical serialisation: stable, human-diffable, byte-identical for equal input."""
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def highest_unwaived(doc: dict[str, Any]) -> str | None:

@@ -31,6 +31,7 @@ from auditor.collect.progress import Progress, summary_line, terminal_attached
 from auditor.collect.reader import Reader
 from auditor.collect.state import Collection
 from auditor.errors import InputError
+from auditor.termtext import clean_line
 
 
 @dataclass
@@ -94,7 +95,7 @@ def run_collection(options: CollectOptions) -> CollectResult:
     result = CollectResult(snapshot=snapshot, output=out, stats=stats, seconds=time.monotonic() - started,
                            subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]))
     if options.summary:
-        print(result.summary(), file=sys.stderr)
+        print(clean_line(result.summary()), file=sys.stderr)  # names the first error: Azure's text
     return result
 
 

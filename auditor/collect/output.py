@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__, arm
 from auditor.collect.state import Collection
-from auditor.errors import InputError
+from auditor.outputs import write_atomic
 from auditor.snapshot import SCHEMA_VERSION
 
 # Snapshot order: the tree first, then what hangs off it (stable output makes diffs readable).
@@ -50,15 +48,4 @@ def write_snapshot(snapshot: dict[str, Any], path: str) -> None:
     data = json.dumps(snapshot, indent=None, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     if target.suffix == ".gz":
         data = gzip.compress(data, compresslevel=6, mtime=0)
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
-    except OSError as e:
-        raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write snapshot {target}: {e.strerror or e}") from None
+    write_atomic(target, data)

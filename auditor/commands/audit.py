@@ -19,7 +19,9 @@ from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import collect_options, collect_options_from
 from auditor.config import load_config
 from auditor.console import print_summary
+from auditor.drift import require_same_tenant
 from auditor.errors import InputError
+from auditor.outputs import check_output_dir, remove_stale, write_atomic
 from auditor.render import FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
@@ -68,11 +70,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     wanted = parse_formats(formats)
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"cannot create output folder {out}: {e.strerror or e}") from None
+    out = check_output_dir(out_dir, "--out")
     collected = snapshot is None
     if snapshot is None:
         snapshot = str(_collect_first(out, collect_params))
@@ -80,29 +78,32 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         raise InputError("collection options (--management-group, --cloud, --emulator, --ca-cert) "
                          "do not apply with --snapshot")
     snap = load_snapshot(snapshot)
+    if baseline_snap is not None:
+        require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
     if baseline_snap is not None and baseline_snap.collected_at > snap.collected_at:
         click.echo(f"auditor: note: the --baseline snapshot was collected after this one "
                    f"({baseline_snap.raw['collectedAt']} > {snap.raw['collectedAt']}): 'since the previous audit' "
                    "runs backwards", err=True)
     ctx = AuditContext(snap, config)
     findings = run_audit(ctx)
-    target = out / "findings.json"
-    try:
-        target.write_text(dumps_findings(findings), encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot write {target}: {e.strerror or e}") from None
+    target = write_atomic(out / "findings.json", dumps_findings(findings))
     baseline_doc = audit_snapshot(baseline_snap, config) if baseline_snap is not None else None
     others = [f for f in wanted if f != "json"]
+    written: list[Path] = [target]
     if others:
         from auditor.remediate import build_plan
         from auditor.render import render_reports
 
         plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
-        render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan)
+        written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan))
+    for stale in remove_stale(out, FILE_NAMES.values(), written):
+        click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)
     if not quiet:
         kept = ["snapshot.json.gz"] if collected else []
         print_summary(findings, out, files=[*kept, "findings.json", *(FILE_NAMES[f] for f in others)])
-    if snap.errors:
+    if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
+        click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "
+                   "(ALA-AUD-001): exit 3", err=True)
         sys.exit(EXIT_INCOMPLETE)
     worst = highest_unwaived(findings)
     if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):

@@ -19,6 +19,7 @@ import click
 from auditor.cli import EXIT_INCOMPLETE, handle_errors
 from auditor.collect import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions, run_collection
 from auditor.collect.options import emulator_env_warning
+from auditor.outputs import check_output_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,6 +67,7 @@ def collect(output: str, **params: Any) -> None:
     (or the --management-group); it writes nothing to Azure. Exit 3 when a scope or call could
     not be read: the snapshot is still written and records what is missing.
     """
+    check_output_file(output, "-o")  # before any request is sent
     result = run_collection(collect_options_from(params, output))
     if result.incomplete:
         sys.exit(EXIT_INCOMPLETE)

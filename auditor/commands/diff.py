@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -41,14 +40,18 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     """What changed between two audits (snapshots)."""
     from auditor.analysis.engine import audit_snapshot
     from auditor.config import load_config
-    from auditor.drift import compare
+    from auditor.drift import compare, require_same_tenant
+    from auditor.outputs import check_output_dir, remove_stale, write_atomic
     from auditor.render.markdown import drift_lines
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
+    from auditor.termtext import clean_block
 
     wanted = _formats(fmt)
+    out = check_output_dir(out_dir, "--out") if out_dir is not None else None
     config = load_config(config_path, rule_ids())
     old_snap, new_snap = load_snapshot(old), load_snapshot(new)
+    require_same_tenant(old_snap.tenant_id, new_snap.tenant_id, "OLD and NEW")
     if old_snap.collected_at > new_snap.collected_at:
         click.echo(f"auditor: note: OLD was collected after NEW ({old_snap.raw['collectedAt']} > "
                    f"{new_snap.raw['collectedAt']}): the drift runs backwards; swap them?", err=True)
@@ -56,16 +59,11 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     drift["incomplete"] = {"old": bool(old_snap.errors), "new": bool(new_snap.errors)}
     texts = {"md": "\n".join(drift_lines(drift)).rstrip() + "\n",
              "json": json.dumps(drift, indent=2, ensure_ascii=False) + "\n"}
-    if out_dir:
-        out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            for f in wanted:
-                (out / f"drift.{f}").write_text(texts[f], encoding="utf-8")
-        except OSError as e:
-            raise InputError(f"cannot write to {out}: {e.strerror or e}") from None
+    if out is not None:
+        written = [write_atomic(out / f"drift.{f}", texts[f]) for f in wanted]
+        remove_stale(out, [f"drift.{f}" for f in DIFF_FORMATS], written)
     else:
-        click.echo("\n".join(texts[f] for f in wanted), nl=False)
+        click.echo(clean_block("\n".join(texts[f] for f in wanted)), nl=False)
     if old_snap.errors or new_snap.errors:
         which = ("both snapshots record" if old_snap.errors and new_snap.errors
                  else f"the {'old' if old_snap.errors else 'new'} snapshot records")

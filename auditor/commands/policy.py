@@ -29,18 +29,19 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
     definitions shipped with the tool; members found nowhere are listed, not guessed.
     """
     from auditor.policy import classify_files
+    from auditor.termtext import clean_line
 
     results = classify_files(files)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
         return
     for r in results:
-        click.echo(_line(r))
-        click.echo(f"        {r.reason}")
+        click.echo(clean_line(_line(r)))
+        click.echo(f"        {clean_line(r.reason)}")
         if r.unknown_members:
             names = [m.rstrip("/").rsplit("/", 1)[-1] for m in r.unknown_members]
             more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-            click.echo(f"        unknown members: {', '.join(names[:3])}{more}; "
+            click.echo(f"        unknown members: {clean_line(', '.join(names[:3]))}{more}; "
                        "give their definition files too to judge them")
 
 

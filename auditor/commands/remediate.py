@@ -25,11 +25,13 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     """
     from auditor.analysis.context import AuditContext
     from auditor.config import load_config
+    from auditor.outputs import check_output_dir
     from auditor.remediate import build_plan, parse_formats, write_plan
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
 
     chosen = parse_formats(formats)
+    check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
     plan = build_plan(AuditContext(snap, config))

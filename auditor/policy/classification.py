@@ -220,7 +220,9 @@ def load_policy_file(path: str | Path) -> PolicyDoc:
     try:
         return PolicyDoc(data)
     except NotAPolicyDocument as e:
-        raise InputError(f"policy file {path} is not a policy definition or set definition: {e}") from None
+        template = isinstance(data, dict) and "deploymenttemplate" in str(data.get("$schema", "")).lower()
+        why = "it is an ARM deployment template" if template else str(e)
+        raise InputError(f"policy file {path} is not a policy definition or set definition: {why}") from None
 
 
 def classify_files(paths: Iterable[str | Path]) -> list[Classification]:

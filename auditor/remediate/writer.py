@@ -11,6 +11,7 @@ from pathlib import Path
 
 from auditor import arm
 from auditor.errors import InputError
+from auditor.outputs import check_output_dir, remove_stale, write_atomic
 from auditor.remediate import arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action, Plan
@@ -74,15 +75,43 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
     return files
 
 
+# What a previous run may have left that this one did not write: files auditor generates, in the
+# folders it generates, never dot-entries (.terraform/, lock files) or state (*.tfstate).
+GENERATED_SUFFIXES = (".json", ".bicep", ".tf", ".sh", ".md")
+
+
 def write_plan(plan: Plan, out_dir: str | Path, formats: tuple[str, ...] = model.FORMATS) -> list[Path]:
-    """Write every file of the plan under ``out_dir``; returns the paths written, sorted."""
-    out = Path(out_dir)
+    """Write every file of the plan under ``out_dir``; returns the paths written, sorted.
+
+    Each file is written atomically; generated files an earlier run left (another ``--format``,
+    a step that no longer exists) are removed so the folder matches ``plan.json``.
+    """
+    out = check_output_dir(str(out_dir), "--out")
     files = render_files(plan, formats)
-    try:
-        for rel, text in sorted(files.items()):
-            path = out / rel
+    for rel, text in sorted(files.items()):
+        path = out / rel
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise InputError(f"cannot write remediation output to {out}: {e.strerror or e}") from None
-    return sorted(out / rel for rel in files)
+        except OSError as e:
+            raise InputError(f"cannot write remediation output to {out}: {e.strerror or e}") from None
+        write_atomic(path, text)
+    written = sorted(out / rel for rel in files)
+    remove_stale(out, _generated_files(out, files), written)
+    return written
+
+
+def _generated_files(out: Path, files: dict[str, str]) -> list[str]:
+    """Relative paths of generated-looking files under the folders a plan writes into."""
+    folders = {"arm", "bicep", "terraform", "scripts"} | {rel.split("/")[0] for rel in files if "/" in rel}
+    found = [PLAN_FILE, README_FILE]
+    for folder in sorted(folders):
+        base = out / folder
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for path in base.rglob("*"):
+            rel = path.relative_to(out)
+            if any(part.startswith(".") for part in rel.parts) or ".tfstate" in path.name:
+                continue
+            if path.is_file() and path.suffix in GENERATED_SUFFIXES:
+                found.append(rel.as_posix())
+    return found

@@ -8,12 +8,14 @@ is written by the audit command. Every format is computed from the same view mod
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.outputs import atomic_target
 from auditor.snapshot import Snapshot
+from auditor.termtext import clean_tree
 
 FORMATS = ("pdf", "html", "csv", "sarif", "md")
 FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif",
@@ -42,35 +44,42 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
         if model is None:
             from auditor.render.model import build_model
 
-            model = build_model(findings, snapshot, baseline, plan)
+            # control and bidi characters in tenant text shown as escapes, never acted on
+            model = clean_tree(build_model(findings, snapshot, baseline, plan))
         return model
 
     for fmt in FORMATS:
         if fmt not in wanted:
             continue
         path = out_dir / FILE_NAMES[fmt]
-        if fmt == "pdf":
-            from auditor.render.pdf import write_pdf
-
-            write_pdf(view(), _attachment_bytes(findings, out_dir), path)
-        elif fmt == "html":
-            from auditor.render.html import write_html
-
-            write_html(view(), path)
-        elif fmt == "csv":
-            from auditor.render.tabular import write_csv
-
-            write_csv(findings, path, snapshot)
-        elif fmt == "sarif":
-            from auditor.render.sarif import write_sarif
-
-            write_sarif(findings, snapshot, path)
-        elif fmt == "md":
-            from auditor.render.markdown import summary_markdown
-
-            path.write_text(summary_markdown(view()), encoding="utf-8")
+        with atomic_target(path) as tmp:  # a failed or interrupted render leaves no partial report
+            _render_one(fmt, tmp, view, findings, snapshot, out_dir)
         written.append(path)
     return written
+
+
+def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findings: dict[str, Any],
+                snapshot: Snapshot, out_dir: Path) -> None:
+    if fmt == "pdf":
+        from auditor.render.pdf import write_pdf
+
+        write_pdf(view(), _attachment_bytes(findings, out_dir), path)
+    elif fmt == "html":
+        from auditor.render.html import write_html
+
+        write_html(view(), path)
+    elif fmt == "csv":
+        from auditor.render.tabular import write_csv
+
+        write_csv(findings, path, snapshot)
+    elif fmt == "sarif":
+        from auditor.render.sarif import write_sarif
+
+        write_sarif(findings, snapshot, path)
+    elif fmt == "md":
+        from auditor.render.markdown import summary_markdown
+
+        path.write_text(summary_markdown(view()), encoding="utf-8")
 
 
 def _attachment_bytes(findings: dict[str, Any], out_dir: Path) -> bytes:

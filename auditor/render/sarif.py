@@ -1,7 +1,8 @@
 """SARIF 2.1.0 output, for code-scanning dashboards and pipelines.
 
 Rules come from the catalogue (plus any rule id a finding names that the catalogue lacks);
-each finding becomes a result located at its ARM scope through a logical location. Waived
+each finding becomes a result located at its ARM scope through a logical location, and in the
+snapshot file (line 1) through the physical location that code-scanning services require. Waived
 findings carry an accepted external suppression with the waiver's reason, so dashboards show
 them as suppressed instead of dropping them. Unreadable scopes become tool notifications.
 """
@@ -12,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from auditor import __version__, arm
 from auditor.render.names import Names
@@ -54,6 +56,15 @@ def _rule_descriptor(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def snapshot_artifact_uri(snapshot: Snapshot | None) -> str:
+    """The snapshot's file name, a relative URI: code-scanning services (GitHub's among them) reject
+    results without a physical location, and the snapshot is the evidence every finding comes from."""
+    name = Path(snapshot.source).name if snapshot is not None and snapshot.source else ""
+    if not name or name.startswith("<"):
+        name = "snapshot.json"
+    return quote(name)
+
+
 def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[str, Any]:
     names = Names(findings, snapshot)
     catalogue = {r.id.upper(): r.catalogue_entry() for r in all_rules()}
@@ -63,6 +74,7 @@ def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[
                                    "severity": f.get("severity", "low"), "controls": f.get("controls", [])})
     rule_ids = sorted(catalogue)
     index = {rid: i for i, rid in enumerate(rule_ids)}
+    artifact = snapshot_artifact_uri(snapshot)
     results = []
     for f in findings.get("findings", []):
         rid = str(f.get("ruleId", "")).upper()
@@ -74,8 +86,11 @@ def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[
             "ruleIndex": index[rid],
             "level": LEVEL.get(f.get("severity", "low"), "note"),
             "message": {"text": f"{f.get('message', '')} ({names.scope_label(scope)})"},
-            "locations": [{"logicalLocations": [{
-                "name": names.name(scope), "fullyQualifiedName": scope, "kind": _location_kind(scope)}]}],
+            "locations": [{
+                "physicalLocation": {"artifactLocation": {"uri": artifact, "index": 0},
+                                     "region": {"startLine": 1}},
+                "logicalLocations": [{
+                    "name": names.name(scope), "fullyQualifiedName": scope, "kind": _location_kind(scope)}]}],
             "partialFingerprints": {"auditorFinding/v1": fingerprint},
             "properties": {"severity": f.get("severity"), "evidence": f.get("evidence", {}),
                            "controls": f.get("controls", [])},
@@ -102,6 +117,8 @@ def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[
                             "rules": [_rule_descriptor(catalogue[r]) for r in rule_ids]}},
         "automationDetails": {"id": f"auditor/{findings.get('tenantId', '')}/{findings.get('generatedAt', '')}"},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "artifacts": [{"location": {"uri": artifact}, "description": {"text": "The audited snapshot (auditor collect)"},
+                       "hashes": {"sha-256": findings.get("snapshotSha256", "")}}],
         "results": results,
         "properties": {"snapshotSha256": findings.get("snapshotSha256", ""),
                        "tenantId": findings.get("tenantId", ""), "summary": findings.get("summary", {})},
