@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from test_cli import assert_one_line_error, run, small_snapshot, write
 
 HOSTILE = "Prod \x1b]0;pwned\x1b\\ \x1b]52;c;ZXZpbA==\x07 rtl\u202egnp.exe \x9b31m"
@@ -141,8 +140,8 @@ def test_tenant_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
 def test_quiet_means_no_stdout_and_warnings_go_to_stderr(tmp_path: Path) -> None:
     snap = write(tmp_path, "s.json", small_snapshot())
     cfg = tmp_path / "a.toml"
-    cfg.write_text('[[waiver]]\nrule = "ALA-ALR-001"\nscope = "/subscriptions/%s"\nreason = "r"\n'
-                   'expires = 2026-01-01\n' % SUB)
+    cfg.write_text(f'[[waiver]]\nrule = "ALA-ALR-001"\nscope = "/subscriptions/{SUB}"\nreason = "r"\n'
+                   'expires = 2026-01-01\n')
     loud = run("audit", "--snapshot", str(snap), "--out", str(tmp_path / "a"), "--format", "json",
                "--config", str(cfg))
     assert "expired" in loud.stderr and "expired" not in loud.stdout
@@ -209,11 +208,9 @@ def test_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize("depth", [100_000, 5_000])
 def test_very_deep_json_is_one_line(tmp_path: Path, depth: int) -> None:
     snap = small_snapshot()
-    deep: Any = {}
     text = json.dumps(snap).replace('"policyStates": []', '"policyStates": [], "x": ' + "[" * depth + "]" * depth)
     p = tmp_path / "s.json"
     p.write_text(text)
-    del deep
     proc = run("audit", "--snapshot", str(p), "--out", str(tmp_path / "o"), "--format", "json")
     assert proc.returncode in (0, 2), proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
