@@ -32,13 +32,20 @@ async def graph_query(ctx: Ctx, query: str, *, tenant_wide: bool = False) -> lis
     while True:
         request = rq.resource_graph(query, management_group=group, skip_token=token, page_size=argshape.PAGE_SIZE)
         page = await ctx.reader.send(ctx.clients.resource_graph, request, "resourceGraph")
-        data = page.get("data") if isinstance(page, dict) else None
-        if not isinstance(data, list):
-            raise ReadFailure(200, "InvalidResponse", "Resource Graph answer has no objectArray 'data'")
-        rows.extend(r for r in data if isinstance(r, dict))
-        token = page.get("$skipToken") or None
+        data, token = graph_page(page)
+        rows.extend(data)
         if not token:
             return rows
+
+
+def graph_page(page: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """One Resource Graph answer (``resultFormat: objectArray``): its rows and the ``$skipToken`` of
+    the next page (None at the end). No ``data`` list: :class:`ReadFailure`."""
+    data = page.get("data") if isinstance(page, dict) else None
+    if not isinstance(data, list):
+        raise ReadFailure(200, "InvalidResponse", "Resource Graph answer has no objectArray 'data'")
+    token = page.get("$skipToken")
+    return [r for r in data if isinstance(r, dict)], (token if isinstance(token, str) and token else None)
 
 
 async def graph_subscriptions(ctx: Ctx) -> set[str] | None:

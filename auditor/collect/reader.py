@@ -103,14 +103,21 @@ class Reader:
                     raise
                 raise ReadFailure(None, "NextLinkRefused", _first_line(str(refused))) from None
             first = False
-            value = page.get("value") if isinstance(page, dict) else None
-            if value is None:
-                raise ReadFailure(200, "InvalidResponse", "the answer has no 'value' list")
-            items.extend(v for v in value if isinstance(v, dict))
-            link = next((page[k] for k in link_keys if isinstance(page.get(k), str) and page[k]), None)
+            values, link = list_page(page, link_keys)
+            items.extend(values)
             if not link:
                 return items
             request = HttpRequest(method, link, json=body) if body is not None else HttpRequest(method, link)
+
+
+def list_page(page: Any, link_keys: tuple[str, ...] = ("nextLink",)) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of an ARM list: its objects, and the link to the next page (None at the end; ARM
+    sends ``"@nextLink": null`` or no member). No ``value`` list: :class:`ReadFailure`."""
+    value = page.get("value") if isinstance(page, dict) else None
+    if not isinstance(value, list):
+        raise ReadFailure(200, "InvalidResponse", "the answer has no 'value' list")
+    link = next((page[k] for k in link_keys if isinstance(page.get(k), str) and page[k]), None)
+    return [v for v in value if isinstance(v, dict)], link
 
 
 def _request_json(request: HttpRequest) -> Any:

@@ -37,22 +37,31 @@ async def discover_root(ctx: Ctx, management_group: str | None) -> dict[str, Any
                                                operations.MANAGEMENT_GROUPS, link_keys=("nextLink", "@nextLink"))
         except ReadFailure as e:
             failure = e
-        tenant = next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
+        tenant, root_name = root_of_group_list(listed)
         if not tenant:
             tenant, failure = await _tenant_from_tenants_list(ctx, failure)
+            root_name = root_of_group_list(listed, tenant)[1]
         if not tenant:
             ctx.state.fail("/", operations.ALL, failure or ReadFailure(
                 None, "NoRootGroup", "neither a management group nor a single tenant is visible to this identity"))
             return None
         tree.tenant_id = tenant
-        names = {str(g.get("name") or "").lower(): str(g.get("name")) for g in listed}
-        tree.root_name = names.get(tenant.lower(), tenant)
+        tree.root_name = root_name
     doc = await ctx.read_one(ctx.clients.management_groups, rq.management_group(tree.root_name), tree.root_id,
                              operations.ALL, label=operations.MANAGEMENT_GROUPS)
     if doc is not None:
         tree.root_name = str(doc.get("name") or tree.root_name)
         tree.tenant_id = tree.tenant_id or str(arm.props(doc).get("tenantId") or "")
     return doc
+
+
+def root_of_group_list(listed: list[dict[str, Any]], tenant: str = "") -> tuple[str, str]:
+    """(tenant id, root group name) from ``GET managementGroups``: the tenant root group is named
+    after the tenant (the name as listed, else the tenant id); ("", "") when no group names a
+    tenant and none is given."""
+    tenant = tenant or next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
+    names = {str(g.get("name") or "").lower(): str(g.get("name")) for g in listed}
+    return tenant, names.get(tenant.lower(), tenant) if tenant else ""
 
 
 async def _tenant_from_tenants_list(ctx: Ctx, failure: ReadFailure | None) -> tuple[str, ReadFailure | None]:
