@@ -91,7 +91,8 @@ def test_workspace_retention_of_30_days_is_exp005_unless_storage_keeps_the_logs(
     doc = exporting_tenant(setting)
     assert fired(doc, "ALA-EXP-005", RECORDED_SUB, min_retention_days=30) == []
     found = fired(doc, "ALA-EXP-005", RECORDED_SUB, min_retention_days=365)
-    assert found and found[0].evidence["workspaces"][0]["retentionInDays"] == 30
+    assert found and found[0].evidence["retention"][0]["days"] == 30
+    assert "workspace retentionInDays 30" in found[0].evidence["retention"][0]["setting"]
 
 
 # ------------------------------------------------------------------ log profiles
