@@ -29,14 +29,20 @@
     });
     return bar;
   }
-  function cells(code, labels, cls) {
+  var MECHANISMS = {"AL": "activity log alert", "LS": "log search alert", "SN": "Sentinel analytics rule"};
+  function mechanisms(code) {  /* "LS,AL+SN,," -> ["log search alert", "activity log alert, Sentinel analytics rule", ""] */
+    return (code || "").split(",").map(function (c) {
+      return c ? c.split("+").map(function (k) { return MECHANISMS[k] || k; }).join(", ") : "";
+    });
+  }
+  function cells(code, labels, cls, by) {
     var span = el("span", "cells " + cls);
     for (var i = 0; i < code.length; i++) {
       var c = code[i];
       var sym = {"1": "✔", "0": "✘", "-": "–", "s": "○", "?": "?"}[c] || c;
       var cell = el("span", "cell c" + (c === "?" ? "q" : c === "-" ? "n" : c), sym);
       cell.title = labels[i] + ": " + ({"1": cls === "alerts" ? "alerting" : "exported", "0": cls === "alerts" ? "no alert" : "missing",
-        "-": "not required", "s": "alert notifies nobody", "?": "unreadable"}[c] || c);
+        "-": "not required", "s": "alert notifies nobody", "?": "unreadable"}[c] || c) + (by && by[i] ? " (" + by[i] + ")" : "");
       span.appendChild(cell);
     }
     return span;
@@ -184,7 +190,7 @@
       tr.appendChild(el("td", "", s[3]));
       tr.appendChild(el("td", "", s[4]));
       var c = el("td"); c.appendChild(cells(s[8], D.categories, "cats")); tr.appendChild(c);
-      var a = el("td"); a.appendChild(cells(s[9], D.operations, "alerts")); tr.appendChild(a);
+      var a = el("td"); a.appendChild(cells(s[9], D.operations, "alerts", mechanisms(s[13]))); tr.appendChild(a);
       tr.appendChild(el("td", "num", s[6]));
       tr.appendChild(el("td", "small", s[10]));
       tr.appendChild(el("td", "small", s[11]));

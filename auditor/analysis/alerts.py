@@ -4,9 +4,11 @@ An activity log alert *covers* operation O for S when it is enabled, scoped to S
 ``operationName == O`` (directly in ``allOf`` or through an ``anyOf`` there) and conditions on
 nothing but ``category`` (Administrative) and ``operationName``. A log search alert over the
 central workspace covers O for every subscription whose healthy export sends Administrative
-to a workspace in its scopes, when its query reads ``AzureActivity`` and names O. Rules and
-action groups of every api-version are read by ``auditor.monitor_shapes`` (shared with
-collection).
+to a workspace in its scopes, when its query reads ``AzureActivity`` and names O. An enabled
+Microsoft Sentinel analytics rule (Scheduled or NRT) on such a workspace, where Sentinel is on,
+covers O the same way, by the same query matching, and notifies when it creates incidents
+(``analysis/sentinel.py``). Rules and action groups of every api-version are read by
+``auditor.monitor_shapes`` (shared with collection).
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor import arm, monitor_shapes, operations
+from auditor.analysis.sentinel import sentinel_alerts, sentinel_on
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
 
+
 @dataclass(frozen=True)
 class CoveringAlert:
     id: str
-    kind: str  # activity_log | log_search
+    kind: str  # activity_log | log_search | sentinel
     notifies: bool
     action_groups: tuple[str, ...]
 
@@ -166,6 +170,10 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
                               rule.action_groups)
         for scope in rule.scopes:
             search.setdefault(arm.norm_id(scope), []).append((alert, query))
+    # Sentinel analytics rules run on their workspace: judged by the same query matching.
+    for ws_key, alert, text in sentinel_alerts(ctx):
+        if reads_activity_log(text):
+            search.setdefault(ws_key, []).append((alert, text.lower()))
 
     named_centrally = {op for op in ops if any(names_operation(q, op) for rules in search.values() for _, q in rules)}
     rules_unreadable: dict[str, bool] = {}
@@ -192,6 +200,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
         # (in S or in a workspace's subscription) matter only when there is such a workspace.
         central_unknown = bool(workspaces) and (
             search_rules_unreadable(key) or any(search_rules_unreadable(ws) for ws in workspaces)
+            or any(sentinel_on(ctx, ws) is None for ws in workspaces)
         )
         for op in ops:
             low = op.lower()

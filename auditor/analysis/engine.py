@@ -94,8 +94,32 @@ def _subscriptions(ctx: AuditContext) -> list[dict[str, Any]]:
                 "categories": list(exp.categories) if exp.state != "unknown" else [],
                 "destinations": [d.as_dict() for d in exp.destinations()] if exp.state != "unknown" else [],
                 "enforcedBy": enforced_by,
+                "alertedBy": _alerted_by(ctx, key),
             }
         )
+    return out
+
+
+_MECHANISM_ORDER = ("activity_log", "log_search", "sentinel")
+
+
+def _alerted_by(ctx: AuditContext, key: str) -> dict[str, list[str]]:
+    """Per covered operation, the mechanisms that alert on it: those that notify, else all covering.
+
+    ``activity_log`` (activity log alert), ``log_search`` (scheduled query rule over the
+    workspace the export feeds), ``sentinel`` (Sentinel analytics rule there). Operations no
+    alert covers are left out (ALA-ALR-001 names them).
+    """
+    cov = ctx.alerts[key]
+    if cov.unreadable:
+        return {}
+    out: dict[str, list[str]] = {}
+    for op, covering in cov.by_operation.items():
+        if not covering:
+            continue
+        heard = [a for a in covering if a.notifies] or covering
+        kinds = {a.kind for a in heard}
+        out[op] = [k for k in _MECHANISM_ORDER if k in kinds] + sorted(kinds - set(_MECHANISM_ORDER))
     return out
 
 

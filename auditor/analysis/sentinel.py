@@ -15,7 +15,10 @@ from auditor import arm, operations, sentinel
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
+    from auditor.analysis.alerts import CoveringAlert
     from auditor.analysis.context import AuditContext
+
+SENTINEL_KIND = "sentinel"  # CoveringAlert.kind of an analytics rule
 
 _SENTINEL = frozenset({operations.SENTINEL})
 
@@ -53,3 +56,23 @@ def analytics_rules(ctx: AuditContext, workspace_id: str) -> list[sentinel.Analy
     if not sentinel_on(ctx, workspace_id):
         return []
     return list(ctx.sentinel.rules.get(arm.norm_id(workspace_id), []))
+
+
+def sentinel_alerts(ctx: AuditContext) -> list[tuple[str, CoveringAlert, str]]:
+    """(workspace key, alert, query) for every enabled Scheduled / NRT rule where Sentinel is on.
+
+    A rule runs on the workspace that holds it, so it covers an operation for every subscription
+    whose export sends Administrative there, exactly as a log search alert scoped to that
+    workspace; the caller applies the same query matching to both. It notifies when it creates
+    incidents (the SOC's queue). Rule templates are documents of another type and never count.
+    """
+    from auditor.analysis.alerts import CoveringAlert
+
+    out: list[tuple[str, CoveringAlert, str]] = []
+    for ws_key in sorted(ctx.sentinel.rules):
+        if ws_key not in ctx.sentinel.onboarded:
+            continue  # analytics rules do not run without Sentinel
+        for rule in ctx.sentinel.rules[ws_key]:
+            if rule.enabled:
+                out.append((ws_key, CoveringAlert(rule.id, SENTINEL_KIND, rule.creates_incident, ()), rule.query))
+    return out

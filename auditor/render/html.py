@@ -58,7 +58,8 @@ def client_data(model: dict[str, Any]) -> dict[str, Any]:
                      "; ".join(f"{d['kindLabel']}: {d['name']}" + ("" if d.get("healthy") else
                                " (unverified)" if d.get("healthy") is None else " (broken)")
                                for d in s["destinations"]),
-                     "; ".join(a["name"] for a in s["enforcedBy"]), 1 if s["needsAction"] else 0])
+                     "; ".join(a["name"] for a in s["enforcedBy"]), 1 if s["needsAction"] else 0,
+                     ",".join(a["byShort"] for a in s["alerts"])])
     rules = sorted({r["id"] for r in model["rules"]})
     rule_index = {r: i for i, r in enumerate(rules)}
     findings = []

@@ -73,6 +73,7 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
         open_ = [f for f in own if not f.get("waiver")]
         cats = {c.lower() for c in s.get("categories", [])}
         unknown_alerts = _alert_unreadable(errors, s)
+        alerted_by = {str(k).lower(): v for k, v in (s.get("alertedBy") or {}).items() if isinstance(v, list)}
         alerts = []
         for op in ops:
             fired = {f["ruleId"].upper() for f in own
@@ -85,7 +86,9 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
                 state = "silent"
             else:
                 state = "alerting"
-            alerts.append({"operation": op, "short": wording.short_operation(op), "state": state})
+            by, by_short = wording.mechanisms(alerted_by.get(op.lower(), []) if state != "unknown" else [])
+            alerts.append({"operation": op, "short": wording.short_operation(op), "state": state,
+                           "by": by, "byShort": by_short})
         worst = min((SEV_RANK.get(f.get("severity", "low"), 2) for f in open_), default=3)
         rows.append({
             "id": s["id"], "name": s.get("displayName") or arm.last_segment(s["id"]),

@@ -78,6 +78,16 @@ def destination_kind(dest: dict[str, Any]) -> str:
     return _DEST_KIND.get(str(dest.get("kind")), str(dest.get("kind", "")))
 
 
+MECHANISMS = {"activity_log": ("activity log alert", "AL"), "log_search": ("log search alert", "LS"),
+              "sentinel": ("Sentinel analytics rule", "SN")}
+
+
+def mechanisms(kinds: list[str]) -> tuple[str, str]:
+    """('activity log alert, Sentinel analytics rule', 'AL+SN') for the kinds an operation is alerted by."""
+    names = [MECHANISMS.get(k, (k, k))[0] for k in kinds]
+    return ", ".join(names), "+".join(MECHANISMS.get(k, (k, k))[1] for k in kinds)
+
+
 def short_operation(op: str) -> str:
     """'Microsoft.Network/networkSecurityGroups/securityRules/write' -> 'NSG rule write'."""
     parts = op.split("/")

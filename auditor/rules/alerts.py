@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:
+    from auditor.analysis.alerts import CoveringAlert
     from auditor.analysis.context import AuditContext
 
 # CIS Microsoft Azure Foundations: 2.0.0 section 5.2 and 3.0.0 section 6.2, per operation.
@@ -60,8 +61,7 @@ def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
                 yield Finding(
                     "ALA-ALR-002",
                     scope,
-                    f"Alerts on {op} notify nobody (action groups disabled, without receivers, "
-                    "or whose receivers are all disabled).",
+                    f"Alerts on {op} notify nobody ({_why_silent(covering)}).",
                     {
                         "operation": op,
                         "alerts": [a.id for a in covering],
@@ -71,14 +71,23 @@ def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
                 )
 
 
+def _why_silent(covering: list[CoveringAlert]) -> str:
+    groups = "action groups disabled, without receivers, or whose receivers are all disabled"
+    sentinel = "Sentinel rules that create no incident"
+    kinds = {a.kind == "sentinel" for a in covering}
+    return {frozenset({True}): sentinel, frozenset({False}): groups}.get(frozenset(kinds), f"{groups}; {sentinel}")
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "ALA-ALR-001", "No alert on a sensitive operation", "medium",
         "Changes to policy assignments, network security groups and SQL firewall rules are how "
         "attackers and mistakes open a tenant up; without an alert they are noticed, if ever, at the "
         "next audit.",
-        "Create an activity log alert (or a central log search alert over AzureActivity) for the "
-        "operation, with an action group that reaches the security team (auditor remediate).",
+        "Create an activity log alert (or a central log search alert over AzureActivity, or a "
+        "Microsoft Sentinel analytics rule where the central workspace has Sentinel) for the "
+        "operation, with an action group (or incidents) that reaches the security team "
+        "(auditor remediate).",
         ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_alert, "alerts",
     ),
     Rule(
