@@ -143,19 +143,33 @@ class NoRoleGrants(ValueError):
 _BROAD = (roles.CONTRIBUTOR,)
 
 
-def least_roles(actions: Iterable[str]) -> list[BuiltInRole]:
+# Roles a policy identity may get beyond its definition's list, in the order Microsoft's own
+# diagnostic DeployIfNotExists built-ins use them (never Contributor or Owner).
+IDENTITY_CANDIDATES: tuple[BuiltInRole, ...] = (
+    roles.LOG_ANALYTICS_CONTRIBUTOR, roles.MONITORING_CONTRIBUTOR, roles.STORAGE_ACCOUNT_CONTRIBUTOR,
+    roles.EVENT_HUBS_DATA_OWNER, roles.MONITORING_POLICY_CONTRIBUTOR,
+)
+
+# On a destination, its own service's role first.
+DESTINATION_CANDIDATES: tuple[BuiltInRole, ...] = (
+    roles.STORAGE_ACCOUNT_CONTRIBUTOR, roles.EVENT_HUBS_DATA_OWNER, roles.LOG_ANALYTICS_CONTRIBUTOR,
+)
+
+
+def least_roles(actions: Iterable[str], candidates: tuple[BuiltInRole, ...] = DEPLOYER_CANDIDATES, *,
+                earliest: bool = False) -> list[BuiltInRole]:
     """The smallest set of candidate roles granting every action: narrow roles first (earlier
     candidates preferred), Contributor only when no combination of narrow ones will do."""
     wanted = sorted(set(actions), key=str.lower)
     if not wanted:
         return []
-    narrow = tuple(r for r in DEPLOYER_CANDIDATES if r not in _BROAD)
-    for pool in (narrow, DEPLOYER_CANDIDATES):
+    narrow = tuple(r for r in candidates if r not in _BROAD)
+    for pool in (narrow, candidates):
         for size in range(1, 4):
             for combo in combinations(pool, size):
-                if all(any(allows(r, a) for r in combo) for a in wanted):
+                if all(any(allows(r, a, earliest=earliest) for r in combo) for a in wanted):
                     return list(combo)
-    unmet = [a for a in wanted if not any(allows(r, a) for r in DEPLOYER_CANDIDATES)]
+    unmet = [a for a in wanted if not any(allows(r, a, earliest=earliest) for r in candidates)]
     raise NoRoleGrants(f"no built-in role of the model grants {', '.join(unmet) or ', '.join(wanted)}")
 
 

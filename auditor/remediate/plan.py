@@ -161,13 +161,29 @@ class _Planner:
             kind, dest_id = dest.get("kind"), dest.get("id")
             if kind in (defs.LOG_ANALYTICS, defs.STORAGE, defs.EVENT_HUB) and isinstance(dest_id, str) \
                     and arm.subscription_id_of(dest_id):
-                role = permissions.destination_role(fix.required_roles, kind)
-                if role:
-                    fix.destination_kind, fix.destination_id, fix.destination_role = kind, dest_id, role
-                    held = roles_held_at(self.ctx, fix.assignment, dest_id)
-                    fix.destination_held = not permissions.missing(
-                        held, permissions.export_identity_needs(kind), permissions.DESTINATION)
+                needs = permissions.export_identity_needs(kind)
+                # The definition's own destination role, else the least built-in role passing the check.
+                role = permissions.destination_role(fix.required_roles, kind) or permissions.least_roles(
+                    (n.action for n in needs if n.where == permissions.DESTINATION),
+                    permissions.DESTINATION_CANDIDATES, earliest=True)[0].guid
+                fix.destination_kind, fix.destination_id, fix.destination_role = kind, dest_id, role
+                held = roles_held_at(self.ctx, fix.assignment, dest_id)
+                fix.destination_held = not permissions.missing(held, needs, permissions.DESTINATION)
+                self._complete_scope_roles(fix, needs)
                 return
+
+    def _complete_scope_roles(self, fix: AssignmentFix, needs: list[permissions.Need]) -> None:
+        """Roles the definition lists may not run its deployment (e.g. Monitoring Contributor and Azure
+        Event Hubs Data Owner lack Microsoft.Resources/deployments/* in older definitions): add the
+        least built-in roles that hold what is still missing at the scope."""
+        if not fix.add_identity and not fix.principal_id:
+            return
+        have = set(fix.missing_roles) | (set() if fix.add_identity else held_roles(self.ctx, fix.assignment))
+        unmet = permissions.missing(have, needs, permissions.SCOPE, earliest=True)
+        if unmet:
+            extra = [r.guid for r in permissions.least_roles((n.action for n in unmet), permissions.IDENTITY_CANDIDATES,
+                                                             earliest=True) if r.guid not in have]
+            fix.missing_roles = [*fix.missing_roles, *extra]
 
     def _remediated_by_fix(self, sub_key: str, fix: AssignmentFix) -> None:
         if not fix.destination_kind or not fix.destination_id:
