@@ -26,6 +26,7 @@ from auditor.collect.reader import list_page
 from auditor.collect.references import action_group_refs, destination_refs
 from auditor.collect.walk import root_of_group_list
 from auditor.config import Config
+from auditor.hierarchy import build_hierarchy
 from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
@@ -177,6 +178,16 @@ def test_management_group_list_names_the_tenant_root() -> None:
     assert root_of_group_list(listed) == (tenant, tenant)
     # type is "/providers/Microsoft.Management/managementGroups": the id decides the kind.
     assert {arm.kind_of(g) for g in listed} == {arm.MANAGEMENT_GROUP}
+
+
+def test_management_group_with_its_children_places_the_child_group() -> None:
+    group = load("managementgroups/managementGroup_get_expand_children_2021-04-01.json")
+    snapshot = build_snapshot(b.snapshot([group], [], [], root="testcligetgroup1",
+                                         tenant_id="c7a87cda-9a66-4920-b0f8-869baa04efe0"))
+    tree = build_hierarchy(snapshot)
+    child = tree.group("/providers/Microsoft.Management/managementGroups/testcligetgroup2")
+    assert child is not None
+    assert tree.group_ancestors(child.id)[-1:] == ["/providers/microsoft.management/managementgroups/testcligetgroup1"]
 
 
 # ------------------------------------------------------------------ end to end
