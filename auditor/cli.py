@@ -1,4 +1,4 @@
-"""Command line (contract section 2). Thin: parse options, call the feature modules, map errors.
+"""Command line (docs/cli.md). Thin: parse options, call the feature modules, map errors.
 
 Exit codes: 0 done; 1 findings at or above --fail-on; 2 usage error or unreadable input;
 3 audit incomplete. Precedence 2 > 3 > 1 > 0. Every AuditorError becomes one line on

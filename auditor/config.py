@@ -1,4 +1,4 @@
-"""Audit configuration (contract section 8): ``auditor.toml`` with settings and waivers.
+"""Audit configuration (docs/configuration.md): ``auditor.toml`` with settings and waivers.
 
 Strict on purpose: an unknown key, a bad rule id or a malformed date is a usage error that
 names the offending key, because a silently ignored typo in a waiver would change an audit.

@@ -1,7 +1,7 @@
 """Drift between two audits: what changed from an old findings dict to a new one.
 
 Used by ``auditor diff`` and by the report's "since the previous audit" section. Pure: it
-compares two findings dicts (contract section 4), never snapshots, so the same comparison
+compares two findings dicts (docs/findings-format.md), never snapshots, so the same comparison
 serves a baseline audit and a stored findings.json alike. Ids compare case-insensitively.
 """
 

@@ -1,4 +1,4 @@
-"""Snapshot file: loading, validation and indexed access (contract section 3).
+"""Snapshot file: loading, validation and indexed access (docs/snapshot-format.md).
 
 The snapshot is the seam between collection (the only code touching Azure) and analysis
 (pure functions). It holds ARM documents exactly as the REST API returns them; this module

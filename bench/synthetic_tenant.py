@@ -3,7 +3,7 @@
 The project's one synthetic tenant: used by the collector's and the renderers' tests (small N)
 and by every benchmark under ``bench/`` (1,000 to 50,000 subscriptions), which run the real
 pipeline on it (load, analysis, plan, renderers). Every
-document has the shape the REST API returns (see shared/reference/azure-rest-examples), and the
+document has the shape the REST API returns (see tests/fixtures/azure-rest-examples), and the
 snapshot holds exactly what ``auditor collect`` gathers from such a tenant, so collecting an
 emulation of it must give it back (the round trip):
 

@@ -1,6 +1,6 @@
 """Generate ``examples/demo-tenant.json``: the Contoso demo tenant (deterministic).
 
-Every rule of the contract fires somewhere in this tenant and passes somewhere else; every
+Every rule of the catalogue fires somewhere in this tenant and passes somewhere else; every
 verdict occurs at least once. ``examples/README.md`` lists, per subscription, the situation
 it demonstrates and the expected export / enforcement / verdict (the golden test checks the
 audit against that table). Run from the repository root::

@@ -2,7 +2,7 @@
 
 Tests (and ``examples/build_demo.py``) build snapshots from these instead of hand-written
 dicts, so that every document carries the real property names and casing of the reference
-payloads in ``shared/reference/azure-rest-examples`` -- including the quirks real ARM shows:
+payloads in ``tests/fixtures/azure-rest-examples`` -- including the quirks real ARM shows:
 
 * subscription diagnostic settings come with ``"type": null`` and an id *without* a leading
   slash under the ``AzureResourceManager`` namespace (``style="reference"``, the default), or
@@ -929,7 +929,7 @@ def snapshot(
     tenant_id: str = TENANT_ID,
     cloud: str = "AzureCloud",
 ) -> Doc:
-    """A schemaVersion-1 snapshot document (contract section 3). ``root``: group name or id."""
+    """A schemaVersion-1 snapshot document (docs/snapshot-format.md). ``root``: group name or id."""
     return {
         "schemaVersion": 1,
         "tool": {"name": "auditor", "version": "0.1.0"},

@@ -1,14 +1,13 @@
-"""Where the shared reference material lives: ``../shared/reference`` beside the repository.
+"""Verbatim public reference files the tests read, vendored under ``tests/fixtures/``.
 
-CI lays a copy of ``shared/`` beside the clone, as on a developer machine; ``AUDITOR_SHARED``
-points elsewhere when needed.
+Sources and licences: ``PROVENANCE.md`` at the repository root. Nothing outside the
+repository is read, so a plain clone tests green.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-SHARED = Path(os.environ.get("AUDITOR_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-REST_EXAMPLES = SHARED / "reference" / "azure-rest-examples"
-POLICY_CORPUS = Path(os.environ.get("AUDITOR_POLICY_CORPUS", SHARED / "reference" / "policy-corpus"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REST_EXAMPLES = FIXTURES / "azure-rest-examples"
+POLICY_CORPUS = FIXTURES / "policy-corpus"

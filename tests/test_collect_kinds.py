@@ -1,4 +1,4 @@
-"""What the collector gathers: every resource kind of contract section 3, paging to the end,
+"""What the collector gathers: every resource kind of docs/snapshot-format.md, paging to the end,
 the Resource Graph fallback, and references read once each. Real SDK clients, real emulator."""
 
 from __future__ import annotations

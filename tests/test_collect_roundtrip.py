@@ -1,4 +1,4 @@
-"""Round trip (contract section 7): collect against `emulate S` gives back S.
+"""Round trip (docs/emulator.md): collect against `emulate S` gives back S.
 
 Real Azure SDK clients against the project's HTTPS emulator; nothing is mocked.
 """

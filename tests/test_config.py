@@ -1,4 +1,4 @@
-"""auditor.toml (contract section 8): strict parsing, defaults, and waivers judged at collectedAt."""
+"""auditor.toml (docs/configuration.md): strict parsing, defaults, and waivers judged at collectedAt."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ expires = 2027-03-31
 # ----------------------------------------------------------------- defaults and values
 
 
-def test_no_config_means_contract_defaults() -> None:
+def test_no_config_means_documented_defaults() -> None:
     c = load_config(None, RULES)
     assert c.required_categories == CATEGORIES
     assert c.min_retention_days == 365

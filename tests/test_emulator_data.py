@@ -1,6 +1,6 @@
 """Snapshots for the emulator tests, built from the verbatim Azure REST examples.
 
-Documents come from ``shared/reference/azure-rest-examples/*.json`` (``responses["200"]
+Documents come from ``tests/fixtures/azure-rest-examples/*.json`` (``responses["200"]
 ["body"]``), with subscription GUIDs / group names rewritten so that they form one tenant:
 
     TestRoot
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 from reference import REST_EXAMPLES
@@ -22,8 +21,6 @@ from reference import REST_EXAMPLES
 from auditor.snapshot import build_snapshot
 
 REF = REST_EXAMPLES
-if not REF.is_dir():  # a checkout next to shared/
-    REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "azure-rest-examples"
 
 TENANT = "20000000-0000-0000-0000-000000000000"
 SUB_POLICY = "ae640e6b-ba3e-4256-9d62-2993eecfa6f2"

@@ -1,4 +1,4 @@
-"""Effective enforcement per subscription (contract section 5, Enforcement), from ARM-shaped documents."""
+"""Effective enforcement per subscription (docs/coverage.md, Enforcement), from ARM-shaped documents."""
 
 from __future__ import annotations
 

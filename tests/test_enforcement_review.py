@@ -1,4 +1,4 @@
-"""Adversarial review of the enforcement analysis against contract section 5 (Enforcement, ALA-POL).
+"""Adversarial review of the enforcement analysis against docs/coverage.md (Enforcement, ALA-POL).
 
 Independent of tests/enforcement_world.py: a deeper tree, so that "between the assignment
 scope and S", "above the assignment scope" and "sibling" are different groups::

@@ -1,4 +1,4 @@
-"""Policy classification (contract section 6) on every file of the public corpus, and on variants.
+"""Policy classification (docs/policy.md) on every file of the public corpus, and on variants.
 
 The expected classification of each corpus file was worked out by reading its policy rule:
 which resource type the ``if`` targets, whether the effect can be DeployIfNotExists, the

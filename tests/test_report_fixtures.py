@@ -2,7 +2,7 @@
 
 The demo snapshot gets one subscription renamed to hostile markup (display names are chosen by
 whoever controls the tenant), a second, drifted snapshot serves as the baseline's successor,
-and a plan in the contract's plan.json shape exercises projected coverage.
+and a plan in the documented plan.json shape exercises projected coverage.
 """
 
 from __future__ import annotations

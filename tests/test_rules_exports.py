@@ -1,4 +1,4 @@
-"""ALA-EXP-001..009 against ARM-shaped snapshots: each rule fires where the contract says, and only there."""
+"""ALA-EXP-001..009 against ARM-shaped snapshots: each rule fires where docs/coverage.md says, and only there."""
 
 from __future__ import annotations
 

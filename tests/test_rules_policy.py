@@ -52,7 +52,7 @@ def effective_root(**kw: Any) -> tuple[dict, list[dict]]:
     return a, [a, *grant(ROOT, a)]
 
 
-def test_catalogue_entries_match_the_contract() -> None:
+def test_catalogue_entries_match_the_documentation() -> None:
     expected = {"ALA-POL-001": "medium", "ALA-POL-002": "medium", "ALA-POL-003": "medium",
                 "ALA-POL-004": "high", "ALA-POL-005": "medium", "ALA-POL-006": "low"}
     assert {r.id: r.severity for r in pol.RULES} == expected

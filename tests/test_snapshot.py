@@ -1,4 +1,4 @@
-"""Snapshot loading (contract section 3): plain and gzip JSON, strict validation, clear one-line errors."""
+"""Snapshot loading (docs/snapshot-format.md): plain and gzip JSON, strict validation, clear one-line errors."""
 
 from __future__ import annotations
 
@@ -226,7 +226,7 @@ def test_builtin_export_definition_matches_the_shipped_builtin() -> None:
     assert built["id"] == expected["id"] and built["name"] == expected["name"]
 
 
-# ----------------------------------------------------------------- round trip (contract section 7)
+# ----------------------------------------------------------------- round trip (docs/emulator.md)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
-"""Effective enforcement of export policies per subscription (contract section 5, Enforcement).
+"""Effective enforcement of export policies per subscription (docs/coverage.md, Enforcement).
 
 For each subscription S, every assignment of an export policy (or of a set containing one)
-at S or a management group above S is checked, member by member, in the contract's order:
+at S or a management group above S is checked, member by member, in the documented order (docs/coverage.md):
 
 ``excluded`` (S or a group between the assignment scope and S is in ``notScopes``) ->
 ``exempted`` (an unexpired exemption at or above S for that assignment and member) ->

@@ -1,4 +1,4 @@
-"""From snapshot and config to the findings document (contract section 4).
+"""From snapshot and config to the findings document (docs/findings-format.md).
 
 Deterministic by construction: no clock (``generatedAt`` is the snapshot's ``collectedAt``),
 stable orders everywhere, findings sorted by (ruleId, scope, evidence), so the same snapshot

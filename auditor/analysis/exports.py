@@ -1,4 +1,4 @@
-"""Export axis: what each subscription (and management group) really exports (contract section 5).
+"""Export axis: what each subscription (and management group) really exports (docs/coverage.md).
 
 An *export* is a diagnostic setting with at least one enabled log category and at least one
 destination. A destination is *broken* when it lies in an audited, readable subscription and

@@ -1,4 +1,4 @@
-"""Live, read-only collection of an Azure tenant into a snapshot (contract sections 2 and 3).
+"""Live, read-only collection of an Azure tenant into a snapshot (docs/cli.md, docs/snapshot-format.md).
 
 Public API::
 

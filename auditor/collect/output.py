@@ -1,4 +1,4 @@
-"""The snapshot document (contract section 3) from a run's state, and writing it safely."""
+"""The snapshot document (docs/snapshot-format.md) from a run's state, and writing it safely."""
 
 from __future__ import annotations
 

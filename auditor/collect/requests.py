@@ -1,7 +1,7 @@
 """Every request the collector sends, built by the Azure SDKs' own request builders.
 
 Using the builders keeps paths, query parameters and api-versions identical to what the SDK
-operations send (see shared/reference/azure-rest-examples/README.md). Two reads have no builder
+operations send (see tests/fixtures/azure-rest-examples/README.md). Two reads have no builder
 in the pinned SDKs and are spelled out here: policy exemptions (azure-mgmt-resource-policy 1.0.0
 has no exemptions group) and Event Hub authorization rules (no Event Hub SDK is a dependency).
 """

@@ -1,4 +1,4 @@
-"""`auditor audit`: offline analysis and rendering (contract section 2).
+"""`auditor audit`: offline analysis and rendering (docs/cli.md).
 
 With ``--snapshot`` it audits a snapshot file; without, it collects first (same options as
 ``auditor collect``) and keeps the snapshot as ``DIR/snapshot.json.gz``.

@@ -1,4 +1,4 @@
-"""`auditor collect` (contract sections 2 and 3): read-only collection into a snapshot file.
+"""`auditor collect` (docs/cli.md, docs/snapshot-format.md): read-only collection into a snapshot file.
 
 Exit codes: 0 complete; 3 incomplete (a scope or call could not be read: see the snapshot's
 ``errors``); 2 usage error (one line, nothing collected).
@@ -27,7 +27,7 @@ COLLECT_OPTION_NAMES = ("management_group", "cloud", "concurrency", "emulator", 
 
 
 def collect_options(fn: F) -> F:
-    """The collection options of contract section 2 (all but the output)."""
+    """The collection options of docs/cli.md (all but the output)."""
     for option in reversed([
         click.option("--management-group", default=None, help="Start below the tenant root group (name or id)."),
         click.option("--cloud", default=None, type=click.Choice(list(CLOUDS)),

@@ -1,4 +1,4 @@
-"""`auditor diff OLD NEW` (contract section 2): what changed between two audits.
+"""`auditor diff OLD NEW` (docs/cli.md): what changed between two audits.
 
 Both snapshots are audited with the same configuration, then compared by
 :func:`auditor.drift.compare`. Markdown goes to stdout by default; ``--format json`` prints

@@ -1,4 +1,4 @@
-"""`auditor emulate SNAPSHOT` (contract section 7)."""
+"""`auditor emulate SNAPSHOT` (docs/emulator.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`auditor policy classify FILE... --json` (contract section 6)."""
+"""`auditor policy classify FILE... --json` (docs/policy.md)."""
 
 from __future__ import annotations
 

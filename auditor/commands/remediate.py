@@ -1,4 +1,4 @@
-"""`auditor remediate` (contract section 2)."""
+"""`auditor remediate` (docs/cli.md)."""
 
 from __future__ import annotations
 

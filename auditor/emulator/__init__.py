@@ -1,4 +1,4 @@
-"""HTTPS Azure Resource Manager emulator serving a snapshot (contract section 7).
+"""HTTPS Azure Resource Manager emulator serving a snapshot (docs/emulator.md).
 
 Public API: :func:`running_emulator` (tests, benches), :class:`EmulatorOptions`,
 :class:`SnapshotStore` (the snapshot's indexes, also used by the Resource Graph handler).

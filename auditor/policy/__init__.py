@@ -3,7 +3,7 @@
 Stable API (used by the enforcement analysis, the remediation engine and ``policy classify``):
 
 * :func:`classify_definition` / :func:`classify_files` -> :class:`Classification`
-  (``.as_dict()`` is the contract section 6 JSON object);
+  (``.as_dict()`` is the JSON object of docs/policy.md);
 * :class:`PolicyDoc` (one definition or set, any storage shape) and :class:`DefinitionIndex`
   (finds definitions by id; includes the built-ins shipped in ``auditor/data/builtin_policies``);
 * :func:`is_export_policy`, :func:`export_shape` (a definition judged under parameter values:

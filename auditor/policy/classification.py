@@ -1,4 +1,4 @@
-"""Classification of one definition or set file (contract section 6), as ``policy classify`` prints it."""
+"""Classification of one definition or set file (docs/policy.md), as ``policy classify`` prints it."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ class Classification:
     category_parameters: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON object, plus explanatory keys (reason, id, set members)."""
+        """The JSON object of docs/policy.md, plus explanatory keys (reason, id, set members)."""
         out: dict[str, Any] = {
             "file": self.file,
             "kind": self.kind,

@@ -1,4 +1,4 @@
-"""Is a policy definition an *export policy* (contract sections 5 and 6)?
+"""Is a policy definition an *export policy* (docs/coverage.md, docs/policy.md)?
 
 An export policy deploys a subscription activity-log diagnostic setting: its rule targets
 ``Microsoft.Resources/subscriptions``, its effect can be DeployIfNotExists, its details type

@@ -132,7 +132,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
-        """The ``plan.json`` document (contract section 2)."""
+        """The ``plan.json`` document (docs/cli.md)."""
         return {
             "actions": [a.as_dict(formats) for a in self.actions],
             "subscriptions": [p.as_dict() for p in self.subscriptions],

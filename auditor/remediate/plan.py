@@ -1,4 +1,4 @@
-"""From an audit to a remediation plan (contract section 2, ``auditor remediate``).
+"""From an audit to a remediation plan (docs/cli.md, ``auditor remediate``).
 
 The plan makes export-policy enforcement effective wherever the audit found it ``none`` or
 impaired by enforcement mode, effect or identity, and nowhere else changes a subscription's
