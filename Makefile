@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts
 DEMO_SNAPSHOT := examples/demo-tenant.json
 DEMO_CONFIG := examples/auditor.toml
 
-.PHONY: demo test lint unit system-deps venv bench clean golden
+.PHONY: demo test lint unit system-deps venv bench clean golden wheel
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,14 @@ bench: venv
 	$(BIN)/python bench/bench_enforcement.py --subscriptions 5000
 	$(BIN)/python bench/bench_report.py --subscriptions 10000
 
+# The wheel users install (report_templates/ and policies/ ride along as package data, see setup.py).
+wheel: venv
+	rm -rf build
+	$(BIN)/pip wheel --no-deps --quiet -w dist .
+	@ls dist/*.whl
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache auditor/_shipped
 
 # Regenerate the demo tenant's golden findings after an intended analysis change (review the diff).
 golden: venv

@@ -1,5 +1,7 @@
 """The Jinja2 environment for the reports: templates from ``report_templates/``, autoescape on.
 
+The folder is found through ``auditor.shipped`` (a checkout or an installed wheel alike).
+
 Display names, descriptions and messages are chosen by whoever controls the tenant, so every
 template is autoescaped; nothing in the templates marks tenant text safe.
 """
@@ -7,16 +9,13 @@ template is autoescaped; nothing in the templates marks tenant text safe.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-import auditor
 from auditor.render import charts, wording
-
-TEMPLATE_DIR = Path(auditor.__file__).resolve().parent.parent / "report_templates"
+from auditor.shipped import report_templates
 
 
 def _num(value: Any) -> str:
@@ -29,10 +28,8 @@ def _short_guid(value: str) -> str:
 
 @cache
 def environment() -> jinja2.Environment:
-    if not TEMPLATE_DIR.is_dir():
-        raise RuntimeError(f"report templates not found at {TEMPLATE_DIR}")
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        loader=jinja2.FileSystemLoader(str(report_templates())),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -51,4 +48,4 @@ def environment() -> jinja2.Environment:
 
 def read_asset(name: str) -> Markup:
     """A project-owned stylesheet or script, inlined verbatim (never tenant text)."""
-    return Markup((TEMPLATE_DIR / name).read_text(encoding="utf-8"))
+    return Markup((report_templates() / name).read_text(encoding="utf-8"))
