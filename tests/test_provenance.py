@@ -58,7 +58,7 @@ def test_no_file_refers_to_a_path_outside_the_repository() -> None:
 
 def test_every_vendored_file_has_a_provenance_entry() -> None:
     folders = _vendored_folders()
-    assert {"tests/fixtures/azure-rest-examples/", "tests/fixtures/policy-corpus/",
+    assert {"tests/fixtures/azure-rest-examples/", "tests/fixtures/policy-corpus/", "tests/fixtures/conformance/",
             "auditor/data/builtin_policies/"} <= set(folders)
     text = PROVENANCE.read_text(encoding="utf-8")
     missing = []
@@ -76,6 +76,10 @@ def test_every_vendored_file_has_a_provenance_entry() -> None:
                          "PROVENANCE.md:\n" + "\n".join(missing))
 
 
-def test_fixture_folders_say_where_their_files_come_from() -> None:
-    for folder in ("azure-rest-examples", "policy-corpus"):
-        assert (ROOT / "tests" / "fixtures" / folder / "README.md").is_file()
+def test_every_fixture_folder_is_in_provenance() -> None:
+    """A new folder of third-party files under tests/fixtures/ needs a row in PROVENANCE.md."""
+    listed = set(_vendored_folders())
+    for folder in sorted(p for p in (ROOT / "tests" / "fixtures").iterdir() if p.is_dir()):
+        rel = folder.relative_to(ROOT).as_posix() + "/"
+        assert rel in listed, f"{rel} is not in PROVENANCE.md (add a folder row and a '## {rel}' section)"
+        assert (folder / "README.md").is_file(), f"{rel} has no README.md saying what its files are"
