@@ -19,6 +19,7 @@ import click
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor.schemas import FINDINGS_SCHEMA_VERSION, SNAPSHOT_SCHEMA_VERSION
 from auditor.termtext import clean_line
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,6 +28,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+
+VERSION_MESSAGE = (f"%(prog)s %(version)s\nsnapshot schemaVersion {SNAPSHOT_SCHEMA_VERSION}\n"
+                   f"findings schemaVersion {FINDINGS_SCHEMA_VERSION}")
 
 
 def handle_errors(fn: F) -> F:
@@ -90,7 +94,7 @@ def _help_command(ctx: click.Context | None) -> str:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="auditor")
+@click.version_option(__version__, prog_name="auditor", message=VERSION_MESSAGE)
 def main() -> None:
     """Audit Azure activity-log export coverage and the Azure Policy that enforces it."""
 

@@ -18,8 +18,9 @@ from typing import Any
 
 from auditor import arm, operations
 from auditor.errors import InputError
+from auditor.schemas import SNAPSHOT_SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = SNAPSHOT_SCHEMA_VERSION
 REQUIRED_TOP_LEVEL = ("schemaVersion", "collectedAt", "tenantId", "rootManagementGroupId", "resources")
 
 

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from schema_check import assert_valid
 
+from auditor import __version__
 from auditor.rules import all_rules
+from auditor.schemas import schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
 IGNORED = shutil.ignore_patterns(".git", ".venv", "out", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
@@ -90,7 +93,9 @@ def test_audit_writes_all_six_formats(installed: Installed) -> None:
         assert (out / name).stat().st_size > 0, name
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     assert "<html" in (out / "report.html").read_text(encoding="utf-8").lower()
-    assert json.loads((out / "findings.json").read_text(encoding="utf-8"))["findings"]
+    findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert findings["findings"] and findings["tool"]["version"] == __version__
+    assert_valid(findings, "findings", "findings.json written by the installed wheel")
 
 
 def test_remediate_writes_a_plan_and_deployable_files(installed: Installed) -> None:
@@ -150,3 +155,12 @@ def test_emulate_serves_then_stops(installed: Installed) -> None:
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode is not None
+
+
+def test_version_and_schemas_come_with_the_wheel(installed: Installed) -> None:
+    done = installed.auditor("--version")
+    assert done.returncode == 0 and done.stdout.splitlines()[0] == f"auditor {__version__}"
+    assert "snapshot schemaVersion" in done.stdout and "findings schemaVersion" in done.stdout
+    for name in ("snapshot", "findings"):
+        done = installed.auditor("schema", name)
+        assert done.returncode == 0 and done.stdout == schema_text(name)

@@ -15,6 +15,7 @@ from auditor.analysis.context import AuditContext
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule
+from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
 
 VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
@@ -153,7 +154,7 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
             waived += 1
     snap = ctx.snapshot
     return {
-        "schemaVersion": 1,
+        "schemaVersion": FINDINGS_SCHEMA_VERSION,
         "generatedAt": snap.raw["collectedAt"],
         "snapshotSha256": snap.sha256,
         "tenantId": snap.tenant_id,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.render.env import environment, read_asset
+from auditor.schemas import FINDINGS_SCHEMA_VERSION
 
 PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
@@ -62,7 +63,8 @@ def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:
     html = render_pdf_html(model)
     attachment = weasyprint.Attachment(
         string=findings_json,
-        name="findings.json", description="Machine-readable findings (auditor findings.json, schemaVersion 1)",
+        name="findings.json",
+        description=f"Machine-readable findings (auditor findings.json, schemaVersion {FINDINGS_SCHEMA_VERSION})",
         relationship="Data")
     # PDF/A-3 is the archival profile that allows embedded files: the report and its
     # machine-readable findings travel (and are kept) as one document.
