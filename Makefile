@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts
 DEMO_SNAPSHOT := examples/demo-tenant.json
 DEMO_CONFIG := examples/auditor.toml
 
-.PHONY: demo test lint unit system-deps venv bench clean golden wheel
+.PHONY: demo test lint unit system-deps venv bench clean golden wheel docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,8 @@ clean:
 golden: venv
 	$(BIN)/auditor audit --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out/golden --format json --quiet || [ $$? -eq 3 ]
 	cp out/golden/findings.json tests/golden/demo-findings.json
+	$(MAKE) docs
+
+# Generated documentation: docs/rules.md from the rule catalogue (evidence keys from the golden findings).
+docs: venv
+	$(BIN)/python -m auditor.rules.catalogue_doc tests/golden/demo-findings.json > docs/rules.md

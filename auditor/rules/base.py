@@ -1,7 +1,9 @@
 """What a rule is: an id, its metadata, and a pure check over the audit context.
 
 Rules are plain immutable values collected explicitly by :func:`auditor.rules.all_rules`;
-importing a rule module registers nothing and touches nothing.
+importing a rule module registers nothing and touches nothing. Users read the catalogue in
+docs/rules.md (generated from this metadata by ``make docs``) and how the axes are judged in
+docs/coverage.md; CONTRIBUTING.md walks through adding a rule.
 """
 
 from __future__ import annotations
