@@ -112,6 +112,22 @@ def test_remediate_writes_a_plan_and_deployable_files(installed: Installed) -> N
         assert any((out / fmt).iterdir()), fmt
 
 
+def test_remediate_deploys_the_projects_own_definitions(installed: Installed) -> None:
+    """With a central storage account the plan deploys the definition shipped in policies/."""
+    storage = ("/subscriptions/04721934-0ac7-56ab-aff9-e0d191685d24/resourceGroups/rg-contoso-mgmt-logging"
+               "/providers/Microsoft.Storage/storageAccounts/stcontosoactlog")
+    (installed.run_dir / "storage.toml").write_text(f'[audit]\ncentral_destinations = ["{storage}"]\n',
+                                                    encoding="utf-8")
+    done = installed.auditor("remediate", "--snapshot", "demo-tenant.json", "--config", "storage.toml",
+                             "--out", "remediation-storage", "--format", "arm")
+    assert done.returncode == 0, done.stderr
+    arm_dir = installed.run_dir / "remediation-storage" / "arm"
+    [definition] = arm_dir.glob("*definition-auditor-activity-log-to-storage*")
+    deployed = json.loads(definition.read_text(encoding="utf-8"))["resources"][0]["properties"]
+    shipped = json.loads((ROOT / "policies" / "activity-log-to-storage.json").read_text(encoding="utf-8"))["properties"]
+    assert (deployed["displayName"], deployed["parameters"]) == (shipped["displayName"], shipped["parameters"])
+
+
 def test_policy_classify_uses_the_shipped_builtins_and_policies(installed: Installed) -> None:
     policies = Path(installed.python("from auditor.shipped import policies; print(policies())"))
     assert policies.parent.name == "_shipped"
