@@ -42,6 +42,7 @@ class Hierarchy:
         self.groups = groups  # normalised id -> Group
         self.subscriptions = subscriptions  # normalised id -> Subscription
         self.root = root  # normalised id of the root group ("" when absent)
+        self._chains: dict[str, list[str]] = {}  # every rule asks for the same chains: computed once
 
     def group(self, arm_id: str | None) -> Group | None:
         return self.groups.get(arm.norm_id(arm_id))
@@ -72,6 +73,12 @@ class Hierarchy:
         For a subscription: the subscription, its parent group, ..., the root group. A resource
         id inside a subscription starts with itself and that subscription.
         """
+        cached = self._chains.get(scope)
+        if cached is None:
+            cached = self._chains[scope] = self._scope_chain(scope)
+        return list(cached)
+
+    def _scope_chain(self, scope: str) -> list[str]:
         n = arm.norm_id(scope)
         chain: list[str] = []
         sub_guid = arm.subscription_id_of(n)

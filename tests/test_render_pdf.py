@@ -137,9 +137,10 @@ def test_pdf_is_compact(rendered: dict[str, Any]) -> None:
     assert path.stat().st_size < 2_000_000
 
 
-def test_register_names_every_subscription_beyond_the_detail_cards(
+def test_register_appendix_names_every_subscription_beyond_the_detail_cards(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Large tenants get cards for the most urgent only; the rest are named in the register."""
+    """Beyond DETAIL_LIMIT subscriptions needing action there are no cards: the register
+    appendix names every subscription, needing action or covered, on one line each."""
     from tenant_support import tenant
 
     from auditor.analysis.engine import audit_snapshot
@@ -152,8 +153,46 @@ def test_register_names_every_subscription_beyond_the_detail_cards(
     findings = audit_snapshot(snap)
     path = render_reports(findings, snap, tmp_path, ["pdf"])[0]
     text = _squash("\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages))
-    assert "Further subscriptions needing action" in text
+    assert "Appendix: subscription register" in text
+    assert "Subscriptions needing action" in text and "sub-card" not in text
     assert _squash(long_name) in text
     for s in findings["subscriptions"]:
         assert s["id"].rsplit("/", 1)[-1] in text  # every subscription, needing action or covered
         assert _squash(s["displayName"]) in text
+
+
+def test_huge_names_are_cut_for_layout_and_kept_whole_in_findings(tmp_path: Path) -> None:
+    """A 40,000-character display name (one unbreakable word) is cut in the PDF and the HTML;
+    findings.json (embedded in the PDF) keeps it whole. bench/bench_long_name.py times it."""
+    from tenant_support import tenant
+
+    from auditor.analysis.engine import audit_snapshot
+    from auditor.render.names import NAME_LIMIT
+    from auditor.snapshot import build_snapshot
+
+    huge = "N" * 40_000
+    snap = build_snapshot(tenant(12, names={3: huge, 4: "x" * 5000 + " tail"}))
+    findings = audit_snapshot(snap)
+    (tmp_path / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
+    pdf, html = render_reports(findings, snap, tmp_path, ["pdf", "html"])
+    reader = PdfReader(str(pdf))
+    text = "".join(p.extract_text() or "" for p in reader.pages).replace("\n", "")
+    assert "N" * NAME_LIMIT in text and "N" * (NAME_LIMIT + 200) not in text
+    assert "cut, 40,000 characters" in _squash(text)
+    assert huge not in html.read_text(encoding="utf-8")
+    attached = json.loads(reader.attachments["findings.json"][0])
+    assert huge in {s["displayName"] for s in attached["subscriptions"]}
+
+
+def test_remediation_lists_actions_grouped_by_kind(tmp_path: Path) -> None:
+    """A plan of hundreds of per-subscription actions is a few rows per kind, not one per action."""
+    from auditor.render.model import ACTION_ROWS, group_actions
+
+    actions = [{"kind": "deploy_alert", "scope": f"s{i}", "subscriptions": 1, "files": ["a"], "step": str(i)}
+               for i in range(1, 501)]
+    actions += [{"kind": "review_exclusion", "scope": "g", "subscriptions": 3, "files": [], "step": "review"}]
+    groups = group_actions(actions)
+    assert [g["kind"] for g in groups] == ["deploy_alert", "review_exclusion"]
+    assert len(groups[0]["shown"]) == ACTION_ROWS and groups[0]["more"] == 500 - ACTION_ROWS
+    assert groups[0]["steps"] == "1–500" and groups[0]["subscriptions"] == 500
+    assert groups[1]["more"] == 0 and groups[1]["steps"] == "review"

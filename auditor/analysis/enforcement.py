@@ -158,7 +158,15 @@ class _Tenant:
             self.exemptions_by_scope[arm.norm_id(ex.scope)].append(ex)
         self.roles = role_holdings(snap.of_kind(arm.ROLE_ASSIGNMENT))
         self._assigned: dict[str, AssignedPolicy] = {}
+        self._effect_sources: dict[tuple[int, int], str] = {}
         self.above_root = self._groups_above_root()
+
+    def effect_source(self, doc: dict[str, Any], target: ExportTarget) -> str:
+        """Where an assignment's effect comes from: the same for every subscription it reaches."""
+        key = (id(doc), id(target))
+        if key not in self._effect_sources:
+            self._effect_sources[key] = effect_source(doc, self.index, target)
+        return self._effect_sources[key]
 
     def _groups_above_root(self) -> list[str]:
         """Groups above the audited root whose policy S inherits (a ``--management-group`` snapshot).
@@ -227,7 +235,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
         target=target,
         reason=EFFECTIVE,
         enforcement_mode=mode,
-        effect_source=effect_source(doc, tenant.index, target),
+        effect_source=tenant.effect_source(doc, target),
         identity=identity,
         definition_from_snapshot=not tenant.index.is_builtin_fallback(target.definition_id),
         effect_override=effect_override(doc, target.reference_id),

@@ -15,11 +15,20 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.render import charts, wording
+from auditor.render.names import TEXT_LIMIT, cut
 from auditor.shipped import report_templates
 
 
 def _num(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _bounded(value: Any) -> Any:
+    """Every printed value is bounded: tenant text of any length costs the layout a fixed amount.
+    Project-owned markup (stylesheets, scripts, the escaped data block) is passed through."""
+    if isinstance(value, str) and not isinstance(value, Markup) and len(value) > TEXT_LIMIT:
+        return cut(value, TEXT_LIMIT)
+    return value
 
 
 def _short_guid(value: str) -> str:
@@ -34,6 +43,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_bounded,
     )
     env.filters["num"] = _num
     env.filters["short_guid"] = _short_guid

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from auditor import arm
 from auditor.render.env import environment, read_asset
+from auditor.render.names import TEXT_LIMIT, cut
 
 _SEV = {"high": 0, "medium": 1, "low": 2, "": 3}
 
@@ -67,9 +68,9 @@ def client_data(model: dict[str, Any]) -> dict[str, Any]:
     for r in model["rules"]:
         for f in r["all"]:
             findings.append([rule_index[r["id"]], _SEV.get(f.get("severity", ""), 3), f["scope"],
-                             labels.get(f["scope"], f["scope"]), f.get("message", ""),
-                             json.dumps(f.get("evidence", {}), ensure_ascii=False, sort_keys=True),
-                             (f.get("waiver") or {}).get("reason", "")])
+                             labels.get(f["scope"], f["scope"]), cut(f.get("message", ""), TEXT_LIMIT),
+                             cut(json.dumps(f.get("evidence", {}), ensure_ascii=False, sort_keys=True), TEXT_LIMIT),
+                             cut((f.get("waiver") or {}).get("reason", ""), TEXT_LIMIT)])
     return {"groups": groups, "subs": subs, "rules": rules, "findings": findings,
             "categories": model["categories"], "operations": [o["short"] for o in model["operations"]],
             "verdicts": [v["verdict"] for v in model["verdicts"]],

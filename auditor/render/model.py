@@ -15,7 +15,7 @@ from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
 from auditor.drift import compare
 from auditor.render import wording
 from auditor.render.method import method_and_limits
-from auditor.render.names import Names
+from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
 from auditor.rules import all_rules
 from auditor.snapshot import Snapshot
@@ -24,7 +24,10 @@ VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "un
 SEVERITIES = ("high", "medium", "low")
 SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 URGENCY = {"uncovered": 0, "unknown": 1, "partial": 2, "unremediated": 3, "unenforced": 4, "covered": 5}
-DETAIL_LIMIT = 200  # per-subscription detail cards in the PDF; beyond, a compact row names each one
+DETAIL_LIMIT = 50  # PDF detail cards only when at most this many need action; else the register names each
+ASSIGNMENT_LIMIT = 20  # policy assignments detailed in the reports; the rest are one table row each
+LIST_LIMIT = 10  # exemptions, exclusions listed per assignment
+ACTION_ROWS = 6  # planned actions listed per kind in the reports; the rest are counted (plan.json has all)
 SCOPE_LIST_LIMIT = 40  # affected scopes listed per rule in the PDF
 
 
@@ -75,9 +78,13 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
         unknown_alerts = _alert_unreadable(errors, s)
         alerted_by = {str(k).lower(): v for k, v in (s.get("alertedBy") or {}).items() if isinstance(v, list)}
         alerts = []
+        fired_by_op: dict[str, set[str]] = defaultdict(set)
+        for f in own:
+            op_of = (f.get("evidence") or {}).get("operation")
+            if op_of:
+                fired_by_op[str(op_of).lower()].add(f["ruleId"].upper())
         for op in ops:
-            fired = {f["ruleId"].upper() for f in own
-                     if str((f.get("evidence") or {}).get("operation", "")).lower() == op.lower()}
+            fired = fired_by_op.get(op.lower(), set())
             if unknown_alerts:
                 state = "unknown"
             elif "ALA-ALR-001" in fired:
@@ -91,7 +98,7 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
                            "by": by, "byShort": by_short})
         worst = min((SEV_RANK.get(f.get("severity", "low"), 2) for f in open_), default=3)
         rows.append({
-            "id": s["id"], "name": s.get("displayName") or arm.last_segment(s["id"]),
+            "id": s["id"], "name": cut(s.get("displayName") or arm.last_segment(s["id"])),
             "guid": arm.last_segment(s["id"]), "verdict": s.get("verdict", "unknown"),
             "export": s.get("export", "unknown"), "enforcement": s.get("enforcement", "unknown"),
             "path": [names.name(g) for g in s.get("managementGroupPath", [])],
@@ -121,7 +128,7 @@ def _tree(findings: dict[str, Any], rows: list[dict[str, Any]], names: Names,
           fired_groups: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     nodes: dict[str, dict[str, Any]] = {}
     for g in findings.get("managementGroups", []):
-        nodes[arm.norm_id(g["id"])] = {"id": g["id"], "name": g.get("displayName") or names.name(g["id"]),
+        nodes[arm.norm_id(g["id"])] = {"id": g["id"], "name": cut(g.get("displayName") or names.name(g["id"])),
                                        "exported": g.get("exported"), "parent": arm.norm_id(g.get("parentId")),
                                        "groups": [], "subs": [], "counts": Counter(), "total": 0,
                                        "needsAction": 0, "findings": len(fired_groups.get(arm.norm_id(g["id"]), []))}
@@ -205,10 +212,29 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
         for a in actions:
             step += 1 if a["files"] else 0
             a["step"] = str(step) if a["files"] else "review"
-        out["plan"] = {"actions": actions, "now": dict(now), "projected": dict(projected),
+        out["plan"] = {"actions": actions, "groups": group_actions(actions), "now": dict(now),
+                       "projected": dict(projected),
                        "total": len(rows),
                        "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0)}
     return out
+
+
+def group_actions(actions: list[dict[str, Any]], rows: int = ACTION_ROWS) -> list[dict[str, Any]]:
+    """Consecutive actions of one kind as one group: its first ``rows`` actions listed, the rest
+    counted, so that a plan of thousands of actions stays a page (plan.json names every one)."""
+    groups: list[dict[str, Any]] = []
+    for a in actions:
+        if not groups or groups[-1]["kind"] != a["kind"]:
+            groups.append({"kind": a["kind"], "label": a["kind"].replace("_", " "), "actions": []})
+        groups[-1]["actions"].append(a)
+    for g in groups:
+        acts = g.pop("actions")
+        steps = [a["step"] for a in acts if a["step"] != "review"]
+        g.update(count=len(acts), subscriptions=sum(a["subscriptions"] for a in acts), shown=acts[:rows],
+                 more=len(acts) - min(rows, len(acts)),
+                 moreSubscriptions=sum(a["subscriptions"] for a in acts[rows:]),
+                 steps=f"{steps[0]}–{steps[-1]}" if len(steps) > 1 else (steps[0] if steps else "review"))
+    return groups
 
 
 def _file_groups(files: list[str]) -> list[str]:
@@ -262,9 +288,11 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "waivedCount": sum(1 for f in findings.get("findings", []) if f.get("waiver")),
         "rules": rules, "risks": [r for r in rules if r["open"]][:6],
         "tree": roots, "treeFlat": flatten_tree(roots),
-        "subscriptions": rows, "needing": needing, "detail": needing[:DETAIL_LIMIT],
-        "detailLimit": DETAIL_LIMIT, "scopeListLimit": SCOPE_LIST_LIMIT,
+        "subscriptions": rows, "needing": needing, "detail": needing if len(needing) <= DETAIL_LIMIT else [],
+        "detailLimit": DETAIL_LIMIT, "scopeListLimit": SCOPE_LIST_LIMIT, "assignmentLimit": ASSIGNMENT_LIMIT,
+        "listLimit": LIST_LIMIT,
         "healthy": [r for r in rows if not r["needsAction"]],
+        "needingByVerdict": dict(Counter(r["verdict"] for r in needing)),
         "categories": list(CATEGORIES),
         "operations": [{"operation": op, "short": wording.short_operation(op)}
                        for op in (findings.get("config", {}).get("sensitive_operations")

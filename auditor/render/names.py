@@ -14,6 +14,16 @@ from auditor.roles import BUILTIN_ROLE_NAMES
 from auditor.snapshot import Snapshot
 
 BUILTIN_ROLES = BUILTIN_ROLE_NAMES
+NAME_LIMIT = 160  # characters of a name shown in a report; findings.json keeps it in full
+TEXT_LIMIT = 1000  # characters of any other tenant text shown in a report (messages, evidence)
+
+
+def cut(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` bounded for layout: a tenant can name things with 100,000 characters, and laying
+    out one unbreakable word costs a PDF renderer time that grows with the square of its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… (cut, {len(text):,} characters)"
 
 
 class Names:
@@ -36,7 +46,7 @@ class Names:
         """Display name of an id, else its last segment."""
         if not arm_id:
             return ""
-        return self._names.get(arm.norm_id(arm_id)) or arm.last_segment(arm_id)
+        return cut(self._names.get(arm.norm_id(arm_id)) or arm.last_segment(arm_id))
 
     def role(self, role_definition_id: str | None) -> str:
         """A role definition's name: from the snapshot, else the built-in table, else its GUID."""

@@ -6,6 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 from auditor.render.env import environment, read_asset
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 
@@ -13,6 +15,7 @@ PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
 REGISTER_CHUNK = 64  # lines per register block (one block per page at most)
 NAME_WIDTH = 40
+LINE_WIDTH = 118  # characters of a register line at its font size on A4
 MARKS = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?"}
 
 
@@ -32,7 +35,7 @@ def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
     for r in rows:
         name = " ".join(str(r["name"]).split())
         if len(name) > NAME_WIDTH:
-            lines.append(name)
+            lines.append(_fit(name, LINE_WIDTH).rstrip())
             name = ""
         alerts = f"{'?' if r['alertsUnknown'] else r['alertsOk']}/{len(r['alerts'])}"
         if kind == "needing":
@@ -41,7 +44,8 @@ def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
                          f"{alerts:>6} {r['open']:>4}")
         else:
             lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {_fit(r['parent'], 24)} {alerts:>6}")
-    return [{"head": head, "body": "\n" + "\n".join(lines[i:i + REGISTER_CHUNK])}
+    # Escaped here, whole: every name in the block is already cut to the line width.
+    return [{"head": head, "body": escape("\n" + "\n".join(lines[i:i + REGISTER_CHUNK]))}
             for i in range(0, len(lines), REGISTER_CHUNK)]
 
 
@@ -50,8 +54,8 @@ def render_pdf_html(model: dict[str, Any]) -> str:
     return environment().get_template("report_pdf.html.j2").render(
         model=model, css=read_asset("report_pdf.css"),
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
-        needing_register=register(model["needing"][model["detailLimit"]:], "needing"),
-        healthy_register=register(model["healthy"], "healthy"))
+        needing_register=register(model["needing"][len(model["detail"]):], "needing"),
+        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH)
 
 
 def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:
