@@ -2,6 +2,11 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
+  // rows carry indices into the shared scope and text tables: [rule, severity, scope id, label, message, evidence, waiver]
+  D.findings = D.findings.map(function (r) {
+    var sc = D.scopes[r[2]];
+    return [r[0], r[1], sc[0], sc[1], D.texts[r[3]], D.texts[r[4]], D.texts[r[5]]];
+  });
   var PAGE = 200;
   var SEV = ["high", "medium", "low", ""];
   var COLORS = {covered: "#2e7d32", unenforced: "#f9a825", unremediated: "#0277bd", partial: "#ef6c00",
