@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +51,8 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
     names = {s["id"].lower(): s["displayName"] for s in doc["subscriptions"]}
     names.update({g["id"].lower(): g["displayName"] for g in doc["managementGroups"]})
     active = [f for f in doc["findings"] if f["waiver"] is None]
-    active.sort(key=lambda f: (-SEVERITIES.index(f["severity"]), f["ruleId"], f["scope"].lower()))
     if active:
-        table = Table(title=f"Top findings ({min(top, len(active))} of {len(active)})", title_justify="left")
-        for col in ("severity", "rule", "scope", "message"):
-            table.add_column(col, overflow="fold")
-        for f in active[:top]:
-            scope = names.get(f["scope"].lower(), f["scope"])
-            table.add_row(f"[{_SEVERITY_STYLE[f['severity']]}]{f['severity']}[/]", markup(f["ruleId"]),
-                          markup(scope), markup(f["message"]))
-        console.print(table)
+        console.print(top_findings_table(active, names, top))
     expired = [w for w in doc.get("waivers", []) if w.get("status") == "expired"]
     for w in expired:
         where = names.get(str(w["scope"]).lower(), w["scope"])
@@ -75,3 +68,46 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
     if out_dir is not None:
         listed = f": {', '.join(files)}" if files else ""
         console.print(f"Written to {markup(str(out_dir))}/{markup(listed)}")
+
+
+def _scope_kind(scope: str) -> str:
+    low = scope.lower()
+    if low.startswith("/providers/microsoft.management/managementgroups/") and low.count("/") == 4:
+        return "management group"
+    if low.startswith("/subscriptions/") and low.count("/") == 2:
+        return "subscription"
+    return "scope"
+
+
+def _count_phrase(scopes: set[str]) -> str:
+    """'1,938 subscriptions', '3 management groups', '12 subscriptions, 1 management group'."""
+    kinds = Counter(_scope_kind(s) for s in scopes)
+    return ", ".join(f"{n:,} {k}{'' if n == 1 else 's'}" for k, n in kinds.most_common())
+
+
+def top_findings_table(active: list[dict[str, Any]], names: dict[str, str], top: int = 10) -> Table:
+    """Open findings grouped by rule, worst first: 'ALA-EXP-001: 1,938 subscriptions' and one
+    example, instead of ten lines of the same rule."""
+    by_rule: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for f in active:
+        by_rule[f["ruleId"]].append(f)
+    ranked = sorted(by_rule.items(), key=lambda kv: (-SEVERITIES.index(kv[1][0]["severity"]), -len(kv[1]), kv[0]))
+    table = Table(title=f"Top findings by rule ({min(top, len(ranked))} of {len(ranked)} rules, "
+                        f"{len(active):,} open findings)", title_justify="left")
+    for col in ("severity", "rule", "affected", "finding"):
+        table.add_column(col, overflow="fold")
+    for rule, items in ranked[:top]:
+        first = min(items, key=lambda f: f["scope"].lower())
+        scope = names.get(first["scope"].lower(), first["scope"])
+        affected = _count_phrase({f["scope"].lower() for f in items})
+        if len(items) > len({f["scope"].lower() for f in items}):
+            affected += f" ({len(items):,} findings)"
+        sev = first["severity"]
+        what = first.get("title") or _short(first["message"], 120)
+        table.add_row(f"[{_SEVERITY_STYLE[sev]}]{sev}[/]", markup(rule), affected,
+                      f"{markup(what)} [dim](e.g. {markup(_short(scope, 60))})[/]")
+    return table
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

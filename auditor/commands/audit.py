@@ -22,6 +22,7 @@ from auditor.console import print_summary
 from auditor.drift import require_same_tenant
 from auditor.errors import InputError
 from auditor.outputs import check_output_dir, remove_stale, write_atomic
+from auditor.progress import Activity
 from auditor.render import FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
@@ -84,18 +85,26 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         click.echo(f"auditor: note: the --baseline snapshot was collected after this one "
                    f"({baseline_snap.raw['collectedAt']} > {snap.raw['collectedAt']}): 'since the previous audit' "
                    "runs backwards", err=True)
-    ctx = AuditContext(snap, config)
-    findings = run_audit(ctx)
-    target = write_atomic(out / "findings.json", dumps_findings(findings))
-    baseline_doc = audit_snapshot(baseline_snap, config) if baseline_snap is not None else None
-    others = [f for f in wanted if f != "json"]
-    written: list[Path] = [target]
-    if others:
-        from auditor.remediate import build_plan
-        from auditor.render import render_reports
+    with Activity.for_terminal(quiet) as activity:
+        ctx = AuditContext(snap, config)
+        with activity.step("analysis"):
+            findings = run_audit(ctx)
+        with activity.step("writing findings.json"):
+            target = write_atomic(out / "findings.json", dumps_findings(findings))
+        baseline_doc = None
+        if baseline_snap is not None:
+            with activity.step("analysis of the baseline"):
+                baseline_doc = audit_snapshot(baseline_snap, config)
+        others = [f for f in wanted if f != "json"]
+        written: list[Path] = [target]
+        if others:
+            from auditor.remediate import build_plan
+            from auditor.render import render_reports
 
-        plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
-        written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan))
+            with activity.step("remediation plan"):
+                plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
+            written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan,
+                                          activity=activity))
     for stale in remove_stale(out, FILE_NAMES.values(), written):
         click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)
     if not quiet:

@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor.errors import InputError
 from auditor.outputs import atomic_target
+from auditor.progress import Activity
 from auditor.snapshot import Snapshot
 from auditor.termtext import clean_tree
 
@@ -23,13 +24,16 @@ FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv",
 
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
-                   baseline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None) -> list[Path]:
+                   baseline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
+                   activity: Activity | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
     ``baseline`` is the findings dict of a previous audit (adds "since the previous audit");
     ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
+    ``activity`` shows each format (and the PDF's pages) on a terminal.
     """
+    activity = activity or Activity(False)
     wanted = [f.strip().lower() for f in formats if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS and f != "json"]
     if unknown:
@@ -45,25 +49,30 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             from auditor.render.model import build_model
 
             # control and bidi characters in tenant text shown as escapes, never acted on
-            model = clean_tree(build_model(findings, snapshot, baseline, plan))
+            with activity.step("report contents"):
+                model = clean_tree(build_model(findings, snapshot, baseline, plan))
         return model
 
     for fmt in FORMATS:
         if fmt not in wanted:
             continue
         path = out_dir / FILE_NAMES[fmt]
-        with atomic_target(path) as tmp:  # a failed or interrupted render leaves no partial report
-            _render_one(fmt, tmp, view, findings, snapshot, out_dir)
+        if fmt in ("pdf", "html", "md"):
+            view()
+        with activity.step(f"writing {FILE_NAMES[fmt]}"), atomic_target(path) as tmp:
+            # a failed or interrupted render leaves no partial report
+            _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity)
         written.append(path)
     return written
 
 
 def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findings: dict[str, Any],
-                snapshot: Snapshot, out_dir: Path) -> None:
+                snapshot: Snapshot, out_dir: Path, activity: Activity) -> None:
     if fmt == "pdf":
         from auditor.render.pdf import write_pdf
 
-        write_pdf(view(), _attachment_bytes(findings, out_dir), path)
+        with activity.weasyprint_pages():
+            write_pdf(view(), _attachment_bytes(findings, out_dir), path)
     elif fmt == "html":
         from auditor.render.html import write_html
 
