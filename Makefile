@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts
 DEMO_SNAPSHOT := examples/demo-tenant.json
 DEMO_CONFIG := examples/auditor.toml
 
-.PHONY: demo test lint unit system-deps venv bench clean golden wheel docs
+.PHONY: demo test lint unit system-deps venv bench bench-50k clean golden wheel docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,12 +44,15 @@ unit: venv system-deps
 
 test: lint unit
 
-# Figures, not assertions: collection against the emulator at 50 ms latency, analysis, reports.
-bench: venv
-	$(BIN)/python bench/bench_collect.py --subscriptions 10000
-	$(BIN)/python bench/bench_audit.py --subscriptions 10000
-	$(BIN)/python bench/bench_enforcement.py --subscriptions 5000
-	$(BIN)/python bench/bench_report.py --subscriptions 10000
+# Figures, not assertions: one table of collect (emulator, 50 ms latency), analysis, each report
+# format and remediate at 1k, 3k and 10k subscriptions (about 15 minutes), then the 50k run.
+bench: venv system-deps
+	$(BIN)/python bench/bench_all.py --sizes 1000,3000,10000
+	$(MAKE) bench-50k
+
+# 50,000 subscriptions: analysis, then every format at once (no collection: about 10 minutes).
+bench-50k: venv system-deps
+	$(BIN)/python bench/bench_all.py --sizes 50000 --no-collect --steps analysis,every
 
 # The wheel users install (report_templates/ and policies/ ride along as package data, see setup.py).
 wheel: venv

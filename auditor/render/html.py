@@ -91,16 +91,20 @@ def client_data(model: dict[str, Any]) -> dict[str, Any]:
             "verdictLabels": [v["label"] for v in model["verdicts"]]}
 
 
-def render_html(model: dict[str, Any]) -> str:
+def _context(model: dict[str, Any]) -> dict[str, Any]:
     js = read_asset("report_html.js")
     # The Content-Security-Policy allows exactly this script (by hash), so even markup that
     # slipped past escaping could not run; the JSON data block is not executable.
     script_hash = base64.b64encode(hashlib.sha256(str(js).encode("utf-8")).digest()).decode()
-    return environment().get_template("report_html.html.j2").render(
-        model=model, css=read_asset("report_html.css"), js=js, script_hash=script_hash,
-        data=_script_json(client_data(model)))
+    return {"model": model, "css": read_asset("report_html.css"), "js": js, "script_hash": script_hash,
+            "data": _script_json(client_data(model))}
+
+
+def render_html(model: dict[str, Any]) -> str:
+    return environment().get_template("report_html.html.j2").render(**_context(model))
 
 
 def write_html(model: dict[str, Any], path: Path) -> Path:
-    path.write_text(render_html(model), encoding="utf-8")
+    # Streamed to the file: the page is never held whole beside its data block (50,000 subscriptions).
+    environment().get_template("report_html.html.j2").stream(**_context(model)).dump(str(path), encoding="utf-8")
     return path
