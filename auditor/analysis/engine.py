@@ -8,6 +8,7 @@ and config always give a byte-identical ``findings.json``.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from auditor import __version__, arm
@@ -182,6 +183,14 @@ def audit_snapshot(snapshot: Snapshot, config: Config | None = None) -> dict[str
 def dumps_findings(doc: dict[str, Any]) -> str:
     """Canonical serialisation: stable, human-diffable, byte-identical for equal input."""
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_findings(doc: dict[str, Any], path: Path) -> None:
+    """``dumps_findings`` streamed to a file, byte for byte the same: at 50,000 subscriptions
+    findings.json is 300 MB, and building it as one string first cost a gigabyte of memory."""
+    with path.open("w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False, allow_nan=False)
+        f.write("\n")
 
 
 def highest_unwaived(doc: dict[str, Any]) -> str | None:

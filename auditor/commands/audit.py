@@ -14,14 +14,14 @@ import click
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
-from auditor.analysis.engine import audit_snapshot, dumps_findings, highest_unwaived
+from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
 from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import collect_options, collect_options_from
 from auditor.config import load_config
 from auditor.console import print_summary
 from auditor.drift import require_same_tenant
 from auditor.errors import InputError
-from auditor.outputs import check_output_dir, remove_stale, write_atomic
+from auditor.outputs import atomic_target, check_output_dir, remove_stale
 from auditor.progress import Activity
 from auditor.render import FILE_NAMES
 from auditor.rules import rule_ids
@@ -90,7 +90,9 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         with activity.step("analysis"):
             findings = run_audit(ctx)
         with activity.step("writing findings.json"):
-            target = write_atomic(out / "findings.json", dumps_findings(findings))
+            target = out / "findings.json"
+            with atomic_target(target) as tmp:
+                write_findings(findings, tmp)
         baseline_doc = None
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
@@ -103,6 +105,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
 
             with activity.step("remediation plan"):
                 plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
+            del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan,
                                           activity=activity))
     for stale in remove_stale(out, FILE_NAMES.values(), written):
