@@ -127,6 +127,8 @@ def sarif_document(findings: dict[str, Any], snapshot: Snapshot | None) -> dict[
 
 
 def write_sarif(findings: dict[str, Any], snapshot: Snapshot | None, path: Path) -> Path:
-    path.write_text(json.dumps(sarif_document(findings, snapshot), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    # Streamed: at 50,000 subscriptions the document is over a gigabyte as one string.
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(sarif_document(findings, snapshot), fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
     return path

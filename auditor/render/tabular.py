@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,18 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def finding_rows(findings: dict[str, Any], snapshot: Snapshot | None) -> list[list[str]]:
+def finding_rows(findings: dict[str, Any], snapshot: Snapshot | None) -> Iterator[list[str]]:
+    """One row per finding, produced as written (never all held at once)."""
     names = Names(findings, snapshot)
-    rows = []
     for f in findings.get("findings", []):
         w = f.get("waiver") or {}
-        rows.append([safe_cell(v) for v in (
+        yield [safe_cell(v) for v in (
             f.get("ruleId"), f.get("severity"), f.get("title"), f.get("scope"), names.name(f.get("scope")),
             arm.subscription_id_of(f.get("scope")) or "", f.get("message"),
             json.dumps(f.get("evidence", {}), sort_keys=True, ensure_ascii=False),
             "; ".join(f.get("controls", [])), "yes" if f.get("waiver") else "no",
             w.get("reason", ""), w.get("owner", ""), w.get("expires", ""),
-        )])
-    return rows
+        )]
 
 
 def write_csv(findings: dict[str, Any], path: Path, snapshot: Snapshot | None = None) -> Path:
