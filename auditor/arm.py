@@ -35,6 +35,11 @@ STORAGE_ACCOUNT = "microsoft.storage/storageaccounts"
 EVENTHUB_NAMESPACE = "microsoft.eventhub/namespaces"
 EVENTHUB_AUTH_RULE = "microsoft.eventhub/namespaces/authorizationrules"
 EVENTHUB_HUB_AUTH_RULE = "microsoft.eventhub/namespaces/eventhubs/authorizationrules"
+# Read only with ``collect --verify-delivery`` (delivery, threat detection, category yield).
+DEFENDER_PRICING = "microsoft.security/pricings"
+SENTINEL_ONBOARDING = "microsoft.securityinsights/onboardingstates"
+AUTOSCALE_SETTING = "microsoft.insights/autoscalesettings"
+METRIC_ALERT = "microsoft.insights/metricalerts"
 
 
 def norm_id(arm_id: str | None) -> str:

@@ -37,7 +37,8 @@ DEFAULT_SENSITIVE_OPERATIONS: tuple[str, ...] = (
     "Microsoft.Network/networkSecurityGroups/securityRules/delete",
 )
 
-_AUDIT_KEYS = {"required_categories", "min_retention_days", "central_destinations", "sensitive_operations"}
+_AUDIT_KEYS = {"required_categories", "min_retention_days", "central_destinations", "sensitive_operations",
+               "delivery_window_days"}
 _WAIVER_KEYS = {"rule", "scope", "reason", "owner", "expires"}
 
 
@@ -72,6 +73,7 @@ class Config:
     min_retention_days: int = 365
     central_destinations: tuple[str, ...] = ()
     sensitive_operations: tuple[str, ...] = DEFAULT_SENSITIVE_OPERATIONS
+    delivery_window_days: int = 7  # ALA-DLV-001/002: how far back an event or problem counts
     waivers: tuple[Waiver, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict[str, Any]:
@@ -81,6 +83,7 @@ class Config:
             "min_retention_days": self.min_retention_days,
             "central_destinations": list(self.central_destinations),
             "sensitive_operations": list(self.sensitive_operations),
+            "delivery_window_days": self.delivery_window_days,
             "waivers": [
                 {"rule": w.rule, "scope": w.scope, **w.as_dict()} for w in self.waivers
             ],
@@ -120,6 +123,11 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise InputError("config: 'audit.min_retention_days' must be a non-negative integer")
         kwargs["min_retention_days"] = v
+    if "delivery_window_days" in audit:
+        v = audit["delivery_window_days"]
+        if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 90:
+            raise InputError("config: 'audit.delivery_window_days' must be an integer from 1 to 90")
+        kwargs["delivery_window_days"] = v
     if "central_destinations" in audit:
         kwargs["central_destinations"] = tuple(
             arm.display_id(d) for d in _string_list(audit["central_destinations"], "audit.central_destinations")

@@ -26,6 +26,11 @@ ACTION_GROUPS = "actionGroups"
 DESTINATIONS = "destinations"  # workspaces, storage accounts, Event Hub namespaces
 RETENTION = "retention"  # lifecycle policy, activity-log container, AzureActivity table of a destination
 SENTINEL = "sentinel"  # Sentinel onboarding state and analytics rules of a workspace exports feed
+# collect --verify-delivery only
+DEFENDER_PLANS = "defenderPlans"  # Microsoft.Security/pricings of a subscription
+CATEGORY_SOURCES = "categorySources"  # autoscale settings and metric alerts of a subscription
+LOG_QUERY = "logQuery"  # the delivery query against a destination workspace (Log Analytics data plane)
+BLOB_LISTING = "blobListing"  # listing insights-activity-logs of a destination storage account
 
 KNOWN = frozenset(
     {
@@ -45,7 +50,11 @@ KNOWN = frozenset(
         ACTION_GROUPS,
         DESTINATIONS,
         RETENTION,
+        DEFENDER_PLANS,
+        CATEGORY_SOURCES,
         SENTINEL,
+        LOG_QUERY,
+        BLOB_LISTING,
     }
 )
 
@@ -55,3 +64,4 @@ POLICY_INPUTS = frozenset(
     {POLICY_ASSIGNMENTS, POLICY_DEFINITIONS, POLICY_SET_DEFINITIONS, POLICY_EXEMPTIONS, ROLE_ASSIGNMENTS}
 )
 ALERT_INPUTS = frozenset({ACTIVITY_LOG_ALERTS})  # log search rules: see analysis/alerts.py
+DELIVERY_INPUTS = frozenset({LOG_QUERY, BLOB_LISTING})

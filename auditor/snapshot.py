@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import arm, operations
+from auditor.delivery.facts import Delivery, read_delivery
 from auditor.errors import InputError
 from auditor.schemas import SNAPSHOT_SCHEMA_VERSION
 
@@ -52,6 +53,7 @@ class Snapshot:
     by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[CollectionError] = field(default_factory=list)
+    delivery: Delivery | None = None  # collect --verify-delivery (auditor/delivery/facts.py)
 
     @property
     def collected_at(self) -> datetime:
@@ -208,6 +210,7 @@ def build_snapshot(raw: Any, sha256: str = "", source: str = "<memory>") -> Snap
             raise InputError(f"{where}: policyStates[{i}] is {_json_type(rec)}, not an object")
     for i, err in enumerate(raw.get("errors") or []):
         snap.errors.append(_collection_error(err, f"{where}: errors[{i}]"))
+    snap.delivery = read_delivery(raw.get("delivery"), where)
     if not snap.errors and not snap.of_kind(arm.MANAGEMENT_GROUP) and not snap.of_kind(arm.SUBSCRIPTION):
         # Audited as is, it would report a clean tenant of zero subscriptions.
         raise InputError(f"{where}: no management group or subscription documents and no errors recorded: "

@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import builders as b  # noqa: E402
 import builders_retention as br  # noqa: E402
 import builders_sentinel as bs  # noqa: E402
+import delivery_builders as db  # noqa: E402
 
 Doc = dict[str, Any]
 OUT = HERE / "demo-tenant.json"
@@ -187,7 +188,9 @@ def corp() -> list[Doc]:
         b.activity_log_alert(erp, "rg-erp-alerts", "erp-nsg-rule-changes", operations=NSG_OPS[2:],
                              action_groups=[AG_SOC]),
         # Data: own workspace kept 30 days; its alert is disabled.
-        b.workspace(data, "rg-data-monitoring", "law-corp-data", retention_days=30),
+        # ... capped at 1 GB a day and over quota: data after the cap is lost (ALA-DLV-002).
+        b.workspace(data, "rg-data-monitoring", "law-corp-data", retention_days=30, daily_quota_gb=1.0,
+                    ingestion_status="OverQuota"),
         b.subscription_diagnostic_setting(data, "activity-to-data-law", workspace=data_ws, category_group="allLogs"),
         b.activity_log_alert(data, "rg-data-alerts", "sensitive-operations", operations=OPS,
                              action_groups=[AG_SOC], enabled=False),
@@ -455,11 +458,75 @@ def errors() -> list[Doc]:
     ]
 
 
+# ---------------------------------------------------------------- delivery (collect --verify-delivery)
+RECENT = "2026-11-28T09:00:00Z"  # within the 7-day window before COLLECTED_AT
+STALE = "2026-11-02T17:00:00Z"  # weeks before it
+DATA_WS = b.workspace_id(G["data"], "rg-data-monitoring", "law-corp-data")
+FAB_WS = b.workspace_id(G["fabrikam"], "rg-fabrikam-monitoring", "law-fabrikam")
+SHARED_ST = b.storage_id(G["shared"], "rg-shared-logging", "stsharedactlog")
+BOB_ST = b.storage_id(G["bob"], "rg-bob-logging", "stsbxbobactlog")
+
+
+def detection_docs() -> list[Doc]:
+    """Defender plans, autoscale settings and metric alerts."""
+    standard = {"mgmt": ("VirtualMachines", "Arm"), "conn": ("Arm",), "ident": ("Arm",), "erp": ("VirtualMachines",),
+                "web": ("Arm", "StorageAccounts"), "shop": ("VirtualMachines",), "shared": ("StorageAccounts",),
+                "carol": ("Arm",)}
+    readable = [k for k in G if k not in ("oldcrm", "mkt")]  # OldCRM: no access; Marketing: plans unreadable
+    docs = [d for k in readable for d in db.pricings(G[k], standard.get(k, ()))]
+    return docs + [  # Sentinel on the central workspace comes from destination_settings()
+        db.autoscale_setting(G["shop"], "rg-shop-web", "as-shop-frontend",
+                             b.resource_id(G["shop"], "rg-shop-web", "Microsoft.Web/serverfarms", "asp-shop")),
+        db.metric_alert(G["erp"], "rg-erp-alerts", "erp-sql-cpu-high",
+                        b.resource_id(G["erp"], "rg-erp-data", "Microsoft.Sql/servers", "sql-erp")),
+    ]
+
+
+def delivery() -> Doc:
+    everyday = {"Administrative": 412, "Policy": 37, "ServiceHealth": 2}
+    central = b.workspace(G["mgmt"], MGMT_LOG_RG, "law-contoso-central")
+    central_rows = [r for k in ("mgmt", "conn", "ident", "erp", "hr", "shop") for r in db.activity(G[k], everyday,
+                                                                                                   RECENT)]
+    data_ws = b.workspace(G["data"], "rg-data-monitoring", "law-corp-data")
+    return db.delivery(
+        workspaces=[
+            # Carol exports to central but nothing arrived: others deliver there, so the pipe works (DLV-001).
+            db.workspace_delivery(central, central_rows),
+            db.workspace_delivery(data_ws, db.activity(G["data"], {"Administrative": 96}, "2026-11-27T23:41:07Z"),
+                                  [db.ingestion("Data collection stopped", "Warning", 3, "2026-11-27T23:59:58Z",
+                                                "Data collection stopped due to daily limit of 1 GB reached."),
+                                   db.ingestion("Data collection resumed", "Info", 2, "2026-11-27T00:00:03Z",
+                                                "Data collection resumed after daily limit reset.")]),
+        ],
+        storage=[
+            db.storage_delivery(CENTRAL_ST, [db.newest_blob(G["mgmt"], RECENT), db.newest_blob(G["erp"], RECENT)]),
+            # Bob's own account: nothing under his prefix (DLV-001, nobody else delivers there either).
+            db.storage_delivery(BOB_ST, [db.newest_blob(G["bob"], None)]),
+        ],
+        event_hubs=[b.eventhub_namespace_id(G["conn"], "rg-contoso-siem", "evhns-contoso-siem")],
+    )
+
+
+def delivery_errors() -> list[Doc]:
+    return [
+        b.error(b.sub_id(G["mkt"]), "defenderPlans",
+                message="The client 'auditor-reader' does not have authorization to perform action "
+                        "'Microsoft.Security/pricings/read' over scope "
+                        f"'/subscriptions/{G['mkt']}'."),
+        b.error(FAB_WS, "logQuery", code="InsufficientAccessError",
+                message="The provided credentials have insufficient access to perform the requested operation"),
+        b.error(SHARED_ST, "blobListing", code="AuthorizationPermissionMismatch",
+                message="This request is not authorized to perform this operation using this permission."),
+    ]
+
+
 def build() -> Doc:
     policy_docs, assignments = policy()
     resources = (hierarchy() + group_settings() + platform() + corp() + online() + sandbox_and_rest()
-                 + destination_settings() + policy_docs)
-    return b.snapshot(resources, policy_states(assignments), errors(), root=ROOT)
+                 + destination_settings() + policy_docs + detection_docs())
+    snap = b.snapshot(resources, policy_states(assignments), errors() + delivery_errors(), root=ROOT)
+    snap["delivery"] = delivery()
+    return snap
 
 
 def render() -> str:

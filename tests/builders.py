@@ -321,8 +321,10 @@ def log_profile(sub: str, name: str = "default", storage: str | None = None, ser
 # --------------------------------------------------------------------------- destinations
 
 
-def workspace(sub: str, rg: str, name: str, retention_days: int = 30, location: str = "westeurope") -> Doc:
-    """A Log Analytics workspace (2022-10-01); ARM lower-cases its id's resource group and namespace."""
+def workspace(sub: str, rg: str, name: str, retention_days: int = 30, location: str = "westeurope", *,
+              daily_quota_gb: float = -1.0, ingestion_status: str = "RespectQuota") -> Doc:
+    """A Log Analytics workspace (2022-10-01); ARM lower-cases its id's resource group and namespace.
+    ``daily_quota_gb`` -1 means no daily cap; ``ingestion_status`` e.g. OverQuota when the cap was reached."""
     g = _guid_of(sub)
     return {
         "properties": {
@@ -331,7 +333,7 @@ def workspace(sub: str, rg: str, name: str, retention_days: int = 30, location: 
             "sku": {"name": "PerGB2018", "lastSkuUpdate": "2025-04-11T08:21:30.1244412Z"},
             "retentionInDays": retention_days,
             "features": {"legacy": 0, "searchVersion": 1, "enableLogAccessUsingOnlyResourcePermissions": True},
-            "workspaceCapping": {"dailyQuotaGb": -1.0, "dataIngestionStatus": "RespectQuota"},
+            "workspaceCapping": {"dailyQuotaGb": daily_quota_gb, "dataIngestionStatus": ingestion_status},
             "publicNetworkAccessForIngestion": "Enabled",
             "publicNetworkAccessForQuery": "Enabled",
             "createdDate": "2025-04-11T08:21:30.1244412Z",

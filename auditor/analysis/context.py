@@ -17,6 +17,7 @@ from auditor.snapshot import CollectionError, Snapshot
 
 if TYPE_CHECKING:
     from auditor.analysis.alerts import AlertCoverage
+    from auditor.analysis.delivery import DeliveryAnalysis
     from auditor.analysis.enforcement import EnforcementResult
     from auditor.analysis.exports import ExportResult, GroupExport
     from auditor.analysis.sentinel import SentinelFacts
@@ -100,3 +101,10 @@ class AuditContext:
         from auditor.analysis.enforcement import evaluate_enforcement
 
         return evaluate_enforcement(self)
+
+    @cached_property
+    def delivery(self) -> DeliveryAnalysis | None:
+        """Delivery, detection and category yield; None without a ``delivery`` section."""
+        from auditor.analysis.delivery import evaluate_delivery
+
+        return evaluate_delivery(self)

@@ -38,6 +38,9 @@ REST_TYPE: dict[str, str] = {
     arm.WORKSPACE: "Microsoft.OperationalInsights/workspaces",
     arm.STORAGE_ACCOUNT: "Microsoft.Storage/storageAccounts",
     arm.EVENTHUB_NAMESPACE: "Microsoft.EventHub/Namespaces",
+    arm.DEFENDER_PRICING: "Microsoft.Security/pricings",
+    arm.AUTOSCALE_SETTING: "Microsoft.Insights/autoscaleSettings",
+    arm.METRIC_ALERT: "Microsoft.Insights/metricAlerts",
 }
 
 # Which Resource Graph table holds a kind.
@@ -46,15 +49,17 @@ TABLE_OF: dict[str, str] = {
     arm.POLICY_EXEMPTION: "policyresources",
     arm.ROLE_ASSIGNMENT: "authorizationresources",
     arm.SUBSCRIPTION: "resourcecontainers",
+    arm.DEFENDER_PRICING: "securityresources",
 }
 NOT_IN_RESOURCE_GRAPH = frozenset({
     arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE, arm.EVENTHUB_AUTH_RULE, arm.EVENTHUB_HUB_AUTH_RULE,
-    arm.MANAGEMENT_GROUP, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION,
+    arm.MANAGEMENT_GROUP, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION, arm.SENTINEL_ONBOARDING,
 })
 
 ALERT_KINDS = (arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP)
 POLICY_KINDS = (arm.POLICY_ASSIGNMENT, arm.POLICY_EXEMPTION)
 DESTINATION_KINDS = (arm.WORKSPACE, arm.STORAGE_ACCOUNT, arm.EVENTHUB_NAMESPACE)
+CATEGORY_SOURCE_KINDS = (arm.AUTOSCALE_SETTING, arm.METRIC_ALERT)  # --verify-delivery
 
 PAGE_SIZE = 1000  # Resource Graph's maximum $top
 ID_CHUNK = 200  # ids per `in~` list: keeps a query well under Resource Graph's query-length limit

@@ -36,6 +36,8 @@ class Clients:
     policy_insights: PolicyInsightsClient
     authorization: AuthorizationManagementClient
     resource_graph: ResourceGraphClient
+    credential: Any = None  # shared with the data-plane clients of --verify-delivery
+    transport: Any = None
 
 
 async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack: AsyncExitStack) -> Clients:
@@ -66,5 +68,7 @@ async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack:
         resource_graph=ResourceGraphClient(credential, **common()),
     )
     for client in vars(clients).values():
-        stack.push_async_callback(client.close)
+        if client is not None:
+            stack.push_async_callback(client.close)
+    clients.credential, clients.transport = credential, transport
     return clients

@@ -8,7 +8,9 @@ Steps (everything that does not depend on an earlier answer runs at the same tim
 2. per subscription of the tree: diagnostic settings and log profiles (the only per-subscription
    calls), plus the REST fallback for subscriptions Resource Graph does not cover;
 3. references: definitions, role assignments of policy identities, destinations (then their
-   retention settings and Sentinel), action groups.
+   retention settings and Sentinel), action groups;
+4. with ``--verify-delivery`` only: Defender plans, category sources and the data planes of the
+   destinations (``collect/delivery.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.collect import argshape, bulk, destination_details, references, walk
+from auditor.collect import argshape, bulk, delivery, destination_details, references, walk
 from auditor.collect.clients import open_clients
 from auditor.collect.context import Ctx
 from auditor.collect.options import CollectOptions, management_group_name, validate
@@ -110,7 +112,9 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
             _refuse_unusable_start(state, options, group)
             return state
         try:
-            await _steps(ctx, root)
+            graph_ok = await _steps(ctx, root)
+            if options.verify_delivery:
+                state.delivery = await delivery.verify_delivery(ctx, options, graph_ok)
         except BaseException:
             # A fatal error (sign-in lost, a refused write): stop every read still in flight before
             # the clients close, so nothing runs on against closed sessions.
@@ -122,7 +126,8 @@ async def _collect(options: CollectOptions, group: str | None, stats: Stats, pro
     return state
 
 
-async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
+async def _steps(ctx: Ctx, root: dict[str, Any]) -> bool:
+    """The ordinary collection; True when the bulk Resource Graph queries answered."""
     state = ctx.state
     ctx.progress.add_total("bulk queries", 4)
     states_task = asyncio.create_task(bulk.group_policy_states(ctx))
@@ -173,6 +178,7 @@ async def _steps(ctx: Ctx, root: dict[str, Any]) -> None:
     states = await states_task
     if states is not None:
         bulk.keep_policy_states(ctx, states)
+    return graph_ok
 
 
 async def _destinations(ctx: Ctx, graph_ok: bool) -> None:

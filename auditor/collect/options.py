@@ -25,6 +25,8 @@ class Cloud:
     name: str
     arm_endpoint: str  # https://host, no trailing slash
     authority_host: str  # Entra ID host for DefaultAzureCredential
+    log_analytics_endpoint: str  # Log Analytics query API (data plane), https://host
+    storage_suffix: str  # blob endpoints are https://<account>.blob.<suffix>
 
     @property
     def token_scope(self) -> str:
@@ -32,10 +34,12 @@ class Cloud:
 
 
 CLOUDS: dict[str, Cloud] = {
-    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com", "login.microsoftonline.com"),
+    "AzureCloud": Cloud("AzureCloud", "https://management.azure.com", "login.microsoftonline.com",
+                        "https://api.loganalytics.io", "core.windows.net"),
     "AzureUSGovernment": Cloud("AzureUSGovernment", "https://management.usgovcloudapi.net",
-                               "login.microsoftonline.us"),
-    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+                               "login.microsoftonline.us", "https://api.loganalytics.us", "core.usgovcloudapi.net"),
+    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://management.chinacloudapi.cn", "login.chinacloudapi.cn",
+                             "https://api.loganalytics.azure.cn", "core.chinacloudapi.cn"),
 }
 DEFAULT_CLOUD = "AzureCloud"
 
@@ -63,6 +67,8 @@ class CollectOptions:
     progress: bool | None = None
     summary: bool = True  # print the one-line summary on stderr at the end
     retry_backoff: float = 0.5  # seconds; doubles per retry (full jitter), capped at 30 s
+    verify_delivery: bool = False  # also read delivery evidence (data planes), Defender plans, Sentinel
+    delivery_window_days: int = 7
 
     @property
     def cloud_name(self) -> str:
@@ -80,6 +86,17 @@ class CollectOptions:
             return self.endpoint + "/.default"
         return CLOUDS[self.cloud_name].token_scope
 
+    @property
+    def log_analytics_endpoint(self) -> str:
+        """The Log Analytics query host (the emulator serves it on its own host)."""
+        return self.endpoint if self.emulator else CLOUDS[self.cloud_name].log_analytics_endpoint
+
+    def blob_account_url(self, account: str, documented: str | None) -> str:
+        """Where an account's blobs are listed: path-style on the emulator, else the account's blob endpoint."""
+        if self.emulator:
+            return f"{self.endpoint}/{account}"
+        return (documented or f"https://{account}.blob.{CLOUDS[self.cloud_name].storage_suffix}").rstrip("/")
+
 
 def validate(options: CollectOptions) -> None:
     """Raise InputError (exit 2) for any inconsistent or unsafe combination."""
@@ -87,6 +104,8 @@ def validate(options: CollectOptions) -> None:
         raise InputError(f"unknown cloud {options.cloud!r}; expected one of {', '.join(CLOUDS)}")
     if not 1 <= int(options.concurrency) <= MAX_CONCURRENCY:
         raise InputError(f"--concurrency must be between 1 and {MAX_CONCURRENCY}, got {options.concurrency}")
+    if not 1 <= int(options.delivery_window_days) <= 90:
+        raise InputError(f"--delivery-window-days must be between 1 and 90, got {options.delivery_window_days}")
     if not 0 <= float(options.retry_backoff) <= 30:
         raise InputError(f"retry backoff must be between 0 and 30 seconds, got {options.retry_backoff}")
     if options.management_group is not None and not _management_group_name(options.management_group):

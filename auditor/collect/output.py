@@ -16,7 +16,8 @@ from auditor.snapshot import SCHEMA_VERSION
 # Snapshot order: the tree first, then what hangs off it (stable output makes diffs readable).
 _KIND_ORDER = [arm.MANAGEMENT_GROUP, arm.SUBSCRIPTION, arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE,
                arm.POLICY_ASSIGNMENT, arm.POLICY_SET_DEFINITION, arm.POLICY_DEFINITION, arm.POLICY_EXEMPTION,
-               arm.ROLE_ASSIGNMENT, arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP]
+               arm.ROLE_ASSIGNMENT, arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP,
+               arm.DEFENDER_PRICING, arm.AUTOSCALE_SETTING, arm.METRIC_ALERT, arm.SENTINEL_ONBOARDING]
 
 
 def _sort_key(doc: dict[str, Any]) -> tuple[int, str, str]:
@@ -29,7 +30,7 @@ def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
     tree = state.tree
     root_doc = state.docs.get(arm.norm_id(tree.root_id))
     errors = sorted(state.errors.values(), key=lambda e: (arm.norm_id(e["scope"]), e["operation"]))
-    return {
+    document = {
         "schemaVersion": SCHEMA_VERSION,
         "tool": {"name": "auditor", "version": __version__},
         "collectedAt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -40,6 +41,9 @@ def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
         "policyStates": state.policy_states,
         "errors": errors,
     }
+    if state.delivery is not None:
+        document["delivery"] = state.delivery
+    return document
 
 
 def write_snapshot(snapshot: dict[str, Any], path: str) -> None:

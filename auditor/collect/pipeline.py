@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 from azure.core.credentials import AccessToken
@@ -152,6 +153,48 @@ class ReadOnlyGuardPolicy(SansIOHTTPPolicy[Any, Any]):
         raise WriteRefused(f"refusing {method} {parts.path}: collection is read-only")
 
 
+# The data-plane reads of ``collect --verify-delivery`` (see auditor/collect/delivery.py).
+LOG_QUERY_PATH = re.compile(r"^/v1/workspaces/[0-9A-Fa-f-]{36}/query$")
+BLOB_CONTAINER = "insights-activity-logs"
+
+
+class LogQueryGuardPolicy(SansIOHTTPPolicy[Any, Any]):
+    """Only ``POST /v1/workspaces/{id}/query`` (a read-only Log Analytics query), only to the
+    cloud's Log Analytics host, refused before a token is attached."""
+
+    def __init__(self, endpoint: str) -> None:
+        parts = urlsplit(endpoint)
+        self._scheme, self._netloc = parts.scheme, parts.netloc.lower()
+
+    def on_request(self, request: PipelineRequest[Any]) -> None:
+        http = request.http_request
+        parts = urlsplit(http.url)
+        if parts.scheme != self._scheme or parts.netloc.lower() != self._netloc:
+            raise WriteRefused(f"refusing to send a request to {parts.scheme}://{parts.netloc}: "
+                               f"only {self._scheme}://{self._netloc} is allowed for log queries")
+        if http.method.upper() == "POST" and LOG_QUERY_PATH.match(parts.path):
+            return
+        raise WriteRefused(f"refusing {http.method.upper()} {parts.path}: only log queries are allowed")
+
+
+def check_blob_listing(url: str, method: str, account_url: str, host_suffix: str | None) -> None:
+    """Raise WriteRefused unless the request lists the activity-log container of that one account.
+
+    ``host_suffix`` (Azure mode, e.g. ``.blob.core.windows.net``): the account's host must end
+    with it, so a blob endpoint read from an ARM document can never send a token elsewhere.
+    """
+    parts, account = urlsplit(url), urlsplit(account_url)
+    host = parts.netloc.lower()
+    if parts.scheme != "https" or host != account.netloc.lower() or (host_suffix and not host.endswith(host_suffix)):
+        raise WriteRefused(f"refusing to send a request to {parts.scheme}://{parts.netloc}: not the storage "
+                           f"account's blob endpoint {account.netloc}")
+    query = {k.lower(): v for k, v in parse_qs(parts.query).items()}
+    expected_path = account.path.rstrip("/") + "/" + BLOB_CONTAINER
+    if method.upper() != "GET" or parts.path.rstrip("/") != expected_path or query.get("restype") != ["container"] \
+            or query.get("comp") != ["list"]:
+        raise WriteRefused(f"refusing {method.upper()} {parts.path}: only listing {BLOB_CONTAINER} is allowed")
+
+
 class CountingRetryPolicy(AsyncRetryPolicy):
     """azure-core's retry policy with full jitter, retried read-only POSTs and counted retries."""
 
@@ -219,6 +262,22 @@ def _hms_seconds(value: str) -> float:
         return min(60.0, int(h) * 3600 + int(m) * 60 + float(s))
     except ValueError:
         return 1.0
+
+
+def build_log_query_policies(endpoint: str, credential: Any, stats: Stats, gate: Gate, backoff: float) -> list[Any]:
+    """The LogsQueryClient's pipeline: :class:`LogQueryGuardPolicy` first, then as for ARM."""
+    from azure.core.pipeline.policies import AsyncBearerTokenCredentialPolicy
+
+    return [
+        LogQueryGuardPolicy(endpoint),
+        RequestIdPolicy(),
+        HeadersPolicy(),
+        UserAgentPolicy(base_user_agent=f"auditor/{__version__}"),
+        CountingRetryPolicy(stats, retry_total=10, retry_connect=6, retry_read=6, retry_status=8,
+                            retry_backoff_factor=backoff, retry_backoff_max=30),
+        AsyncBearerTokenCredentialPolicy(credential, endpoint.rstrip("/") + "/.default"),
+        AttemptPolicy(stats, gate),
+    ]
 
 
 def build_policies(endpoint: str, scope: str, credential: Any, stats: Stats, gate: Gate,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +50,18 @@ class Reader:
         self._slots = asyncio.Semaphore(concurrency)
         self.stats = stats
         self._on_call = on_call
+
+    @asynccontextmanager
+    async def slot(self, label: str) -> AsyncIterator[None]:
+        """A counted call slot for reads made by an SDK operation rather than :meth:`send`."""
+        async with self._slots:
+            self.stats.calls += 1
+            self.stats.calls_by_operation[label] += 1
+            try:
+                yield
+            finally:
+                if self._on_call is not None:
+                    self._on_call()
 
     async def send(self, client: Any, request: HttpRequest, label: str) -> Any:
         """One request; the parsed JSON body of a 2xx answer, else :class:`ReadFailure`."""

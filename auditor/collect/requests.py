@@ -38,6 +38,13 @@ DESTINATION_API_VERSIONS = {
     arm.EVENTHUB_NAMESPACE: ("Microsoft.EventHub/namespaces", "2021-11-01"),
 }
 EVENTHUB_API_VERSION = "2021-11-01"
+# collect --verify-delivery: no SDK of these providers is a dependency, so they are spelled out.
+PRICINGS_API_VERSION = "2024-01-01"
+SENTINEL_API_VERSION = "2024-03-01"
+CATEGORY_SOURCE_API_VERSIONS = {
+    arm.AUTOSCALE_SETTING: ("Microsoft.Insights/autoscalesettings", "2022-10-01"),
+    arm.METRIC_ALERT: ("Microsoft.Insights/metricAlerts", "2018-03-01"),
+}
 # Only the records the analysis reads: the DeployIfNotExists export policy targets the
 # subscription itself, so its compliance records are those of subscription resources.
 POLICY_STATES_FILTER = "resourceType eq 'Microsoft.Resources/subscriptions'"
@@ -179,3 +186,19 @@ def resource_graph(query: str, *, management_group: str | None, skip_token: str 
     if management_group:
         body["managementGroups"] = [management_group]
     return graph_ops.build_resources_request(json=body, content_type="application/json")
+
+
+def defender_pricings(guid: str) -> HttpRequest:
+    return HttpRequest("GET", f"/subscriptions/{guid}/providers/Microsoft.Security/pricings",
+                       params={"api-version": PRICINGS_API_VERSION}, headers={"Accept": "application/json"})
+
+
+def category_sources(guid: str, kind: str) -> HttpRequest:
+    rtype, version = CATEGORY_SOURCE_API_VERSIONS[kind]
+    return HttpRequest("GET", f"/subscriptions/{guid}/providers/{rtype}", params={"api-version": version},
+                       headers={"Accept": "application/json"})
+
+
+def sentinel_onboarding_states(workspace_id: str) -> HttpRequest:
+    return HttpRequest("GET", f"{arm.display_id(workspace_id)}/providers/Microsoft.SecurityInsights/onboardingStates",
+                       params={"api-version": SENTINEL_API_VERSION}, headers={"Accept": "application/json"})

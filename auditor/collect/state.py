@@ -42,6 +42,7 @@ class Collection:
     role_candidates: list[dict[str, Any]] = field(default_factory=list)
     exemptions_to_read: list[str] = field(default_factory=list)  # ids found by Resource Graph
     action_group_candidates: list[dict[str, Any]] = field(default_factory=list)
+    delivery: dict[str, Any] | None = None  # the snapshot's delivery section (collect --verify-delivery)
 
     def add(self, doc: dict[str, Any]) -> None:
         key = arm.norm_id(doc.get("id"))

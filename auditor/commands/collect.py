@@ -23,7 +23,8 @@ from auditor.outputs import check_output_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-COLLECT_OPTION_NAMES = ("management_group", "cloud", "concurrency", "emulator", "ca_cert")
+COLLECT_OPTION_NAMES = ("management_group", "cloud", "concurrency", "emulator", "ca_cert", "verify_delivery",
+                        "delivery_window_days")
 
 
 def collect_options(fn: F) -> F:
@@ -39,6 +40,12 @@ def collect_options(fn: F) -> F:
                           "no sign-in."),
         click.option("--ca-cert", type=click.Path(dir_okay=False), default=None,
                      help="The emulator's CA certificate (the caCert that 'auditor emulate' prints)."),
+        click.option("--verify-delivery", is_flag=True, default=None,
+                     help="Also prove delivery: query each destination workspace, list each destination "
+                          "storage container, read Defender plans and Sentinel (needs data-plane read roles; "
+                          "see docs/collection.md)."),
+        click.option("--delivery-window-days", type=int, default=None, metavar="DAYS",
+                     help="With --verify-delivery: how many days back to look for events (default 7)."),
     ]):
         fn = option(fn)
     return fn
@@ -51,6 +58,10 @@ def collect_options_from(params: dict[str, Any], output: str | Path | None) -> C
         if note:
             click.echo(f"auditor: note: {note}", err=True)
     given: dict[str, Any] = {k: params[k] for k in COLLECT_OPTION_NAMES if params.get(k) is not None}
+    if "delivery_window_days" in given and not given.get("verify_delivery"):
+        from auditor.errors import InputError
+
+        raise InputError("--delivery-window-days needs --verify-delivery")
     return CollectOptions(output=output, **given)
 
 

@@ -58,8 +58,10 @@ def regional_base(base_url: str, page: int) -> str:
 @dataclass
 class Answer:
     status: int
-    body: Any = None
+    body: Any = None  # JSON-serialisable (ARM and Log Analytics)
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of ``body`` (Azure Storage answers XML)
+    content_type: str = "application/json"
 
 
 def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Answer:

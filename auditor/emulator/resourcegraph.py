@@ -42,7 +42,8 @@ class UnsupportedQuery(ValueError):
 
 COLUMNS = frozenset({"id", "name", "type", "tenantId", "kind", "location", "resourceGroup", "subscriptionId",
                      "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation"})
-TABLES = frozenset({"resources", "resourcecontainers", "policyresources", "authorizationresources"})
+TABLES = frozenset({"resources", "resourcecontainers", "policyresources", "authorizationresources",
+                    "securityresources"})
 MAX_TOP = 1000
 DEFAULT_TOP = 100
 # Reads the collector does per subscription over REST whatever Resource Graph says.

@@ -23,7 +23,8 @@ Handler = Callable[[Ctx, Call, dict[str, str]], Answer]
 RESOURCE_GRAPH = "resourceGraph"  # pseudo-operation of Resource Graph queries
 
 # ARM does not page these lists; the SDK reads one answer, so neither does the emulator.
-UNPAGED_KINDS = frozenset({arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE, arm.ACTION_GROUP, arm.SCHEDULED_QUERY_RULE})
+UNPAGED_KINDS = frozenset({arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE, arm.ACTION_GROUP, arm.SCHEDULED_QUERY_RULE,
+                           arm.DEFENDER_PRICING, arm.METRIC_ALERT})
 
 _MG = r"/providers/microsoft\.management/managementgroups"
 _GET_PATTERNS: list[tuple[re.Pattern[str], str, Handler]] = [
@@ -52,7 +53,8 @@ _POLICY_STATES = re.compile(
 _CONTAINER_LIST = re.compile(
     r"^(?P<container>/subscriptions/[^/]+(?:/resourcegroups/[^/]+)?)/providers/(?P<ns>[^/]+)/(?P<type>[^/]+)$")
 _EXTENSION_LIST = re.compile(
-    r"^(?P<scope>.*)/providers/(?P<ns>microsoft\.insights)/(?P<type>diagnosticsettings|logprofiles)$")
+    r"^(?P<scope>.*)/providers/(?:(?P<ns>microsoft\.insights)/(?P<type>diagnosticsettings|logprofiles)"
+    r"|(?P<ns2>microsoft\.securityinsights)/(?P<type2>onboardingstates))$")
 
 
 @dataclass
@@ -90,7 +92,7 @@ def resolve(ctx: Ctx, method: str, path: str) -> Route | Answer:
             return Route(operation, scope, handler, args)
     m = _EXTENSION_LIST.match(npath)
     if m:
-        kind = f"{m['ns']}/{m['type']}"
+        kind = f"{m['ns'] or m['ns2']}/{m['type'] or m['type2']}"
         return Route(operation_for_kind(kind), _scope_of(m["scope"]), _extension_list,
                      {"scope": m["scope"], "kind": kind})
     m = _CONTAINER_LIST.match(npath)

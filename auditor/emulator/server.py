@@ -20,7 +20,7 @@ from typing import IO, Any
 from aiohttp import web
 
 from auditor import arm
-from auditor.emulator import resourcegraph
+from auditor.emulator import dataplane, resourcegraph
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.routes import RESOURCE_GRAPH, Route, resolve
 from auditor.emulator.store import SnapshotStore
@@ -96,9 +96,12 @@ class ArmEmulator:
         header = SUB_HEADER if bucket != "tenant" else TENANT_HEADER
         answer.headers.setdefault(header, str(self.throttle.remaining(bucket)))
         self._write_log(request, answer.status, fault, started, throttled)
-        body = b"" if answer.body is None else json.dumps(answer.body, separators=(",", ":")).encode()
+        if answer.raw is not None:
+            body = answer.raw
+        else:
+            body = b"" if answer.body is None else json.dumps(answer.body, separators=(",", ":")).encode()
         return web.Response(status=answer.status, body=body, headers=answer.headers,
-                            content_type="application/json")
+                            content_type=answer.content_type)
 
     async def _answer(self, request: web.Request, bucket: str) -> tuple[Answer, bool]:
         auth = request.headers.get("Authorization", "")
@@ -108,6 +111,11 @@ class ArmEmulator:
             return arm_error(401, "AuthenticationFailed", message), False
         call = Call(method=request.method.upper(), path=request.path, raw_path=request.rel_url.raw_path,
                     query_pairs=list(request.query.items()), base_url=f"https://{request.host}")
+        if dataplane.is_data_plane(call.method, call.path):
+            # Log Analytics and Azure Storage data planes: no api-version, no ARM throttling.
+            if request.can_read_body:
+                await request.read()
+            return dataplane.answer(self.store, call), False
         resolved = resolve(self.ctx, call.method, call.path)
         if isinstance(resolved, Answer):
             return resolved, False

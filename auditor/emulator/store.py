@@ -41,6 +41,9 @@ KIND_OPERATION: dict[str, str] = {
     arm.ACTION_GROUP: operations.ACTION_GROUPS,
     sentinel.ONBOARDING_STATE: operations.SENTINEL,
     sentinel.ALERT_RULE: operations.SENTINEL,
+    arm.DEFENDER_PRICING: operations.DEFENDER_PLANS,
+    arm.AUTOSCALE_SETTING: operations.CATEGORY_SOURCES,
+    arm.METRIC_ALERT: operations.CATEGORY_SOURCES,
 }
 
 

@@ -50,6 +50,13 @@ _RISK = {
                    "assignment or an opened firewall would go unnoticed.",
     "ALA-ALR-002": "{n} alert(s) on sensitive operations across {s} subscription(s) notify nobody.",
     "ALA-AUD-001": "{n} scope(s) or call(s) could not be read: their coverage is unknown, not assumed fine.",
+    "ALA-EXP-010": "{n} subscription(s) export the Security category, but no Microsoft Defender plan can fill it.",
+    "ALA-DLV-001": "{n} subscription(s) export their activity log, yet no event arrived at any destination in "
+                   "the delivery window.",
+    "ALA-DLV-002": "{n} subscription(s) export to a workspace that dropped or refused data (daily cap reached, "
+                   "ingestion stopped or failing): those logs are lost.",
+    "ALA-DET-001": "{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
+                   "Resource Manager, no Microsoft Sentinel).",
 }
 
 _VALUE = {
@@ -57,6 +64,8 @@ _VALUE = {
     "ALA-POL": ["Compliance", "Drift prevention"],
     "ALA-ALR": ["Detection"],
     "ALA-AUD": ["Audit assurance"],
+    "ALA-DLV": ["Forensics", "Audit assurance"],
+    "ALA-DET": ["Detection"],
 }
 
 _DEST_KIND = {"log_analytics": "Log Analytics", "storage": "Storage", "event_hub": "Event Hub",

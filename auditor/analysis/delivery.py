@@ -1,0 +1,255 @@
+"""Delivery, detection and category yield per subscription: evidence beside the verdict.
+
+Judged only for a snapshot collected with ``--verify-delivery`` (it has a ``delivery``
+section); otherwise every result here is ``None`` and the delivery rules say nothing. What
+could not be read (a ``logQuery``, ``blobListing``, ``defenderPlans``, ``sentinel`` or
+``categorySources`` error) makes the matching answer ``unknown``, never "no data".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from auditor import arm, operations
+from auditor.config import CATEGORIES
+from auditor.delivery.facts import Delivery, parse_time
+from auditor.delivery.shapes import (
+    ALERT_RULE_KINDS,
+    DefenderPlans,
+    WorkspaceState,
+    defender_plans,
+    sentinel_on,
+    workspace_state,
+)
+from auditor.policy.classify import effect_with
+from auditor.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
+from auditor.policy.flows import member_values
+
+if TYPE_CHECKING:
+    from auditor.analysis.context import AuditContext
+
+DELIVERED, SILENT, UNKNOWN, UNVERIFIABLE = "delivered", "silent", "unknown", "unverifiable"
+# Effects that write to the activity log's Policy category when they act.
+_POLICY_EVENT_EFFECTS = frozenset({"audit", "auditifnotexists", "deny", "denyaction", "deployifnotexists",
+                                   "modify", "append"})
+
+
+@dataclass(frozen=True)
+class DestinationDelivery:
+    kind: str  # log_analytics | storage | event_hub | partner
+    id: str
+    status: str  # delivered | silent | unknown | unverifiable
+    last_event: str | None = None
+    events: int | None = None
+    others_delivering: int = 0  # other subscriptions whose events reached this destination in the window
+    reason: str = ""
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "destination": self.id, "status": self.status}
+        if self.status in (DELIVERED, SILENT):
+            out.update(lastEvent=self.last_event, events=self.events,
+                       otherSubscriptionsDelivering=self.others_delivering)
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class SubscriptionDelivery:
+    destinations: tuple[DestinationDelivery, ...]
+
+    @property
+    def state(self) -> str:
+        statuses = {d.status for d in self.destinations}
+        for s in (DELIVERED, UNKNOWN, SILENT, UNVERIFIABLE):
+            if s in statuses:
+                return s
+        return UNVERIFIABLE
+
+    @property
+    def last_event(self) -> str | None:
+        return max((d.last_event for d in self.destinations if d.last_event), default=None)
+
+
+@dataclass(frozen=True)
+class DestinationProblem:
+    workspace: str
+    state: WorkspaceState
+    ingestion: tuple[dict[str, Any], ...]
+
+    def evidence(self) -> dict[str, Any]:
+        return {"workspace": self.workspace, "dailyQuotaGb": self.state.daily_quota_gb,
+                "dataIngestionStatus": self.state.ingestion_status or None, "ingestionProblems": list(self.ingestion)}
+
+
+@dataclass(frozen=True)
+class Detection:
+    plans: DefenderPlans | None  # None: the pricings could not be read
+    sentinel_workspaces: tuple[str, ...]  # exported-to workspaces with Microsoft Sentinel on
+    sentinel_unknown: tuple[str, ...]  # exported-to workspaces whose Sentinel state could not be read
+
+    @property
+    def watched(self) -> bool | None:
+        if self.sentinel_workspaces or (self.plans is not None and self.plans.resource_manager):
+            return True
+        if self.plans is None or self.sentinel_unknown:
+            return None
+        return False
+
+
+@dataclass
+class DeliveryAnalysis:
+    delivery: Delivery
+    subscriptions: dict[str, SubscriptionDelivery] = field(default_factory=dict)  # norm sub id ->
+    problems: dict[str, DestinationProblem] = field(default_factory=dict)  # norm workspace id ->
+    detection: dict[str, Detection] = field(default_factory=dict)
+    yields: dict[str, dict[str, str]] = field(default_factory=dict)  # norm sub id -> category -> yes|no|unknown
+
+
+def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
+    delivery = ctx.snapshot.delivery
+    if delivery is None:
+        return None
+    out = DeliveryAnalysis(delivery)
+    since = ctx.snapshot.collected_at - timedelta(days=ctx.config.delivery_window_days)
+    index = _policy_index(ctx)
+    for key, sub in sorted(ctx.hierarchy.subscriptions.items()):
+        export = ctx.exports[key]
+        if export.state == "unknown":
+            continue
+        dests = [_destination(ctx, delivery, sub.guid, d.kind, d.id, since)
+                 for d in export.destinations() if d.healthy is not False]
+        if dests:
+            out.subscriptions[key] = SubscriptionDelivery(tuple(dests))
+        for d in export.destinations():
+            if d.kind == "log_analytics" and d.resource is not None:
+                problem = _problem(delivery, d.id, d.resource, since)
+                if problem is not None:
+                    out.problems[arm.norm_id(d.id)] = problem
+        out.detection[key] = _detection(ctx, sub.guid, [d.id for d in export.destinations()
+                                                        if d.kind == "log_analytics"])
+        out.yields[key] = _yields(ctx, index, sub.id, sub.guid, out.detection[key].plans)
+    return out
+
+
+def _unreadable(ctx: AuditContext, scope: str, operation: str) -> bool:
+    return bool(ctx.unreadable(scope, frozenset({operation})))
+
+
+def _destination(ctx: AuditContext, delivery: Delivery, guid: str, kind: str, dest_id: str,
+                 since: Any) -> DestinationDelivery:
+    if kind == "log_analytics":
+        if _unreadable(ctx, dest_id, operations.LOG_QUERY):
+            return DestinationDelivery(kind, dest_id, UNKNOWN, reason="the workspace could not be queried")
+        ws = delivery.workspace(dest_id)
+        if ws is None:
+            return DestinationDelivery(kind, dest_id, UNKNOWN, reason="the workspace was not queried "
+                                       "(outside the tenant or its document unreadable)")
+        events, last = ws.events_from(guid)
+        others = len(ws.delivering_subscriptions() - {guid})
+        recent = last is not None and (parse_time(last) or since) > since
+        return DestinationDelivery(kind, dest_id, DELIVERED if events and recent else SILENT, last, events, others)
+    if kind == "storage":
+        if _unreadable(ctx, dest_id, operations.BLOB_LISTING):
+            return DestinationDelivery(kind, dest_id, UNKNOWN, reason="the container could not be listed "
+                                       "(Storage Blob Data Reader missing?)")
+        st = delivery.storage_account(dest_id)
+        if st is None or guid not in st.newest:
+            return DestinationDelivery(kind, dest_id, UNKNOWN, reason="the storage account was not listed")
+        last = st.last_blob(guid)
+        others = sum(1 for g in st.newest if g != guid and _recent(st.last_blob(g), since))
+        return DestinationDelivery(kind, dest_id, DELIVERED if _recent(last, since) else SILENT, last,
+                                   None, others)
+    return DestinationDelivery(kind, dest_id, UNVERIFIABLE,
+                               reason="an Event Hub cannot be read without consuming it" if kind == "event_hub"
+                               else "a partner destination cannot be read")
+
+
+def _recent(value: str | None, since: Any) -> bool:
+    t = parse_time(value)
+    return t is not None and t > since
+
+
+def _problem(delivery: Delivery, ws_id: str, doc: dict[str, Any], since: Any) -> DestinationProblem | None:
+    state = workspace_state(doc)
+    ws = delivery.workspace(ws_id)
+    ingestion = tuple(i for i in (ws.problems() if ws else []) if _recent(i.get("lastEvent"), since))
+    if not state.stopped and not ingestion:
+        return None
+    return DestinationProblem(arm.display_id(ws_id), state, ingestion)
+
+
+def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection:
+    scope = arm.subscription_scope(guid)
+    plans = None
+    if not _unreadable(ctx, scope, operations.DEFENDER_PLANS):
+        plans = defender_plans(d for d in ctx.snapshot.of_kind(arm.DEFENDER_PRICING)
+                               if arm.subscription_id_of(d.get("id")) == guid)
+    on, unknown = [], []
+    for ws in sorted(set(workspaces), key=arm.norm_id):
+        if sentinel_on(ctx.snapshot.by_id, ws):
+            on.append(arm.display_id(ws))
+        elif _unreadable(ctx, ws, operations.SENTINEL) or ctx.snapshot.get(ws) is None:
+            unknown.append(arm.display_id(ws))
+    return Detection(plans, tuple(on), tuple(unknown))
+
+
+def _policy_index(ctx: AuditContext) -> DefinitionIndex:
+    snap = ctx.snapshot
+    return DefinitionIndex([*snap.of_kind(arm.POLICY_DEFINITION), *snap.of_kind(arm.POLICY_SET_DEFINITION)])
+
+
+def _yields(ctx: AuditContext, index: DefinitionIndex, sub_id: str, guid: str,
+            plans: DefenderPlans | None) -> dict[str, str]:
+    """Per category: can it carry events for this subscription? yes | no | unknown."""
+    scope = arm.subscription_scope(guid)
+    out = {c: "yes" for c in CATEGORIES}  # Administrative, ServiceHealth, ResourceHealth, Recommendation
+    out["Security"] = "unknown" if plans is None else ("yes" if plans.workload_plans_on else "no")
+    out["Policy"] = _policy_yield(ctx, index, sub_id)
+    sources_unknown = _unreadable(ctx, scope, operations.CATEGORY_SOURCES)
+    inside = [d for k in (arm.AUTOSCALE_SETTING, *ALERT_RULE_KINDS) for d in ctx.snapshot.of_kind(k)
+              if arm.subscription_id_of(d.get("id")) == guid]
+    autoscale = any(arm.kind_of(d) == arm.AUTOSCALE_SETTING for d in inside)
+    alerts = any(arm.kind_of(d) != arm.AUTOSCALE_SETTING for d in inside)
+    alerts_unknown = sources_unknown or _unreadable(ctx, scope, operations.ACTIVITY_LOG_ALERTS)
+    out["Autoscale"] = "yes" if autoscale else ("unknown" if sources_unknown else "no")
+    out["Alert"] = "yes" if alerts else ("unknown" if alerts_unknown else "no")
+    return out
+
+
+def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str:
+    chain = ctx.hierarchy.scope_chain(sub_id)
+    if ctx.unreadable_in_chain(sub_id, operations.POLICY_INPUTS):
+        return "unknown"
+    for doc in ctx.snapshot.of_kind(arm.POLICY_ASSIGNMENT):
+        p = arm.props(doc)
+        scope = p.get("scope") if isinstance(p.get("scope"), str) else arm.scope_of_extension(doc.get("id"))
+        if arm.norm_id(scope) not in chain or str(p.get("enforcementMode") or "Default").lower() != "default":
+            continue
+        if any(arm.norm_id(n) in chain for n in arm.as_list(p.get("notScopes")) if isinstance(n, str)):
+            continue
+        if _assignment_can_act(doc, index):
+            return "yes"
+    return "no"
+
+
+def _assignment_can_act(doc: dict[str, Any], index: DefinitionIndex) -> bool:
+    """An assignment whose (set's) effect audits, denies or deploys; an unreadable definition counts."""
+    pd = index.get(str(arm.props(doc).get("policyDefinitionId") or ""))
+    if pd is None:
+        return True
+    values = parameter_values(arm.props(doc).get("parameters"))
+    if pd.kind != SET:
+        effect = effect_with(pd, values)
+        return effect is None or effect.lower() in _POLICY_EVENT_EFFECTS
+    for member in pd.members:
+        member_doc = index.get(member_definition_id(member))
+        if member_doc is None:
+            return True
+        effect = effect_with(member_doc, member_values(pd, member, values)[0])
+        if effect is None or effect.lower() in _POLICY_EVENT_EFFECTS:
+            return True
+    return False
+

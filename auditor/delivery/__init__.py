@@ -1,0 +1,1 @@
+"""Delivery and detection: does the exported activity log arrive, and does anyone analyse it?"""

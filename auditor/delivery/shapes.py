@@ -1,0 +1,99 @@
+"""Readers of the ARM documents behind delivery and detection, one per shape.
+
+Shared by collection (what to ask for), analysis (what it means), the emulator and the demo:
+
+- ``Microsoft.Security/pricings`` (Defender plans; REST ``2024-01-01`` and Resource Graph's
+  ``securityresources`` carry the same ``properties.pricingTier``);
+- a Log Analytics workspace's ``workspaceCapping`` (``dailyQuotaGb``, ``dataIngestionStatus``);
+- ``Microsoft.SecurityInsights/onboardingStates`` under a workspace (Microsoft Sentinel is on
+  when the ``default`` state exists);
+- autoscale settings and alert rules (sources that make a category carry events).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from auditor import arm
+from auditor.delivery.facts import STOPPED_INGESTION
+
+ARM_PLAN = "arm"  # Defender for Resource Manager
+# Plans that are not workload protection: they do not write Security events to the activity log.
+_NOT_WORKLOAD = frozenset({"cloudposture"})
+ALERT_RULE_KINDS = (arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.METRIC_ALERT)
+SENTINEL_PROVIDER = "/providers/microsoft.securityinsights/onboardingstates"
+
+
+def is_standard(pricing: dict[str, Any]) -> bool:
+    return str(arm.props(pricing).get("pricingTier") or "").lower() == "standard"
+
+
+@dataclass(frozen=True)
+class DefenderPlans:
+    """A subscription's Defender plans by lower-case plan name -> tier as written."""
+
+    tiers: dict[str, str]
+
+    @property
+    def resource_manager(self) -> bool:
+        return self.tiers.get(ARM_PLAN, "").lower() == "standard"
+
+    @property
+    def workload_plans_on(self) -> tuple[str, ...]:
+        """Plans on Standard that raise security alerts into the activity log's Security category."""
+        return tuple(sorted(n for n, t in self.tiers.items() if t.lower() == "standard" and n not in _NOT_WORKLOAD))
+
+
+def defender_plans(pricings: Iterable[dict[str, Any]]) -> DefenderPlans:
+    """Plans from a subscription's pricing documents (names from the id: ``.../pricings/<plan>``)."""
+    tiers = {}
+    for doc in pricings:
+        name = (str(doc.get("name") or "") or arm.last_segment(doc.get("id"))).lower()
+        tiers[name] = str(arm.props(doc).get("pricingTier") or "Free")
+    return DefenderPlans(tiers)
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    daily_quota_gb: float | None  # None or -1: no cap
+    ingestion_status: str  # as written, "" when absent
+
+    @property
+    def capped(self) -> bool:
+        return self.daily_quota_gb is not None and self.daily_quota_gb >= 0
+
+    @property
+    def stopped(self) -> bool:
+        """Ingestion is refused now (over the daily cap, switched off, subscription suspended)."""
+        return self.ingestion_status.lower() in STOPPED_INGESTION
+
+
+def workspace_state(doc: dict[str, Any]) -> WorkspaceState:
+    capping = arm.as_dict(arm.props(doc).get("workspaceCapping"))
+    quota = capping.get("dailyQuotaGb")
+    try:
+        gb = float(quota) if quota is not None and not isinstance(quota, bool) else None
+    except (TypeError, ValueError):
+        gb = None
+    if gb is not None and gb < 0:
+        gb = None  # -1 means "no daily cap"
+    return WorkspaceState(gb, str(capping.get("dataIngestionStatus") or ""))
+
+
+def sentinel_onboarding_id(workspace_id: str) -> str:
+    return arm.display_id(workspace_id) + "/providers/Microsoft.SecurityInsights/onboardingStates/default"
+
+
+def sentinel_on(docs_by_id: Any, workspace_id: str) -> bool:
+    """Whether Microsoft Sentinel is onboarded on the workspace (its ``default`` onboarding state exists).
+
+    ``docs_by_id`` maps normalised ids to documents (``Snapshot.by_id`` or the emulator's index)."""
+    return arm.norm_id(sentinel_onboarding_id(workspace_id)) in docs_by_id
+
+
+def workspace_of_onboarding(doc_id: str) -> str:
+    low = arm.norm_id(doc_id)
+    idx = low.find(SENTINEL_PROVIDER)
+    return arm.display_id(doc_id)[:idx] if idx > 0 else ""
