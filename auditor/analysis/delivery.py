@@ -148,7 +148,7 @@ def _destination(ctx: AuditContext, delivery: Delivery, guid: str, kind: str, de
             return DestinationDelivery(kind, dest_id, UNKNOWN, reason="the workspace was not queried "
                                        "(outside the tenant or its document unreadable)")
         events, last = ws.events_from(guid)
-        others = len(ws.delivering_subscriptions() - {guid})
+        others = len(ws.delivering_subscriptions(since) - {guid})
         recent = last is not None and (parse_time(last) or since) > since
         return DestinationDelivery(kind, dest_id, DELIVERED if events and recent else SILENT, last, events, others)
     if kind == "storage":

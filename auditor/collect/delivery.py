@@ -255,6 +255,13 @@ def _guarded_retry(account_url: str, suffix: str | None, backoff: float) -> Any:
         async def send(self, request: Any) -> Any:  # type: ignore[override]
             http = request.http_request
             check_blob_listing(http.url, http.method, account_url, suffix)
-            return await super().send(request)
+            # Storage throttles with 503 (retried by the SDK); a 429 from a proxy or gateway is retried here.
+            for attempt in range(6):
+                response = await super().send(request)
+                if response.http_response.status_code != 429:
+                    break
+                wait = response.http_response.headers.get("Retry-After", "")
+                await asyncio.sleep(min(30.0, float(wait) if wait.isdigit() else backoff * 2 ** attempt))
+            return response
 
     return GuardedRetry(initial_backoff=max(1, int(backoff * 2)), increment_base=2, retry_total=6)

@@ -129,8 +129,10 @@ class WorkspaceDelivery:
         last = max((a["lastEvent"] for a in rows if a.get("lastEvent")), default=None)
         return sum(int(a.get("events") or 0) for a in rows), last
 
-    def delivering_subscriptions(self) -> set[str]:
-        return {a["subscriptionId"] for a in self.activity if int(a.get("events") or 0) > 0}
+    def delivering_subscriptions(self, since: datetime) -> set[str]:
+        """Subscriptions with at least one event after ``since``."""
+        return {a["subscriptionId"] for a in self.activity
+                if int(a.get("events") or 0) > 0 and (parse_time(a.get("lastEvent")) or since) > since}
 
     def problems(self) -> list[dict[str, Any]]:
         return [i for i in self.ingestion if str(i.get("level")).lower() in PROBLEM_LEVELS]

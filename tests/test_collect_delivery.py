@@ -1,0 +1,103 @@
+"""collect --verify-delivery against the emulator: real LogsQueryClient and ContainerClient, nothing mocked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from collect_support import DEMO_TENANT, assert_round_trip, collect, request_log
+
+from auditor import operations
+from auditor.collect.pipeline import LogQueryGuardPolicy, WriteRefused, check_blob_listing
+from auditor.emulator.runner import running_emulator
+
+WS_GUID = "0f6b7f1e-3b3c-4a8e-9d7e-2f1c2b3a4d5e"
+
+
+def _demo() -> dict:
+    return json.loads(DEMO_TENANT.read_text())
+
+
+def test_demo_round_trip_with_delivery_is_exact(tmp_path: Path) -> None:
+    source = _demo()
+    log = tmp_path / "requests.jsonl"
+    with running_emulator(source, page_size=5, request_log=str(log)) as emu:
+        result = collect(emu, verify_delivery=True)
+    assert_round_trip(source, result.snapshot)
+    assert result.snapshot["delivery"] == source["delivery"]
+    ops = {e["operation"] for e in result.snapshot["errors"]}
+    assert {operations.LOG_QUERY, operations.BLOB_LISTING, operations.DEFENDER_PLANS} <= ops
+    entries = request_log(log)
+    queries = [e for e in entries if e["path"].lower().startswith("/v1/workspaces/")]
+    # one query per destination workspace the tenant holds (central, data, fabrikam)
+    assert len(queries) == 3 and all(e["method"] == "POST" for e in queries)
+    listings = [e for e in entries if "/insights-activity-logs" in e["path"]]
+    assert listings and all(e["method"] == "GET" and "comp=list" in e["path"] for e in listings)
+
+
+def test_without_the_flag_nothing_of_it_is_read(tmp_path: Path) -> None:
+    source = _demo()
+    log = tmp_path / "requests.jsonl"
+    with running_emulator(source, request_log=str(log)) as emu:
+        result = collect(emu)
+    assert "delivery" not in result.snapshot
+    paths = " ".join(e["path"].lower() for e in request_log(log))
+    assert "/v1/workspaces/" not in paths and "insights-activity-logs" not in paths and "pricings" not in paths
+
+
+def test_delivery_survives_faults() -> None:
+    source = _demo()
+    with running_emulator(source, faults="429=0.1,500=0.05,503=0.05,reset=0.02", seed=3) as emu:
+        result = collect(emu, verify_delivery=True, retry_backoff=0.01)
+    assert result.snapshot["delivery"] == source["delivery"]
+
+
+def test_missing_data_plane_roles_are_errors_not_silence() -> None:
+    source = _demo()
+    for s in source["delivery"]["storageAccounts"]:
+        source["errors"].append({"scope": s["id"], "operation": "blobListing", "status": 403,
+                                 "code": "AuthorizationPermissionMismatch", "message": "no data reader"})
+    source["delivery"]["storageAccounts"] = []
+    with running_emulator(source) as emu:
+        result = collect(emu, verify_delivery=True)
+    assert result.snapshot["delivery"]["storageAccounts"] == []
+    failed = {e["scope"].lower() for e in result.snapshot["errors"] if e["operation"] == "blobListing"}
+    assert len(failed) == 3 and result.incomplete
+
+
+class _Req:
+    def __init__(self, method: str, url: str) -> None:
+        self.method, self.url = method, url
+
+
+class _Pipe:
+    def __init__(self, method: str, url: str) -> None:
+        self.http_request = _Req(method, url)
+
+
+def test_log_query_guard_allows_only_query_posts_to_the_log_analytics_host() -> None:
+    guard = LogQueryGuardPolicy("https://api.loganalytics.io")
+    guard.on_request(_Pipe("POST", f"https://api.loganalytics.io/v1/workspaces/{WS_GUID}/query"))  # type: ignore[arg-type]
+    for method, url in [("GET", f"https://api.loganalytics.io/v1/workspaces/{WS_GUID}/query"),
+                        ("POST", f"https://evil.example/v1/workspaces/{WS_GUID}/query"),
+                        ("POST", "https://api.loganalytics.io/v1/$batch"),
+                        ("DELETE", f"https://api.loganalytics.io/v1/workspaces/{WS_GUID}")]:
+        with pytest.raises(WriteRefused):
+            guard.on_request(_Pipe(method, url))  # type: ignore[arg-type]
+
+
+def test_blob_guard_allows_only_listing_the_activity_log_container() -> None:
+    account = "https://stlogs.blob.core.windows.net"
+    ok = f"{account}/insights-activity-logs?restype=container&comp=list&prefix=resourceId%3D%2F"
+    check_blob_listing(ok, "GET", account, ".blob.core.windows.net")
+    for method, url, acct in [
+        ("PUT", ok, account),
+        ("GET", f"{account}/insights-activity-logs/x.json", account),
+        ("GET", f"{account}/other?restype=container&comp=list", account),
+        ("GET", "https://stlogs.evil.example/insights-activity-logs?restype=container&comp=list",
+         "https://stlogs.evil.example"),
+        ("DELETE", f"{account}/insights-activity-logs?restype=container", account),
+    ]:
+        with pytest.raises(WriteRefused):
+            check_blob_listing(url, method, acct, ".blob.core.windows.net")
