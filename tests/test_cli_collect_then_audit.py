@@ -21,7 +21,8 @@ def auditor(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_audit_collects_first_and_matches_the_offline_audit(tmp_path: Path) -> None:
     with running_emulator(DEMO, page_size=5) as emu:
-        live = auditor("audit", "--emulator", emu.endpoint, "--ca-cert", str(emu.ca_cert), "--config", str(CONFIG),
+        live = auditor("audit", "--emulator", emu.endpoint, "--ca-cert", str(emu.ca_cert), "--verify-delivery",
+                       "--config", str(CONFIG),
                        "--out", str(tmp_path / "live"), "--format", "json", "--quiet")
     assert live.returncode == 3, live.stderr  # the demo tenant has unreadable scopes
     kept = tmp_path / "live" / "snapshot.json.gz"

@@ -76,7 +76,7 @@ def test_filters_by_id_and_property(store: SnapshotStore) -> None:
     "resources | where type =~ 'microsoft.insights/actiongroups'",
     "resources | where type =~ 'microsoft.insights/actiongroups' | project id, secrets",
     "resources | where type =~ 'microsoft.insights/actiongroups' | project id | order by name asc",
-    "securityresources | project id",
+    "securityresources | project id | order by type asc",
     "resources | project id | summarize count()",
 ])
 def test_other_queries_are_refused(query: str) -> None:

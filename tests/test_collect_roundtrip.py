@@ -69,8 +69,9 @@ def test_round_trip_holds_under_faults(tmp_path: Path) -> None:
 def test_demo_tenant_round_trip_audits_the_same(tmp_path: Path) -> None:
     source = json.loads(DEMO_TENANT.read_text())
     with running_emulator(source, page_size=2) as emu:
-        result = collect(emu)
+        result = collect(emu, verify_delivery=True)  # the demo is a --verify-delivery snapshot
     assert_round_trip(source, result.snapshot)
+    assert result.snapshot["delivery"] == source["delivery"]
     assert result.snapshot["tenantId"] == source["tenantId"]
     # The analysis sees the same tenant: same verdicts, same findings (judged at the same instant).
     collected = {**result.snapshot, "collectedAt": source["collectedAt"]}

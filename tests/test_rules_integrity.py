@@ -109,6 +109,10 @@ def test_demo_unreadable_scopes(demo: dict[str, Any]) -> None:
         (b.guid("contoso-decom-archive"), "diagnosticSettings"),
         (b.guid("contoso-decom-oldcrm"), "*"),
         ("fabrikam", "*"),
+        # collected with --verify-delivery: a missing data-plane or Defender read role is unknown, not silence
+        (b.guid("contoso-online-marketing"), "defenderPlans"),
+        ("law-fabrikam", "logQuery"),
+        ("stsharedactlog", "blobListing"),
     ])
 
 

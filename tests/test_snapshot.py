@@ -238,7 +238,7 @@ def demo_round_trip() -> tuple[dict[str, Any], dict[str, Any]]:
     original = json.loads((EXAMPLES / "demo-tenant.json").read_text(encoding="utf-8"))
     with running_emulator(original, throttle_bucket=0) as emu:
         result = run_collection(CollectOptions(emulator=emu.endpoint, ca_cert=emu.ca_cert, progress=False,
-                                               summary=False))
+                                               summary=False, verify_delivery=True))
     return original, result.snapshot
 
 

@@ -253,3 +253,33 @@ def _assignment_can_act(doc: dict[str, Any], index: DefinitionIndex) -> bool:
             return True
     return False
 
+
+
+def delivery_summary(ctx: AuditContext) -> dict[str, Any] | None:
+    """The findings.json ``delivery`` block the reports draw (None when delivery was not verified):
+    last event and state per subscription, workspaces that dropped data, detection, category yield."""
+    analysis = ctx.delivery
+    if analysis is None:
+        return None
+    subs = []
+    for key, sub in sorted(ctx.hierarchy.subscriptions.items(), key=lambda kv: kv[1].display_name.lower()):
+        if key not in analysis.detection:
+            continue
+        d = analysis.subscriptions.get(key)
+        det = analysis.detection[key]
+        subs.append({
+            "subscription": sub.id, "name": sub.display_name,
+            "state": d.state if d else "no export", "lastEvent": d.last_event if d else None,
+            "destinations": [x.evidence() for x in d.destinations] if d else [],
+            "defenderForResourceManager": None if det.plans is None else det.plans.tiers.get("arm", "Free"),
+            "sentinelWorkspaces": list(det.sentinel_workspaces),
+            "watched": det.watched,
+            "exportedCategories": list(ctx.exports[key].categories),
+            "categoryYield": analysis.yields[key],
+        })
+    return {
+        "windowDays": ctx.config.delivery_window_days,
+        "collectedWindowDays": analysis.delivery.window_days,
+        "subscriptions": subs,
+        "droppingWorkspaces": [p.evidence() for _, p in sorted(analysis.problems.items())],
+    }

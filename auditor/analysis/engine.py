@@ -13,6 +13,7 @@ from typing import Any
 
 from auditor import __version__, arm
 from auditor.analysis.context import AuditContext
+from auditor.analysis.delivery import delivery_summary
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule
@@ -154,7 +155,7 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
         else:
             waived += 1
     snap = ctx.snapshot
-    return {
+    doc: dict[str, Any] = {
         "schemaVersion": FINDINGS_SCHEMA_VERSION,
         "generatedAt": snap.raw["collectedAt"],
         "snapshotSha256": snap.sha256,
@@ -174,6 +175,10 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
         "findings": findings,
         "waivers": waivers.summary(),
     }
+    delivery = delivery_summary(ctx)
+    if delivery is not None:  # only for snapshots collected with --verify-delivery
+        doc["delivery"] = delivery
+    return doc
 
 
 def audit_snapshot(snapshot: Snapshot, config: Config | None = None) -> dict[str, Any]:
