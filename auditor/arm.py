@@ -37,7 +37,6 @@ EVENTHUB_AUTH_RULE = "microsoft.eventhub/namespaces/authorizationrules"
 EVENTHUB_HUB_AUTH_RULE = "microsoft.eventhub/namespaces/eventhubs/authorizationrules"
 # Read only with ``collect --verify-delivery`` (delivery, threat detection, category yield).
 DEFENDER_PRICING = "microsoft.security/pricings"
-SENTINEL_ONBOARDING = "microsoft.securityinsights/onboardingstates"
 AUTOSCALE_SETTING = "microsoft.insights/autoscalesettings"
 METRIC_ALERT = "microsoft.insights/metricalerts"
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditor import arm, operations
+from auditor.analysis.sentinel import sentinel_on
 from auditor.config import CATEGORIES
 from auditor.delivery.facts import Delivery, parse_time
 from auditor.delivery.shapes import (
@@ -20,7 +21,6 @@ from auditor.delivery.shapes import (
     DefenderPlans,
     WorkspaceState,
     defender_plans,
-    sentinel_on,
     workspace_state,
 )
 from auditor.policy.classify import effect_with
@@ -189,9 +189,10 @@ def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection
                                if arm.subscription_id_of(d.get("id")) == guid)
     on, unknown = [], []
     for ws in sorted(set(workspaces), key=arm.norm_id):
-        if sentinel_on(ctx.snapshot.by_id, ws):
+        on_ws = sentinel_on(ctx, ws)  # i13b's reader: True, False, or None (unreadable)
+        if on_ws:
             on.append(arm.display_id(ws))
-        elif _unreadable(ctx, ws, operations.SENTINEL) or ctx.snapshot.get(ws) is None:
+        elif on_ws is None or ctx.snapshot.get(ws) is None:
             unknown.append(arm.display_id(ws))
     return Detection(plans, tuple(on), tuple(unknown))
 

@@ -28,7 +28,7 @@ from azure.mgmt.resource.policy.operations import _operations as policy_ops
 from azure.mgmt.resource.subscriptions.operations import _operations as sub_ops
 from azure.mgmt.resourcegraph.operations import _resource_graph_client_operations as graph_ops
 
-from auditor import arm
+from auditor import arm, sentinel
 
 EXEMPTIONS_API_VERSION = "2022-07-01-preview"
 # Destinations read over REST when Resource Graph does not cover their subscription.
@@ -40,7 +40,6 @@ DESTINATION_API_VERSIONS = {
 EVENTHUB_API_VERSION = "2021-11-01"
 # collect --verify-delivery: no SDK of these providers is a dependency, so they are spelled out.
 PRICINGS_API_VERSION = "2024-01-01"
-SENTINEL_API_VERSION = "2024-03-01"
 CATEGORY_SOURCE_API_VERSIONS = {
     arm.AUTOSCALE_SETTING: ("Microsoft.Insights/autoscalesettings", "2022-10-01"),
     arm.METRIC_ALERT: ("Microsoft.Insights/metricAlerts", "2018-03-01"),
@@ -200,5 +199,5 @@ def category_sources(guid: str, kind: str) -> HttpRequest:
 
 
 def sentinel_onboarding_states(workspace_id: str) -> HttpRequest:
-    return HttpRequest("GET", f"{arm.display_id(workspace_id)}/providers/Microsoft.SecurityInsights/onboardingStates",
-                       params={"api-version": SENTINEL_API_VERSION}, headers={"Accept": "application/json"})
+    return HttpRequest("GET", sentinel.onboarding_states_path(workspace_id),
+                       params={"api-version": sentinel.API_VERSION}, headers={"Accept": "application/json"})

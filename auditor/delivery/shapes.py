@@ -5,8 +5,7 @@ Shared by collection (what to ask for), analysis (what it means), the emulator a
 - ``Microsoft.Security/pricings`` (Defender plans; REST ``2024-01-01`` and Resource Graph's
   ``securityresources`` carry the same ``properties.pricingTier``);
 - a Log Analytics workspace's ``workspaceCapping`` (``dailyQuotaGb``, ``dataIngestionStatus``);
-- ``Microsoft.SecurityInsights/onboardingStates`` under a workspace (Microsoft Sentinel is on
-  when the ``default`` state exists);
+- (Microsoft Sentinel onboarding is read by ``auditor/sentinel.py``, shared with the alert rules);
 - autoscale settings and alert rules (sources that make a category carry events).
 """
 
@@ -23,7 +22,6 @@ ARM_PLAN = "arm"  # Defender for Resource Manager
 # Plans that are not workload protection: they do not write Security events to the activity log.
 _NOT_WORKLOAD = frozenset({"cloudposture"})
 ALERT_RULE_KINDS = (arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.METRIC_ALERT)
-SENTINEL_PROVIDER = "/providers/microsoft.securityinsights/onboardingstates"
 
 
 def is_standard(pricing: dict[str, Any]) -> bool:
@@ -80,20 +78,3 @@ def workspace_state(doc: dict[str, Any]) -> WorkspaceState:
     if gb is not None and gb < 0:
         gb = None  # -1 means "no daily cap"
     return WorkspaceState(gb, str(capping.get("dataIngestionStatus") or ""))
-
-
-def sentinel_onboarding_id(workspace_id: str) -> str:
-    return arm.display_id(workspace_id) + "/providers/Microsoft.SecurityInsights/onboardingStates/default"
-
-
-def sentinel_on(docs_by_id: Any, workspace_id: str) -> bool:
-    """Whether Microsoft Sentinel is onboarded on the workspace (its ``default`` onboarding state exists).
-
-    ``docs_by_id`` maps normalised ids to documents (``Snapshot.by_id`` or the emulator's index)."""
-    return arm.norm_id(sentinel_onboarding_id(workspace_id)) in docs_by_id
-
-
-def workspace_of_onboarding(doc_id: str) -> str:
-    low = arm.norm_id(doc_id)
-    idx = low.find(SENTINEL_PROVIDER)
-    return arm.display_id(doc_id)[:idx] if idx > 0 else ""
