@@ -462,7 +462,8 @@ def errors() -> list[Doc]:
 RECENT = "2026-11-28T09:00:00Z"  # within the 7-day window before COLLECTED_AT
 STALE = "2026-11-02T17:00:00Z"  # weeks before it
 DATA_WS = b.workspace_id(G["data"], "rg-data-monitoring", "law-corp-data")
-FAB_WS = b.workspace_id(G["fabrikam"], "rg-fabrikam-monitoring", "law-fabrikam")
+# as the workspace document spells its id (ARM lower-cases it): the collector records errors at that id
+FAB_WS = b.workspace(G["fabrikam"], "rg-fabrikam-monitoring", "law-fabrikam")["id"]
 SHARED_ST = b.storage_id(G["shared"], "rg-shared-logging", "stsharedactlog")
 BOB_ST = b.storage_id(G["bob"], "rg-bob-logging", "stsbxbobactlog")
 

@@ -115,7 +115,11 @@ async def _sentinel(ctx: Ctx, workspace_id: str) -> None:
 def _failure(e: AzureError) -> ReadFailure:
     status = getattr(e, "status_code", None)
     code = getattr(e, "error_code", None) or (getattr(getattr(e, "error", None), "code", None)) or type(e).__name__
-    message = " ".join(str(getattr(e, "message", None) or e).split())[:500]
+    # The service's own message: the SDKs decorate str(e) with "(Code) ... Code: ... Message: ..."
+    # (Log Analytics) or append RequestId/Time/ErrorCode lines (Storage).
+    service = getattr(getattr(e, "error", None), "message", None)
+    text = str(service or getattr(e, "message", None) or e).strip()
+    message = text.splitlines()[0].strip()[:500] if text else ""
     return ReadFailure(status, str(code), message)
 
 
