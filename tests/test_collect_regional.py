@@ -80,8 +80,9 @@ def test_round_trip_with_regional_links_and_pages_of_two(tmp_path: Path) -> None
 def test_demo_tenant_round_trip_with_regional_links_and_pages_of_two() -> None:
     source = json.loads(DEMO_TENANT.read_text())
     with running_emulator(source, page_size=2, regional_next_links=True) as emu:
-        result = collect(emu)
+        result = collect(emu, verify_delivery=True)  # the demo is a --verify-delivery snapshot
     assert_round_trip(source, result.snapshot)
+    assert result.snapshot["delivery"] == source["delivery"]
 
 
 def test_a_refused_link_is_a_recorded_read_error_not_an_abort() -> None:
