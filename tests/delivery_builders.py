@@ -1,7 +1,7 @@
 """ARM documents and ``delivery`` facts for delivery, detection and category yield (issue 11).
 
-Shapes as the services return them: ``Microsoft.Security/pricings`` (2024-01-01), Sentinel
-``onboardingStates`` (2024-03-01), autoscale settings (2022-10-01), metric alerts (2018-03-01);
+Shapes as the services return them: ``Microsoft.Security/pricings`` (2024-01-01),
+autoscale settings (2022-10-01), metric alerts (2018-03-01);
 the ``delivery`` section as ``auditor/delivery/facts.py`` documents it.
 """
 
@@ -32,12 +32,6 @@ def pricings(sub: str, standard: tuple[str, ...] = ()) -> list[Doc]:
     plans = ("VirtualMachines", "SqlServers", "AppServices", "StorageAccounts", "KeyVaults", "Arm", "Containers",
              "CloudPosture")
     return [pricing(sub, p, "Standard" if p in standard else "Free") for p in plans]
-
-
-def sentinel_onboarding(workspace_id: str) -> Doc:
-    return {"id": f"{workspace_id}/providers/Microsoft.SecurityInsights/onboardingStates/default",
-            "name": "default", "type": "Microsoft.SecurityInsights/onboardingStates",
-            "etag": "\"0300bf09-0000-0000-0000-5c37296e0000\"", "properties": {"customerManagedKey": False}}
 
 
 def autoscale_setting(sub: str, rg: str, name: str, target: str) -> Doc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import builders as b
+import builders_sentinel as bs
 import delivery_builders as db
 import pytest
 
@@ -113,7 +114,7 @@ def test_det001_fires_without_defender_for_resource_manager_or_sentinel() -> Non
 
 
 def test_det001_passes_with_sentinel_on_the_workspace() -> None:
-    doc = tenant(*db.pricings(S), *db.pricings(S2), db.sentinel_onboarding(WS), delivery=ws_delivery([]))
+    doc = tenant(*db.pricings(S), *db.pricings(S2), bs.onboarding_state(WS), delivery=ws_delivery([]))
     assert fire(doc, "ALA-DET-001") == []
 
 

@@ -5,7 +5,8 @@ After the ordinary collection (the destinations are known then):
 - Defender plans of every readable subscription (Resource Graph ``securityresources``; REST
   ``Microsoft.Security/pricings`` for subscriptions Resource Graph does not cover);
 - autoscale settings and metric alerts (what makes the Autoscale and Alert categories carry events);
-- Microsoft Sentinel's onboarding state of every destination workspace;
+- (Microsoft Sentinel's onboarding state of destination workspaces is read by every collection:
+  ``collect/destination_details.py``; ALA-DET-001 reuses it);
 - one Log Analytics query per destination workspace (``LogsQueryClient``), through a pipeline
   whose guard allows only the query POST to the cloud's Log Analytics host;
 - the newest blob under each exporting subscription's prefix in each destination storage
@@ -55,12 +56,11 @@ async def verify_delivery(ctx: Ctx, options: CollectOptions, graph_ok: bool) -> 
                   if arm.norm_id(i) in state.docs]
     accounts = [state.docs[arm.norm_id(i)] for i in sorted(by_kind[arm.STORAGE_ACCOUNT])
                 if arm.norm_id(i) in state.docs]
-    ctx.progress.add_total("delivery", 2 + len(rest_subs) + 2 * len(workspaces) + len(accounts))
+    ctx.progress.add_total("delivery", 2 + len(rest_subs) + len(workspaces) + len(accounts))
     results = await asyncio.gather(
         _graph_kinds(ctx, (arm.DEFENDER_PRICING,), graph_subs, operations.DEFENDER_PLANS),
         _graph_kinds(ctx, argshape.CATEGORY_SOURCE_KINDS, graph_subs, operations.CATEGORY_SOURCES),
         *(_rest_subscription(ctx, g) for g in rest_subs),
-        *(_sentinel(ctx, w["id"]) for w in workspaces),
         _log_queries(ctx, options, workspaces),
         _blob_listings(ctx, options, accounts),
     )
@@ -102,13 +102,6 @@ async def _rest_kinds(ctx: Ctx, guid: str, operation: str) -> None:
 async def _rest_subscription(ctx: Ctx, guid: str) -> None:
     await asyncio.gather(_rest_kinds(ctx, guid, operations.DEFENDER_PLANS),
                          _rest_kinds(ctx, guid, operations.CATEGORY_SOURCES))
-    ctx.progress.advance("delivery")
-
-
-async def _sentinel(ctx: Ctx, workspace_id: str) -> None:
-    docs = await ctx.read_list(ctx.clients.monitor, rq.sentinel_onboarding_states(workspace_id), workspace_id,
-                               operations.SENTINEL)
-    ctx.state.add_all(docs or [])
     ctx.progress.advance("delivery")
 
 

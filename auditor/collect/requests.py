@@ -28,7 +28,7 @@ from azure.mgmt.resource.policy.operations import _operations as policy_ops
 from azure.mgmt.resource.subscriptions.operations import _operations as sub_ops
 from azure.mgmt.resourcegraph.operations import _resource_graph_client_operations as graph_ops
 
-from auditor import arm, sentinel
+from auditor import arm
 
 EXEMPTIONS_API_VERSION = "2022-07-01-preview"
 # Destinations read over REST when Resource Graph does not cover their subscription.
@@ -197,7 +197,3 @@ def category_sources(guid: str, kind: str) -> HttpRequest:
     return HttpRequest("GET", f"/subscriptions/{guid}/providers/{rtype}", params={"api-version": version},
                        headers={"Accept": "application/json"})
 
-
-def sentinel_onboarding_states(workspace_id: str) -> HttpRequest:
-    return HttpRequest("GET", sentinel.onboarding_states_path(workspace_id),
-                       params={"api-version": sentinel.API_VERSION}, headers={"Accept": "application/json"})
