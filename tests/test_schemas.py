@@ -91,11 +91,11 @@ def test_resources_are_checked_for_their_envelope_only() -> None:
 
 def test_an_undocumented_field_fails_with_directions() -> None:
     snap = _demo()
-    snap["delivery"] = {}
+    snap["deliveryProof"] = {}
     with pytest.raises(AssertionError) as caught:
         assert_valid(snap, "snapshot")
     text = str(caught.value)
-    assert "'delivery' was unexpected" in text
+    assert "'deliveryProof' was unexpected" in text
     assert "docs/snapshot-format.md" in text and "auditor/data/schemas/snapshot.schema.json" in text
 
     doc = _golden()
