@@ -46,6 +46,7 @@ class CollectResult:
     seconds: float
     subscriptions: int
     errors: list[dict[str, Any]] = field(default_factory=list)
+    redacted: int = 0  # credential values removed before the snapshot was written
 
     @property
     def incomplete(self) -> bool:
@@ -61,6 +62,8 @@ class CollectResult:
 
     def summary(self) -> str:
         line = summary_line(self.stats, self.subscriptions, len(self.errors), self.seconds, self.output)
+        if self.redacted:
+            line += f", {self.redacted} secret value(s) redacted"
         if not self.errors:
             return line
         # the first error on the same line: a wrong --management-group or endpoint is visible at once
@@ -89,13 +92,14 @@ def run_collection(options: CollectOptions) -> CollectResult:
     show = terminal_attached() if options.progress is None else options.progress
     with Progress(show, stats) as progress:
         state = asyncio.run(_collect(options, group, stats, progress))
-    snapshot = build_snapshot_document(state, options.cloud_name)
+    snapshot, redacted = build_snapshot_document(state, options.cloud_name)
     out = None
     if options.output is not None:
         out = str(options.output)
         write_snapshot(snapshot, out)
     result = CollectResult(snapshot=snapshot, output=out, stats=stats, seconds=time.monotonic() - started,
-                           subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]))
+                           subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]),
+                           redacted=redacted)
     if options.summary:
         print(clean_line(result.summary()), file=sys.stderr)  # names the first error: Azure's text
     return result

@@ -11,6 +11,7 @@ from typing import Any
 from auditor import __version__, arm, sentinel
 from auditor.collect.state import Collection
 from auditor.outputs import write_atomic
+from auditor.redact.secrets import redact_snapshot
 from auditor.snapshot import SCHEMA_VERSION
 
 # Snapshot order: the tree first, then what hangs off it (stable output makes diffs readable).
@@ -26,7 +27,11 @@ def _sort_key(doc: dict[str, Any]) -> tuple[int, str, str]:
     return rank, kind, arm.norm_id(doc.get("id"))
 
 
-def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
+def build_snapshot_document(state: Collection, cloud: str) -> tuple[dict[str, Any], int]:
+    """The snapshot, with credentials removed (docs/redaction.md), and how many values were removed.
+
+    The one place collection output passes through: whatever was read, no secret is written.
+    """
     tree = state.tree
     root_doc = state.docs.get(arm.norm_id(tree.root_id))
     errors = sorted(state.errors.values(), key=lambda e: (arm.norm_id(e["scope"]), e["operation"]))
@@ -43,7 +48,7 @@ def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
     }
     if state.delivery is not None:
         document["delivery"] = state.delivery
-    return document
+    return document, redact_snapshot(document)
 
 
 def write_snapshot(snapshot: dict[str, Any], path: str) -> None:

@@ -17,7 +17,7 @@ from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
 from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import collect_options, collect_options_from
-from auditor.config import load_config
+from auditor.config import Config, load_config
 from auditor.console import print_summary
 from auditor.drift import require_same_tenant
 from auditor.errors import InputError
@@ -63,12 +63,16 @@ Precedence 2 > 3 > 1 > 0."""
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No console summary.")
+@click.option("--unmap", "unmap_path", type=click.Path(dir_okay=False), default=None, metavar="MAP",
+              help="Pseudonym map from 'auditor redact': audit a shared snapshot (and a --config / --baseline "
+                   "written against it) with the real names, in findings and reports.")
 @collect_options
 @handle_errors
 def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
-          fail_on: str | None, quiet: bool, **collect_params: Any) -> None:
+          fail_on: str | None, quiet: bool, unmap_path: str | None, **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
+    back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
@@ -79,6 +83,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         raise InputError("collection options (--management-group, --cloud, --emulator, --ca-cert) "
                          "do not apply with --snapshot")
     snap = load_snapshot(snapshot)
+    if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
+        snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
     if baseline_snap is not None and baseline_snap.collected_at > snap.collected_at:
@@ -123,6 +129,30 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         n = sum(1 for f in findings["findings"] if f["waiver"] is None and SEVERITIES.index(f["severity"]) >= threshold)
         click.echo(f"auditor: {n} unwaived finding(s) at or above {fail_on.lower()} (--fail-on): exit 1", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+def _real_names(back: dict[str, str], map_path: str, snap: Snapshot, config: Config,
+                baseline: Snapshot | None) -> tuple[Snapshot, Config, Snapshot | None]:
+    """A shared snapshot (and the config and baseline written against it) in real names.
+
+    Pseudonymisation changes no judgement (tests/test_redact.py), so auditing the snapshot with its
+    names restored gives the owner's findings, reports and plan in real names and in their order.
+    """
+    from auditor.redact.pseudonyms import unmap_config, unmap_snapshot
+
+    if snap.tenant_id not in back:
+        raise InputError(f"--unmap {map_path} does not belong to this snapshot: its tenant {snap.tenant_id} is not "
+                         "a pseudonym in that map (was the snapshot made by 'auditor redact' with this map?)")
+    if baseline is not None and baseline.tenant_id in back:
+        baseline = unmap_snapshot(baseline, back)
+    return unmap_snapshot(snap, back), unmap_config(config, back), baseline
+
+
+def _load_map(path: str) -> dict[str, str]:
+    from auditor.redact.mapfile import read_map
+
+    entries, _, _ = read_map(path)
+    return entries
 
 
 def _load_baseline(path: str) -> Snapshot:
