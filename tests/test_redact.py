@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from schema_check import assert_valid
 
 from auditor import arm
 from auditor.analysis.engine import audit_snapshot
@@ -121,6 +122,7 @@ def test_same_verdicts_and_rule_firings_per_pseudonymised_scope() -> None:
 
 def test_ids_stay_well_formed_and_references_meet() -> None:
     shared, p = shared_copy(demo())
+    assert_valid(shared, "snapshot", "the redacted demo tenant")  # the published snapshot schema
     snap = build_snapshot(shared)  # validates: ids, no contradictory duplicates
     ids = {arm.norm_id(d["id"]) for d in shared["resources"]}
     for doc in shared["resources"]:

@@ -92,14 +92,14 @@ def run_collection(options: CollectOptions) -> CollectResult:
     show = terminal_attached() if options.progress is None else options.progress
     with Progress(show, stats) as progress:
         state = asyncio.run(_collect(options, group, stats, progress))
-    snapshot, redacted = build_snapshot_document(state, options.cloud_name)
+    snapshot = build_snapshot_document(state, options.cloud_name)
     out = None
     if options.output is not None:
         out = str(options.output)
         write_snapshot(snapshot, out)
     result = CollectResult(snapshot=snapshot, output=out, stats=stats, seconds=time.monotonic() - started,
                            subscriptions=len(state.readable_subscriptions), errors=list(snapshot["errors"]),
-                           redacted=redacted)
+                           redacted=state.redacted)
     if options.summary:
         print(clean_line(result.summary()), file=sys.stderr)  # names the first error: Azure's text
     return result

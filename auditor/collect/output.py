@@ -27,8 +27,8 @@ def _sort_key(doc: dict[str, Any]) -> tuple[int, str, str]:
     return rank, kind, arm.norm_id(doc.get("id"))
 
 
-def build_snapshot_document(state: Collection, cloud: str) -> tuple[dict[str, Any], int]:
-    """The snapshot, with credentials removed (docs/redaction.md), and how many values were removed.
+def build_snapshot_document(state: Collection, cloud: str) -> dict[str, Any]:
+    """The snapshot, with credentials removed (docs/redaction.md); ``state.redacted`` says how many.
 
     The one place collection output passes through: whatever was read, no secret is written.
     """
@@ -48,7 +48,8 @@ def build_snapshot_document(state: Collection, cloud: str) -> tuple[dict[str, An
     }
     if state.delivery is not None:
         document["delivery"] = state.delivery
-    return document, redact_snapshot(document)
+    state.redacted = redact_snapshot(document)
+    return document
 
 
 def write_snapshot(snapshot: dict[str, Any], path: str) -> None:

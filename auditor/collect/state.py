@@ -43,6 +43,7 @@ class Collection:
     exemptions_to_read: list[str] = field(default_factory=list)  # ids found by Resource Graph
     action_group_candidates: list[dict[str, Any]] = field(default_factory=list)
     delivery: dict[str, Any] | None = None  # the snapshot's delivery section (collect --verify-delivery)
+    redacted: int = 0  # credential values removed when the snapshot document was built
 
     def add(self, doc: dict[str, Any]) -> None:
         key = arm.norm_id(doc.get("id"))

@@ -42,6 +42,8 @@ _SECRET_MEMBER_RE = re.compile(
     r"sastoken|sasurl|sasuri|apikey|authkey|authorizationkey|authenticationkey|signature|"
     r"instrumentationkey)$")
 _SECURE_TYPES = frozenset({"securestring", "secureobject"})
+_SNAPSHOT_FIELDS_READ_ABOVE = frozenset({"schemaVersion", "tool", "collectedAt", "cloud", "tenantId",
+                                         "rootManagementGroupId", "resources", "policyStates", "errors"})
 _POLICY_STATE_PARAMETER_FIELDS = ("policyAssignmentParameters", "effectiveParameters", "policySetDefinitionParameters")
 
 
@@ -179,6 +181,9 @@ def redact_snapshot(snapshot: dict[str, Any]) -> int:
                 doc["properties"]["parameters"] = redact_parameter_values(doc["properties"].get("parameters"), names, r)
     snapshot["policyStates"] = [_policy_state(r, s, by_assignment) for s in snapshot.get("policyStates") or []]
     snapshot["errors"] = [r.tree(e) for e in snapshot.get("errors") or []]
+    for key, value in snapshot.items():  # sections added later (delivery, ...) pass the same rules
+        if key not in _SNAPSHOT_FIELDS_READ_ABOVE:
+            snapshot[key] = r.tree(value)
     return r.count
 
 
