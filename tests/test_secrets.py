@@ -208,7 +208,7 @@ def test_secrets_in_every_document_kind_leave_no_trace(tmp_path: Path) -> None:
     assert len(kinds) >= 15, kinds
     snapshot = tmp_path / "snap.json.gz"
     with running_emulator(planted, page_size=3) as emu:
-        result = collect(emu, snapshot)
+        result = collect(emu, snapshot, verify_delivery=True)  # the demo is a --verify-delivery snapshot
     assert_round_trip(expected, result.snapshot)  # each secret replaced in place, nothing else changed
     assert result.redacted == len(secrets)
     assert "secret value(s) redacted" in result.summary()

@@ -54,7 +54,8 @@ _KEEP_NAMES = frozenset({"default", "current", "latest", "global",
                          # the container / event hub Azure itself creates for an activity-log export
                          "insights-activity-logs", "insights-operational-logs"})
 _SYSTEM_NAMED_TYPES = frozenset({"tables", "locations", "blobservices", "fileservices", "queueservices",
-                                 "tableservices", "roledefinitions", "alertruletemplates", "providers"})
+                                 "tableservices", "roledefinitions", "alertruletemplates", "pricings",
+                                 "providers"})
 _BUILTIN_DEFINITION_RE = re.compile(r"^/providers/microsoft\.authorization/(policydefinitions|policysetdefinitions)/",
                                     re.I)
 _WRAPPED_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9.]*)\((.+)\)$")
