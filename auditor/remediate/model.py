@@ -130,6 +130,7 @@ class Plan:
     root_group: str
     placeholders: list[str] = field(default_factory=list)  # values the user must fill in
     notes: list[str] = field(default_factory=list)
+    delivery: Any = None  # remediate/delivery.py DeliveryAdvice (README and template only, not plan.json actions)
 
     def as_dict(self, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
         """The ``plan.json`` document (docs/cli.md)."""

@@ -27,6 +27,7 @@ from auditor.analysis.context import AuditContext
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, sinks
 from auditor.remediate.assignments import AssignmentFix, plan_fix
+from auditor.remediate.delivery import delivery_advice
 from auditor.remediate.facts import (
     Considered,
     considered_assignments,
@@ -438,4 +439,6 @@ def build_plan(ctx: AuditContext) -> Plan:
     p.plan_group_exports()
     p.plan_alerts()
     p.plan_log_profiles()
-    return p.finish()
+    plan = p.finish()
+    plan.delivery = delivery_advice(ctx)
+    return plan

@@ -6,7 +6,7 @@ import shlex
 
 from auditor import arm
 from auditor.config import CATEGORIES
-from auditor.remediate import arm_render, model, permissions, roles
+from auditor.remediate import arm_render, delivery, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Plan
 
@@ -131,6 +131,8 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         for cmd in _commands(action, formats):
             lines.append(f"- `{cmd}`")
         lines.append("")
+    if plan.delivery is not None:
+        lines += delivery.readme_section(plan.delivery, plan.root_group, plan.destination.location)
     reviews = [a for a in plan.actions if a.kind in model.REVIEW_KINDS]
     if reviews:
         lines += ["## For review (nothing is deployed)", ""]

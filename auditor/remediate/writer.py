@@ -12,7 +12,7 @@ from pathlib import Path
 from auditor import arm
 from auditor.errors import InputError
 from auditor.outputs import check_output_dir, remove_stale, write_atomic
-from auditor.remediate import arm_render, bicep_render, model, terraform_render
+from auditor.remediate import arm_render, bicep_render, delivery, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action, Plan
 from auditor.remediate.readme import readme
@@ -70,6 +70,8 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
             files.update(bicep_render.render(action))
         if "terraform" in formats:
             files.update(terraform_render.render(action))
+    if plan.delivery is not None and plan.delivery.unwatched:
+        files[delivery.DEFENDER_TEMPLATE] = dump(delivery.defender_template(plan.root_group, plan.destination.location))
     files[PLAN_FILE] = dump(plan.as_dict(formats))
     files[README_FILE] = readme(plan, formats)
     return files

@@ -300,12 +300,43 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "assignments": assignment_rows(snapshot, findings, names) if snapshot else [],
         "remediation": _remediation(rules, plan, rows, names),
         "waivers": _waivers(findings, names),
+        "delivery": _delivery(findings, names),
         "method": method_and_limits(snapshot, names),
         "drift": _drift(baseline, findings, names),
         "groupFindings": sum(len(v) for v in group_findings.values()),
         "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
     }
     return model
+
+
+DELIVERY_ROW_LIMIT = 200  # subscriptions listed in the delivery tables; findings.json has all
+
+
+def _delivery(findings: dict[str, Any], names: Names) -> dict[str, Any] | None:
+    """The "Delivery and detection" section, from findings.json's delivery block (None: not verified)."""
+    block = findings.get("delivery")
+    if not isinstance(block, dict):
+        return None
+    subs = [s for s in block.get("subscriptions") or [] if isinstance(s, dict)]
+    rows: list[dict[str, Any]] = [{
+        "name": names.name(str(s.get("subscription") or "")) or cut(str(s.get("name") or "")),
+        "state": s.get("state"), "lastEvent": s.get("lastEvent") or "—",
+        "defender": s.get("defenderForResourceManager") or "unknown",
+        "sentinel": ", ".join(arm.last_segment(w) for w in s.get("sentinelWorkspaces") or []) or "—",
+        "watched": {True: "yes", False: "no", None: "unknown"}.get(s.get("watched"), "unknown"),
+        "yield": [{"category": c, "exported": c in (s.get("exportedCategories") or []),
+                   "value": (s.get("categoryYield") or {}).get(c, "unknown")} for c in CATEGORIES],
+    } for s in subs]
+    empty = sum(1 for r in rows for y in r["yield"] if y["exported"] and y["value"] == "no")
+    states = Counter(str(r["state"]) for r in rows)
+    return {
+        "windowDays": block.get("windowDays"), "rows": rows[:DELIVERY_ROW_LIMIT], "total": len(rows),
+        "limit": DELIVERY_ROW_LIMIT, "states": dict(sorted(states.items())), "emptyExported": empty,
+        "dropping": [{"name": names.name(str(w.get("workspace") or "")) or arm.last_segment(str(w.get("workspace"))),
+                      "quota": w.get("dailyQuotaGb"), "status": w.get("dataIngestionStatus") or "—",
+                      "problems": sum(int(p.get("events") or 0) for p in w.get("ingestionProblems") or [])}
+                     for w in block.get("droppingWorkspaces") or [] if isinstance(w, dict)],
+    }
 
 
 def _waivers(findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
