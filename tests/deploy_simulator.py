@@ -18,6 +18,7 @@ verbatim built-in definitions of :mod:`auditor.remediate.roles`.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from typing import Any
 
@@ -37,6 +38,7 @@ WRITE_ACTION = {
     "microsoft.authorization/roleassignments": "Microsoft.Authorization/roleAssignments/write",
     "microsoft.insights/diagnosticsettings": "Microsoft.Insights/diagnosticSettings/write",
     "microsoft.insights/activitylogalerts": "Microsoft.Insights/activityLogAlerts/write",
+    "microsoft.insights/scheduledqueryrules": "Microsoft.Insights/scheduledQueryRules/write",
     "microsoft.policyinsights/remediations": "Microsoft.PolicyInsights/remediations/write",
     "microsoft.resources/resourcegroups": "Microsoft.Resources/subscriptions/resourceGroups/write",
     "microsoft.resources/deployments": "Microsoft.Resources/deployments/write",
@@ -90,6 +92,8 @@ class Simulator:
         n = arm.norm_id(target)
         parts = n.strip("/").split("/")
         out = {"/" + "/".join(parts[:i]) for i in range(2, len(parts) + 1, 2)}
+        for prefix in list(out):  # a resource on a management group: the groups above it too
+            out.update(self.hierarchy.scope_chain(prefix))
         out.update(self.hierarchy.scope_chain(n))
         out.add("/")
         return out
@@ -115,6 +119,8 @@ class Simulator:
             raise DeployFailed(msg)
 
     # ---------------------------------------------------------------- expressions
+    # ``params`` holds the template's parameters and, under reserved keys, the evaluation context:
+    # "__scope__" (the deployment scope), "__vars__" (variables), "__copy__" (loop indexes).
     def value(self, v: Any, params: dict[str, Any]) -> Any:
         if isinstance(v, str):
             if v.startswith("[["):
@@ -137,6 +143,14 @@ class Simulator:
         name = node.name.lower()
         if name == "parameters":
             return params[args[0]]
+        if name == "variables":
+            return params["__vars__"][args[0]]
+        if name == "copyindex":
+            loops = params["__copy__"]
+            return loops[args[0]] if args and isinstance(args[0], str) else loops[""]
+        if name == "subscription":
+            sub = arm.subscription_id_of(params["__scope__"])
+            return {"id": f"/subscriptions/{sub}", "subscriptionId": sub}
         if name == "reference":
             doc = self.by_id[arm.norm_id(args[0])]
             return doc if len(args) > 2 else doc["properties"]
@@ -151,6 +165,9 @@ class Simulator:
             "null": lambda: None,
             "if": lambda: args[1] if args[0] else args[2],
             "concat": lambda: "".join(str(a) for a in args),
+            "length": lambda: len(args[0]),
+            "format": lambda: re.sub(r"\{(\d+)\}", lambda m: str(args[1 + int(m.group(1))]), args[0]),
+            "deployment": lambda: {"location": "westeurope"},
         }
         if name not in simple:
             raise AssertionError(f"the simulator does not know ARM function {node.name}")
@@ -170,59 +187,85 @@ class Simulator:
 
     def _deploy(self, template: dict[str, Any], scope: str, given: dict[str, Any], caller: str) -> None:
         params = {k: v.get("defaultValue") for k, v in (template.get("parameters") or {}).items()}
-        params.update(given)
+        params.update({k: v for k, v in given.items() if not k.startswith("__")})
+        params["__scope__"] = scope
+        params["__vars__"] = self._variables(template, params)
         for res in template["resources"]:
-            rtype = res["type"]
-            name = self.value(res["name"], params)
-            if rtype.lower() == "microsoft.resources/deployments":
+            loop = res.get("copy")
+            if loop:  # a resource copy loop: one resource per index
+                for i in range(self.value(loop["count"], params)):
+                    self._resource(res, scope, {**params, "__copy__": {loop["name"]: i, "": i}}, caller)
+            else:
+                self._resource(res, scope, params, caller)
+
+    def _variables(self, template: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """Template variables, ``copy`` variable loops included."""
+        out: dict[str, Any] = {}
+        ctx = {**params, "__vars__": out}
+        declared = template.get("variables") or {}
+        for k, v in declared.items():
+            if k != "copy":
+                out[k] = self.value(v, ctx)
+        for loop in declared.get("copy", []):
+            out[loop["name"]] = [self.value(loop["input"], {**ctx, "__copy__": {loop["name"]: i}})
+                                 for i in range(self.value(loop["count"], ctx))]
+        return out
+
+    def _resource(self, res: dict[str, Any], scope: str, params: dict[str, Any], caller: str) -> None:
+        rtype = res["type"]
+        name = self.value(res["name"], params)
+        if rtype.lower() == "microsoft.resources/deployments":
+            if "scope" in res:  # another management group, as Bicep's scope: managementGroup(x) compiles
+                target = "/providers/" + self.value(res["scope"], params)
+            else:
                 sub = self.value(res.get("subscriptionId"), params) or arm.subscription_id_of(scope)
                 rg = self.value(res.get("resourceGroup"), params)
                 target = f"/subscriptions/{sub}" + (f"/resourceGroups/{rg}" if rg else "")
-                self.require(caller, WRITE_ACTION["microsoft.resources/deployments"], target)
-                p = res["properties"]
-                inner_scope = p.get("expressionEvaluationOptions", {}).get("scope", "outer")
-                inner = {k: self.value(v["value"], params) for k, v in (p.get("parameters") or {}).items()}
-                if inner_scope == "outer":
-                    inner = {**params, **inner}
-                self._deploy(p["template"], target, inner, caller)
-                continue
-            if rtype.lower() == "microsoft.resources/resourcegroups":
-                self.require(caller, WRITE_ACTION["microsoft.resources/resourcegroups"], scope)
-                continue
-            base = self.value(res["scope"], params) if "scope" in res else scope
-            doc: dict[str, Any] = {
-                "id": f"{base}/providers/{rtype}/{name}",
-                "type": rtype,
-                "name": name,
-                "properties": self.value(res.get("properties") or {}, params),
-            }
-            target = doc["id"] if rtype.lower() != "microsoft.authorization/roleassignments" else base
-            self.require(caller, WRITE_ACTION[rtype.lower()], target)
-            if rtype.lower() == "microsoft.insights/diagnosticsettings":
-                self._check_setting(doc, base, caller)
-                # A setting is keyed by its scope and name (Azure lists subscription ones under
-                # ``subscriptions/<id>/providers/AzureResourceManager/...``): same name, same setting.
-                same = next((d for d in self.raw["resources"]
-                             if _is_setting(d)
-                             and arm.same_id(arm.scope_of_extension(d["id"]), base)
-                             and str(d.get("name", "")).lower() == str(name).lower()), None)
-                if same is not None:
-                    doc["id"] = same["id"]
-            if "location" in res:
-                doc["location"] = self.value(res["location"], params)
-            if "identity" in res:
-                identity = dict(self.value(res["identity"], params))
-                old = (self.by_id.get(arm.norm_id(doc["id"])) or {}).get("identity") or {}
-                if "SystemAssigned" in str(identity.get("type")):
-                    identity["principalId"] = old.get("principalId") or str(uuid.uuid5(uuid.NAMESPACE_URL, doc["id"]))
-                if identity.get("userAssignedIdentities"):
-                    identity["userAssignedIdentities"] = old.get("userAssignedIdentities")
-                doc["identity"] = identity
-            if rtype.lower() == "microsoft.authorization/roleassignments":
-                doc["properties"]["scope"] = base
-            if rtype.lower() == "microsoft.authorization/policyassignments":
-                doc["properties"]["scope"] = scope
-            self.upsert(doc)
+            self.require(caller, WRITE_ACTION["microsoft.resources/deployments"], target)
+            p = res["properties"]
+            inner_scope = p.get("expressionEvaluationOptions", {}).get("scope", "outer")
+            inner = {k: self.value(v["value"], params) for k, v in (p.get("parameters") or {}).items()}
+            if inner_scope == "outer":
+                inner = {**params, **inner}
+            self._deploy(p["template"], target, inner, caller)
+            return
+        if rtype.lower() == "microsoft.resources/resourcegroups":
+            self.require(caller, WRITE_ACTION["microsoft.resources/resourcegroups"], scope)
+            return
+        base = self.value(res["scope"], params) if "scope" in res else scope
+        doc: dict[str, Any] = {
+            "id": f"{base}/providers/{rtype}/{name}",
+            "type": rtype,
+            "name": name,
+            "properties": self.value(res.get("properties") or {}, params),
+        }
+        target = doc["id"] if rtype.lower() != "microsoft.authorization/roleassignments" else base
+        self.require(caller, WRITE_ACTION[rtype.lower()], target)
+        if rtype.lower() == "microsoft.insights/diagnosticsettings":
+            self._check_setting(doc, base, caller)
+            # A setting is keyed by its scope and name (Azure lists subscription ones under
+            # ``subscriptions/<id>/providers/AzureResourceManager/...``): same name, same setting.
+            same = next((d for d in self.raw["resources"]
+                         if _is_setting(d)
+                         and arm.same_id(arm.scope_of_extension(d["id"]), base)
+                         and str(d.get("name", "")).lower() == str(name).lower()), None)
+            if same is not None:
+                doc["id"] = same["id"]
+        if "location" in res:
+            doc["location"] = self.value(res["location"], params)
+        if "identity" in res:
+            identity = dict(self.value(res["identity"], params))
+            old = (self.by_id.get(arm.norm_id(doc["id"])) or {}).get("identity") or {}
+            if "SystemAssigned" in str(identity.get("type")):
+                identity["principalId"] = old.get("principalId") or str(uuid.uuid5(uuid.NAMESPACE_URL, doc["id"]))
+            if identity.get("userAssignedIdentities"):
+                identity["userAssignedIdentities"] = old.get("userAssignedIdentities")
+            doc["identity"] = identity
+        if rtype.lower() == "microsoft.authorization/roleassignments":
+            doc["properties"]["scope"] = base
+        if rtype.lower() == "microsoft.authorization/policyassignments":
+            doc["properties"]["scope"] = scope
+        self.upsert(doc)
 
     def _check_setting(self, doc: dict[str, Any], base: str, caller: str) -> None:
         """Linked access on every destination, and no sink shared with another setting on a category."""
@@ -303,10 +346,11 @@ class Simulator:
             if not principal:
                 errors[sub] = "the assignment has no identity"
                 continue
-            [resource] = deployment["template"]["resources"]
+            settings = [r for r in deployment["template"]["resources"]
+                        if str(r.get("type")).lower() == "microsoft.insights/diagnosticsettings"]
             merged = {k: v.get("defaultValue") for k, v in (deployment["template"].get("parameters") or {}).items()}
             merged.update(template_params)
-            if self._compliant(sub, self.value(resource.get("properties") or {}, merged)):
+            if settings and self._compliant(sub, self.value(settings[0].get("properties") or {}, merged)):
                 continue
             try:
                 self.deploy(deployment["template"], sub, template_params, principal)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
-import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ from test_remediate_plan import ACTION_GROUP, WORKSPACE, sid, tenant
 
 from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.analysis.engine import verdict
 from auditor.config import Config, load_config
 from auditor.remediate import build_plan, model, permissions, roles, write_plan
+from auditor.remediate.findings import alert_findings
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
 from auditor.rules import rule_by_id, rule_ids
 from auditor.snapshot import build_snapshot
@@ -68,15 +70,17 @@ def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: s
         if action.kind == model.REMOVE_LOG_PROFILE:
             grant_deployer(sim, action, action.scope)
             script = (out / action.files()[0]).read_text()
-            for name in re.findall(r"log-profiles delete --name (\S+)", script):
-                for p in action.detail["profiles"]:
-                    if arm.last_segment(p) == name:
-                        sim.delete_log_profile(p, DEPLOYER)
+            for line in script.splitlines():
+                words = shlex.split(line, comments=True)
+                if words[:1] == ["delete_log_profile"]:
+                    _, sub, name = words
+                    sim.delete_log_profile(f"/subscriptions/{sub}/providers/microsoft.insights/logprofiles/{name}",
+                                           DEPLOYER)
             continue
         arm_file = next(f for f in action.files() if f.startswith("arm/"))
         template = json.loads((out / arm_file).read_text())
         given = {}
-        if action.kind == model.ACTIVITY_LOG_ALERTS:
+        if "actionGroupId" in template["parameters"]:
             assert template["parameters"]["actionGroupId"]["defaultValue"].startswith(PLACEHOLDER_PREFIX)
             given["actionGroupId"] = action_group
         scope = template["metadata"]["deployAt"]
@@ -119,12 +123,27 @@ def _apply_and_reaudit(raw: dict[str, Any], config: Config, tmp_path: Path) -> t
 
 
 def _assert_projection_holds(plan: model.Plan, after: AuditContext) -> None:
+    """Enforcement, verdict and alert coverage re-audited after the deployment are as projected."""
+    unwaived, waived = alert_findings(after)
     for p in plan.subscriptions:
-        got = after.enforcement[arm.norm_id(p.id)].state
+        key = arm.norm_id(p.id)
+        got = after.enforcement[key].state
         assert got == p.projected, f"{p.id}: projected {p.projected}, re-audit says {got} ({p.why})"
         if p.projected == "effective" and p.enforcement != "effective":
             # The remediation really deployed: the subscription now exports every category.
-            assert after.exports[arm.norm_id(p.id)].state == "complete", p.id
+            assert after.exports[key].state == "complete", p.id
+        got = verdict(after.exports[key].state, got)
+        assert got == p.projected_verdict, f"{p.id}: projected verdict {p.projected_verdict}, re-audit says {got}"
+        cov = after.alerts[key]
+        alerts = ("unknown" if cov.unreadable else "gaps" if key in unwaived else "waived" if key in waived
+                  else "unknown" if cov.undecided else "covered")
+        assert alerts == p.projected_alerts, f"{p.id}: projected alerts {p.projected_alerts}, re-audit says {alerts}"
+
+
+def _covering_kinds(after: AuditContext, plan: model.Plan) -> dict[str, set[str]]:
+    """Subscription id -> kinds of alert covering its sensitive operations after the deployment."""
+    return {p.id: {a.kind for alerts in after.alerts[arm.norm_id(p.id)].by_operation.values() for a in alerts}
+            for p in plan.subscriptions}
 
 
 @pytest.mark.skipif(not DEMO.exists(), reason="demo tenant not built")
@@ -181,6 +200,16 @@ def test_test_tenant_plan_applied_gives_projected_enforcement(tmp_path: Path, de
         if p.enforcement == "impaired" and p.projected == "effective":
             reasons_fixed |= {c.reason for c in before.enforcement[arm.norm_id(p.id)].checks}
     assert {"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"} <= reasons_fixed
+    # Alerting: the central rule covers what exports to the workspace after the plan, the alert
+    # policy's deployments the rest; both count as covering in the re-audit.
+    kinds = _covering_kinds(after, plan)
+    rule = next((a for a in plan.actions if a.kind == model.CENTRAL_ALERT_RULE), None)
+    policy = [a for a in plan.actions if a.kind == model.ASSIGN_ALERT_POLICY]
+    assert policy and all(kinds[s] == {"activity_log"} for a in policy for s in a.subscriptions)
+    if destination == "workspace":
+        assert rule is not None and all(kinds[s] == {"log_search"} for s in rule.subscriptions)
+    else:  # the export goes to storage or an Event Hub: the rule reads only what reaches the workspace
+        assert rule is None or all(kinds[s] == {"log_search"} for s in rule.subscriptions)
     # Excluded and exempted ones keep their reason after the plan, and no new policy reaches them.
     for p in plan.subscriptions:
         if p.projected == "impaired":

@@ -23,7 +23,9 @@ _EXPECTED = {
     model.FIX_ASSIGNMENT: ("Microsoft.Authorization/", "azurerm_"),  # see _expected
     model.REMEDIATION_TASK: ("Microsoft.PolicyInsights/remediations", "_policy_remediation"),
     model.MANAGEMENT_GROUP_EXPORT: ("Microsoft.Insights/diagnosticSettings", "azapi_resource"),
-    model.ACTIVITY_LOG_ALERTS: ("Microsoft.Resources/resourceGroups", "azurerm_monitor_activity_log_alert"),
+    model.ASSIGN_ALERT_POLICY: ("Microsoft.Authorization/policyAssignments", "_policy_assignment"),
+    model.CENTRAL_ALERT_RULE: ("Microsoft.Insights/scheduledQueryRules",
+                               "azurerm_monitor_scheduled_query_rules_alert_v2"),
 }
 DESTINATIONS = ["workspace", "storage", "event_hub", "none"]
 
@@ -84,11 +86,14 @@ def test_arm_templates_are_deployment_templates(destination: str) -> None:
                 continue
             doc = json.loads(files[f])
             assert doc["$schema"].endswith(("managementGroupDeploymentTemplate.json#",
-                                            "subscriptionDeploymentTemplate.json#"))
+                                            "subscriptionDeploymentTemplate.json#", "/deploymentTemplate.json#"))
+            assert doc["$schema"].endswith("/deploymentTemplate.json#") == (action.kind == model.CENTRAL_ALERT_RULE)
             assert doc["contentVersion"] == "1.0.0.0"
-            types = json.dumps([r["type"] for r in doc["resources"]])
+            types = json.dumps([r["type"] for r in doc["resources"]]
+                               + [r["type"] for r in doc["resources"][0].get("properties", {})
+                                  .get("template", {}).get("resources", [])])
             assert _expected(action)[0] in types, (f, types)
-            if action.kind == model.ASSIGN_EXPORT_POLICY:
+            if action.kind in (model.ASSIGN_EXPORT_POLICY, model.ASSIGN_ALERT_POLICY):
                 [assignment] = [r for r in doc["resources"] if r["type"].endswith("policyAssignments")]
                 assert assignment["identity"] == {"type": "SystemAssigned"}
                 assert assignment["properties"]["enforcementMode"] == "Default"
@@ -98,7 +103,7 @@ def test_arm_templates_are_deployment_templates(destination: str) -> None:
 
 def test_embedded_policy_rule_is_escaped_for_arm() -> None:
     plan, _ = plan_for("storage")
-    [definition] = [a for a in plan.actions if a.kind == model.POLICY_DEFINITION]
+    [definition, _alerts] = [a for a in plan.actions if a.kind == model.POLICY_DEFINITION]
     doc = json.loads(render_files(plan, ("arm",))[definition.files(("arm",))[0]])
     rule = doc["resources"][0]["properties"]["policyRule"]
     assert rule["then"]["effect"] == "[[parameters('effect')]"
@@ -123,7 +128,8 @@ def test_bicep_files_are_well_formed(destination: str) -> None:
     for action in plan.actions:
         main = [f for f in action.files(("bicep",)) if f.startswith("bicep/") and "/modules/" not in f]
         for f in main:
-            assert _expected(action)[0] in bicep[f], f
+            text = bicep[f] + "".join(bicep[m] for m in action.files(("bicep",)) if "/modules/" in m)
+            assert _expected(action)[0] in text, f
 
 
 @pytest.mark.parametrize("destination", DESTINATIONS)

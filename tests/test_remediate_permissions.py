@@ -74,7 +74,7 @@ def test_every_deploy_if_not_exists_definition_carries_roles_that_can_deploy(nam
 def test_the_check_has_teeth_on_the_old_roles() -> None:
     mc, ehdo = roles.MONITORING_CONTRIBUTOR.guid, roles.EVENT_HUBS_DATA_OWNER.guid
     unmet = permissions.identity_roles_suffice([mc], [], permissions.alert_identity_needs())
-    assert [n.action for n in unmet] == [DEPLOY]
+    assert [n.action for n in unmet] == [DEPLOY, permissions.RESOURCE_GROUP_WRITE]
     unmet = permissions.identity_roles_suffice([mc, ehdo], [ehdo], permissions.export_identity_needs("event_hub"))
     assert [n.action for n in unmet] == [DEPLOY]
 
@@ -111,7 +111,8 @@ def test_deployer_lines_name_roles_that_hold_every_action() -> None:
             seen.add(action.kind)
             assert permissions.deployer_permissions(action)
     assert {model.ASSIGN_EXPORT_POLICY, model.FIX_ASSIGNMENT, model.REMEDIATION_TASK,
-            model.ACTIVITY_LOG_ALERTS, model.REMOVE_LOG_PROFILE, model.MANAGEMENT_GROUP_EXPORT} <= seen
+            model.ASSIGN_ALERT_POLICY, model.CENTRAL_ALERT_RULE, model.REMOVE_LOG_PROFILE,
+            model.MANAGEMENT_GROUP_EXPORT} <= seen
 
 
 def test_deployer_lines_for_the_issues_cases() -> None:
@@ -120,11 +121,12 @@ def test_deployer_lines_for_the_issues_cases() -> None:
     plan, _ = plan_for("workspace")
     line = {a.kind: permissions.deployer_permissions(a) for a in plan.actions if a.kind not in model.REVIEW_KINDS}
     # Log profiles: Monitoring Contributor has no Microsoft.Insights/LogProfiles/*.
-    assert line[model.REMOVE_LOG_PROFILE] == "Contributor on the subscription"
+    assert line[model.REMOVE_LOG_PROFILE] == "Contributor on each subscription the script names"
     # Nested deployment in the destination's group: User Access Administrator alone is not enough.
     assert "Resource Policy Contributor and User Access Administrator on the destination's resource group" \
         in line[model.ASSIGN_EXPORT_POLICY]
-    assert line[model.ACTIVITY_LOG_ALERTS] == "Monitoring Policy Contributor on the subscription"
+    assert line[model.ASSIGN_ALERT_POLICY] == "Resource Policy Contributor and User Access Administrator at the scope"
+    assert line[model.CENTRAL_ALERT_RULE] == "Monitoring Contributor on the workspace's resource group"
 
 
 def test_plan_identities_get_roles_that_deploy() -> None:
@@ -152,7 +154,9 @@ def test_docs_permission_table_matches_the_model() -> None:
     first.update({a.kind: permissions.deployer_permissions(a).split(";")[0] for a in plan.actions
                   if a.kind == model.POLICY_DEFINITION})
     for step, kind in (("policy definition", model.POLICY_DEFINITION), ("new assignment", model.ASSIGN_EXPORT_POLICY),
-                       ("remediation task", model.REMEDIATION_TASK), ("alerts", model.ACTIVITY_LOG_ALERTS),
+                       ("remediation task", model.REMEDIATION_TASK),
+                       ("alert policy assignment", model.ASSIGN_ALERT_POLICY),
+                       ("central alert rule", model.CENTRAL_ALERT_RULE),
                        ("log profiles", model.REMOVE_LOG_PROFILE)):
         assert rows[step].startswith(first[kind].replace(" on the subscription", "").replace(
             " at the root management group", "").replace(" at the scope", "")), (step, first[kind])

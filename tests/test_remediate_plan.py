@@ -152,7 +152,8 @@ def test_new_assignment_at_the_highest_group_covering_only_unenforced_subscripti
     assert d["notScopes"] == []
     remediations = [a for a in _by_kind(plan, model.REMEDIATION_TASK) if a.scope == assign.scope]
     assert [r.detail["assignmentId"] for r in remediations] == [d["assignmentId"]]
-    assert not _by_kind(plan, model.POLICY_DEFINITION)  # the built-in is assigned
+    # the built-in is assigned: the only definition the plan ships is the alert policy's
+    assert [a.slug for a in _by_kind(plan, model.POLICY_DEFINITION)] == ["definition-auditor-activity-log-alerts"]
 
 
 def test_repairs_in_place_keep_exclusions_and_fix_every_problem() -> None:
@@ -182,25 +183,56 @@ def test_exclusions_and_exemptions_are_listed_for_review() -> None:
                for a in plan.actions if a.kind in model.REVIEW_KINDS}
     assert reviews == {
         (model.REVIEW_EXCLUSION, "online-export"): [sid("online-excl")],
-        (model.REVIEW_EXEMPTION, "sbx-waiver"): [sid("sbx-exempt")],
+        (model.REVIEW_EXEMPTION, "sbx-export"): [sid("sbx-exempt")],
     }
+    [exemption] = _by_kind(plan, model.REVIEW_EXEMPTION)
+    assert [arm.last_segment(e) for e in exemption.detail["exemptions"]] == ["sbx-waiver"]
     assert all(not a.files() for a in plan.actions if a.kind in model.REVIEW_KINDS)
 
 
 def test_findings_driven_actions() -> None:
     plan, ctx = plan_for()
-    alerts = _by_kind(plan, model.ACTIVITY_LOG_ALERTS)
-    assert len(alerts) == len(SUBS)  # no subscription has any alert
-    assert all(a.detail["operations"] == list(ctx.config.sensitive_operations) for a in alerts)
+    # Subscriptions the plan makes export to the central workspace: one log search rule there.
+    [central] = _by_kind(plan, model.CENTRAL_ALERT_RULE)
+    assert central.detail["workspaceId"] == WORKSPACE
+    assert central.scope == "/".join(WORKSPACE.split("/")[:5])
+    exporting = ["land1", "land2", "land3", "online-enf", "sbx-disabled", "ident-none", "ident-role", "data-set"]
+    assert central.subscriptions == sorted((sid(n) for n in exporting), key=str.lower)
+    assert central.detail["operations"] == list(ctx.config.sensitive_operations)
+    # The others (effective but not exporting, excluded, exempted, unknown): the alert policy at the
+    # highest group, keeping the centrally covered ones out.
+    [assign] = _by_kind(plan, model.ASSIGN_ALERT_POLICY)
+    assert assign.scope == b.mg_id("root")
+    others = ["platform", "online-excl", "sbx-exempt", "unknown"]
+    assert assign.subscriptions == sorted((sid(n) for n in others), key=str.lower)
+    assert assign.detail["notScopes"] == central.subscriptions
+    assert [a.scope for a in _by_kind(plan, model.REMEDIATION_TASK)
+            if a.detail["assignmentId"] == assign.detail["assignmentId"]] == [assign.scope]
     [profiles] = _by_kind(plan, model.REMOVE_LOG_PROFILE)
-    assert profiles.scope == sid("land1")
-    groups = {a.scope for a in _by_kind(plan, model.MANAGEMENT_GROUP_EXPORT)}
-    assert b.mg_id("root") in groups and b.mg_id("landing-corp") in groups
+    assert profiles.subscriptions == [sid("land1")]
+    [groups] = _by_kind(plan, model.MANAGEMENT_GROUP_EXPORT)
+    assert groups.scope == b.mg_id("root")
+    assert {"root", "landing-corp"} <= set(groups.detail["groups"])
+    projected = {p.id: (p.alerts, p.projected_alerts) for p in plan.subscriptions}
+    assert set(projected.values()) == {("gaps", "covered")}
+
+
+def test_alert_policy_goes_down_to_groups_whose_others_fit_in_not_scopes(monkeypatch: Any) -> None:
+    from auditor.remediate import alert_plan
+
+    monkeypatch.setattr(alert_plan, "MAX_NOT_SCOPES", 0)
+    plan, _ = plan_for()
+    scopes = {a.scope: a.subscriptions for a in _by_kind(plan, model.ASSIGN_ALERT_POLICY)}
+    # platform's group holds only platform; online and sandbox mix exporting and not exporting
+    # subscriptions, so the excluded and exempted ones get their own; unknown is not placed below root.
+    assert scopes == {b.mg_id("platform"): [sid("platform")], sid("online-excl"): [sid("online-excl")],
+                      sid("sbx-exempt"): [sid("sbx-exempt")], sid("unknown"): [sid("unknown")]}
+    assert all(not a.detail["notScopes"] for a in _by_kind(plan, model.ASSIGN_ALERT_POLICY))
 
 
 def test_storage_destination_ships_the_custom_definition() -> None:
     plan, _ = plan_for("storage")
-    [definition] = _by_kind(plan, model.POLICY_DEFINITION)
+    [definition, _alerts] = _by_kind(plan, model.POLICY_DEFINITION)
     assert definition.scope == b.mg_id("root")
     [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
     assert assign.detail["definitionId"].endswith("/policyDefinitions/auditor-activity-log-to-storage")
@@ -233,7 +265,8 @@ def test_plan_json_shape_and_steps() -> None:
     for a in doc["actions"]:
         assert set(a) == {"kind", "scope", "subscriptions", "files"}
     for s in doc["subscriptions"]:
-        assert set(s) == {"id", "enforcement", "projected"}
+        assert set(s) == {"id", "enforcement", "projected", "verdict", "projectedVerdict", "alerts",
+                          "projectedAlerts"}
     steps = [a.step for a in plan.actions if a.kind not in model.REVIEW_KINDS]
     assert steps == list(range(1, len(steps) + 1))
     kinds = [a.kind for a in plan.actions]
@@ -243,7 +276,8 @@ def test_plan_json_shape_and_steps() -> None:
 def test_unknown_subscription_is_not_touched_by_enforcement_actions() -> None:
     plan, _ = plan_for()
     for a in plan.actions:
-        if a.kind in (model.ASSIGN_EXPORT_POLICY, model.FIX_ASSIGNMENT, model.REMEDIATION_TASK):
+        alerting = a.kind == model.REMEDIATION_TASK and "/auditor-alerts-" in a.detail["assignmentId"]
+        if a.kind in (model.ASSIGN_EXPORT_POLICY, model.FIX_ASSIGNMENT, model.REMEDIATION_TASK) and not alerting:
             assert sid("unknown") not in a.subscriptions
             assert not arm.is_under(sid("unknown"), a.scope)
 

@@ -58,6 +58,22 @@ def test_alert_definition_is_not_an_export_and_targets_the_operation() -> None:
     assert "[parameters('actionGroupId')]" in text and "[parameters('operationName')]" in text
 
 
+def test_sensitive_operations_alert_definition_deploys_one_alert_and_its_resource_group() -> None:
+    name = "activity-log-alerts.json"
+    doc = json.loads((POLICIES / name).read_text())
+    result = CliRunner().invoke(main, ["policy", "classify", str(POLICIES / name), "--json"])
+    assert json.loads(result.output)[0]["deploys_subscription_activity_log_export"] is False
+    details = doc["properties"]["policyRule"]["then"]["details"]
+    assert details["type"] == "Microsoft.Insights/activityLogAlerts"
+    assert doc["properties"]["parameters"]["operationNames"]["type"] == "Array"
+    template = details["deployment"]["properties"]["template"]
+    assert [r["type"] for r in template["resources"]] == ["Microsoft.Resources/resourceGroups",
+                                                          "Microsoft.Resources/deployments"]
+    guids = [r.rsplit("/", 1)[-1] for r in details["roleDefinitionIds"]]
+    assert guids == [permissions.roles.MONITORING_POLICY_CONTRIBUTOR.guid]
+    assert permissions.identity_roles_suffice(guids, [], permissions.alert_identity_needs()) == []
+
+
 def test_management_group_template() -> None:
     doc = json.loads((POLICIES / "management-group-diagnostic-setting.json").read_text())
     assert doc["$schema"].endswith("managementGroupDeploymentTemplate.json#")

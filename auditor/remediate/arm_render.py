@@ -251,14 +251,41 @@ def render_remediation(action: Action) -> dict[str, Any]:
     }], description=action.title)
 
 
-def render_group_export(action: Action) -> dict[str, Any]:
+def group_export_parameters(action: Action) -> dict[str, str]:
+    """Destination parameters of the management-group diagnostic setting (empty when unused)."""
     dest: Destination = action.detail["destination"]
-    template = defs.management_group_diagnostic_template()
-    template["metadata"] = {**template["metadata"], "deployAt": action.scope, "generator": "auditor remediate"}
-    template["parameters"][_DEST_PROPERTY[dest.kind]]["defaultValue"] = dest.id
+    params = {"settingName": action.detail["settingName"], "workspaceId": "", "storageAccountId": "",
+              "eventHubAuthorizationRuleId": "", "eventHubName": ""}
+    params[_DEST_PROPERTY[dest.kind]] = dest.id
     if dest.kind == defs.EVENT_HUB and dest.event_hub_name:
-        template["parameters"]["eventHubName"]["defaultValue"] = dest.event_hub_name
-    return template
+        params["eventHubName"] = dest.event_hub_name
+    return params
+
+
+def render_group_export(action: Action) -> dict[str, Any]:
+    """One template at the root group looping over every group that lacks an export."""
+    inner = defs.management_group_diagnostic_template()
+    inner.pop("metadata", None)
+    params = group_export_parameters(action)
+    names = list(params)
+    return _template(action.scope, [{
+        "type": "Microsoft.Resources/deployments",
+        "apiVersion": defs.DEPLOYMENTS_API,
+        "name": "[format('auditor-mg-export-{0}', copyIndex())]",
+        "scope": "[format('Microsoft.Management/managementGroups/{0}', parameters('groups')[copyIndex()])]",
+        "location": "[deployment().location]",
+        "copy": {"name": "groups", "count": "[length(parameters('groups'))]"},
+        "properties": {
+            "mode": "Incremental",
+            "expressionEvaluationOptions": {"scope": "inner"},
+            "parameters": {n: {"value": f"[parameters('{n}')]"} for n in names},
+            "template": inner,
+        },
+    }], parameters={
+        "groups": {"type": "array", "defaultValue": arm_escape(list(action.detail["groups"])),
+                   "metadata": {"description": "names of the management groups to export"}},
+        **{n: {"type": "string", "defaultValue": arm_escape(v)} for n, v in params.items()},
+    }, description=action.title)
 
 
 def render_update_sink(action: Action) -> dict[str, Any]:
@@ -272,65 +299,6 @@ def render_update_sink(action: Action) -> dict[str, Any]:
     }], description=action.title)
 
 
-def alert_name(operation: str) -> str:
-    return "auditor-" + operation.lower().replace("microsoft.", "").replace("/", "-").replace(".", "-")
-
-
-def alert_properties(operation: str, sub_id: str, action_group: str) -> dict[str, Any]:
-    return {
-        "enabled": True,
-        "description": f"auditor remediate: {operation}",
-        "scopes": [sub_id],
-        "condition": {"allOf": [
-            {"field": "category", "equals": "Administrative"},
-            {"field": "operationName", "equals": operation},
-        ]},
-        "actions": {"actionGroups": [{"actionGroupId": action_group}]},
-    }
-
-
-def render_alerts(action: Action) -> dict[str, Any]:
-    d = action.detail
-    alerts = [{
-        "type": "Microsoft.Insights/activityLogAlerts",
-        "apiVersion": defs.ACTIVITY_LOG_ALERTS_API,
-        "name": alert_name(op),
-        "location": "Global",
-        "properties": alert_properties(op, action.scope, "[parameters('actionGroupId')]"),
-    } for op in d["operations"]]
-    return _template(action.scope, [
-        {
-            "type": "Microsoft.Resources/resourceGroups",
-            "apiVersion": RG_API,
-            "name": "[parameters('resourceGroupName')]",
-            "location": "[parameters('location')]",
-        },
-        {
-            "type": "Microsoft.Resources/deployments",
-            "apiVersion": defs.DEPLOYMENTS_API,
-            "name": "auditor-activity-log-alerts",
-            "resourceGroup": "[parameters('resourceGroupName')]",
-            "dependsOn": ["[subscriptionResourceId('Microsoft.Resources/resourceGroups', "
-                          "parameters('resourceGroupName'))]"],
-            "properties": {
-                "mode": "Incremental",
-                "expressionEvaluationOptions": {"scope": "inner"},
-                "parameters": {"actionGroupId": {"value": "[parameters('actionGroupId')]"}},
-                "template": {
-                    "$schema": RG_SCHEMA,
-                    "contentVersion": "1.0.0.0",
-                    "parameters": {"actionGroupId": {"type": "string"}},
-                    "resources": alerts,
-                },
-            },
-        },
-    ], parameters={
-        "actionGroupId": {"type": "string", "defaultValue": d["actionGroupId"]},
-        "resourceGroupName": {"type": "string", "defaultValue": d["resourceGroup"]},
-        "location": {"type": "string", "defaultValue": d["location"]},
-    }, description=action.title)
-
-
 RENDERERS = {
     model.POLICY_DEFINITION: render_definition,
     model.ASSIGN_EXPORT_POLICY: render_assignment,
@@ -338,7 +306,6 @@ RENDERERS = {
     model.UPDATE_SINK: render_update_sink,
     model.REMEDIATION_TASK: render_remediation,
     model.MANAGEMENT_GROUP_EXPORT: render_group_export,
-    model.ACTIVITY_LOG_ALERTS: render_alerts,
 }
 
 

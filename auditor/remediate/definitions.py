@@ -424,10 +424,17 @@ def management_group_diagnostic_template() -> dict[str, Any]:
     }
 
 
+def _sensitive_operations_alert_definition() -> dict[str, Any]:
+    from auditor.remediate.alert_policy import alert_definition as all_operations  # it builds on this module
+
+    return all_operations()
+
+
 POLICY_FILES: dict[str, Any] = {
     "activity-log-to-storage.json": lambda: export_definition(STORAGE),
     "activity-log-to-event-hub.json": lambda: export_definition(EVENT_HUB),
     "activity-log-alert.json": alert_definition,
+    "activity-log-alerts.json": _sensitive_operations_alert_definition,
     "management-group-diagnostic-setting.json": management_group_diagnostic_template,
 }
 

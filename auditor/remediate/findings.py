@@ -16,27 +16,33 @@ from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 
 
-def _unwaived(ctx: AuditContext, rule_id: str) -> list[Finding]:
+def _split(ctx: AuditContext, rule_id: str) -> tuple[list[Finding], list[Finding]]:
+    """(unwaived, waived) findings of a rule."""
     day = ctx.snapshot.collected_at.date()
-    out = []
+    unwaived, waived = [], []
     for f in rule_by_id(rule_id).check(ctx):
         chain = ctx.hierarchy.scope_chain(f.scope)
         if any(w.matches(rule_id, chain) and w.active_on(day) for w in ctx.config.waivers):
-            continue
-        out.append(f)
-    return out
+            waived.append(f)
+        else:
+            unwaived.append(f)
+    return unwaived, waived
 
 
-def alert_gaps(ctx: AuditContext) -> list[tuple[str, list[str]]]:
-    """(subscription id, operations no alert covers), from ALA-ALR-001."""
-    by_sub: dict[str, list[str]] = defaultdict(list)
-    for f in _unwaived(ctx, "ALA-ALR-001"):
-        op = str(f.evidence.get("operation") or "")
-        if op and op not in by_sub[f.scope]:
-            by_sub[f.scope].append(op)
-    order = {op.lower(): i for i, op in enumerate(ctx.config.sensitive_operations)}
-    return [(sub, sorted(ops, key=lambda o: (order.get(o.lower(), len(order)), o.lower())))
-            for sub, ops in sorted(by_sub.items(), key=lambda kv: arm.norm_id(kv[0]))]
+def _unwaived(ctx: AuditContext, rule_id: str) -> list[Finding]:
+    return _split(ctx, rule_id)[0]
+
+
+def alert_findings(ctx: AuditContext) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Operations no alert covers, from ALA-ALR-001: (unwaived, waived), by subscription key."""
+    unwaived, waived = _split(ctx, "ALA-ALR-001")
+    out: tuple[dict[str, list[str]], dict[str, list[str]]] = (defaultdict(list), defaultdict(list))
+    for found, into in ((unwaived, out[0]), (waived, out[1])):
+        for f in found:
+            op = str(f.evidence.get("operation") or "")
+            if op:
+                into[arm.norm_id(f.scope)].append(op)
+    return dict(out[0]), dict(out[1])
 
 
 def log_profiles(ctx: AuditContext) -> list[tuple[str, list[str]]]:

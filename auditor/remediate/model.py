@@ -27,16 +27,18 @@ ASSIGN_EXPORT_POLICY = "assign_export_policy"
 FIX_ASSIGNMENT = "fix_assignment"
 UPDATE_SINK = "update_sink"
 REMEDIATION_TASK = "remediation_task"
+ASSIGN_ALERT_POLICY = "assign_alert_policy"
 MANAGEMENT_GROUP_EXPORT = "management_group_export"
-ACTIVITY_LOG_ALERTS = "activity_log_alerts"
+CENTRAL_ALERT_RULE = "central_alert_rule"
 REMOVE_LOG_PROFILE = "remove_log_profile"
 REVIEW_EXCLUSION = "review_exclusion"
 REVIEW_EXEMPTION = "review_exemption"
 REVIEW_ASSIGNMENT = "review_assignment"
 
 KIND_ORDER = (
-    POLICY_DEFINITION, ASSIGN_EXPORT_POLICY, FIX_ASSIGNMENT, UPDATE_SINK, REMEDIATION_TASK, MANAGEMENT_GROUP_EXPORT,
-    ACTIVITY_LOG_ALERTS, REMOVE_LOG_PROFILE, REVIEW_EXCLUSION, REVIEW_EXEMPTION, REVIEW_ASSIGNMENT,
+    POLICY_DEFINITION, ASSIGN_EXPORT_POLICY, FIX_ASSIGNMENT, UPDATE_SINK, ASSIGN_ALERT_POLICY, REMEDIATION_TASK,
+    MANAGEMENT_GROUP_EXPORT, CENTRAL_ALERT_RULE, REMOVE_LOG_PROFILE, REVIEW_EXCLUSION, REVIEW_EXEMPTION,
+    REVIEW_ASSIGNMENT,
 )
 REVIEW_KINDS = frozenset({REVIEW_EXCLUSION, REVIEW_EXEMPTION, REVIEW_ASSIGNMENT})
 SCRIPT_KINDS = frozenset({REMOVE_LOG_PROFILE})
@@ -44,7 +46,7 @@ TERRAFORM_PROVIDERS = "terraform/providers.tf"
 TERRAFORM_VARIABLES = "terraform/variables.tf"
 TERRAFORM_STAGE2 = "terraform/remediation"  # remediation tasks: a second configuration, applied after a scan
 TERRAFORM_STAGE2_PROVIDERS = f"{TERRAFORM_STAGE2}/providers.tf"
-BICEP_ALERTS_MODULE = "bicep/modules/activity-log-alerts.bicep"
+BICEP_MG_EXPORT_MODULE = "bicep/modules/management-group-export.bicep"
 
 
 @dataclass
@@ -79,7 +81,7 @@ class Action:
         """Files several actions use (Bicep modules, Terraform providers), listed with each user."""
         if fmt == "terraform" and self.kind == REMEDIATION_TASK:
             return [TERRAFORM_STAGE2_PROVIDERS]
-        if fmt == "terraform" and self.kind == ACTIVITY_LOG_ALERTS:
+        if fmt == "terraform" and self.kind in (CENTRAL_ALERT_RULE, ASSIGN_ALERT_POLICY):
             return [TERRAFORM_PROVIDERS, TERRAFORM_VARIABLES]
         if fmt == "terraform":
             return [TERRAFORM_PROVIDERS]
@@ -87,8 +89,8 @@ class Action:
             return [f"bicep/modules/grant-destination-{self.detail['destination'].kind}.bicep"]
         if fmt == "bicep" and self.kind == FIX_ASSIGNMENT and self.detail["fix"].grants_destination:
             return [f"bicep/modules/grant-destination-{self.detail['fix'].destination_kind}.bicep"]
-        if fmt == "bicep" and self.kind == ACTIVITY_LOG_ALERTS:
-            return [BICEP_ALERTS_MODULE]
+        if fmt == "bicep" and self.kind == MANAGEMENT_GROUP_EXPORT:
+            return [BICEP_MG_EXPORT_MODULE]
         return []
 
     def as_dict(self, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:
@@ -106,9 +108,16 @@ class Projection:
     enforcement: str  # now
     projected: str  # after the plan
     why: str = ""  # which action makes the difference, or why nothing changes
+    verdict: str = ""  # the audit's verdict now (export and enforcement together)
+    projected_verdict: str = ""
+    alerts: str = ""  # covered | gaps | waived | unknown: sensitive operations alerted on, now
+    projected_alerts: str = ""
+    alerts_by: str = ""  # the action that closes the alert gaps (central rule or alert policy), if any
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "enforcement": self.enforcement, "projected": self.projected}
+        return {"id": self.id, "enforcement": self.enforcement, "projected": self.projected,
+                "verdict": self.verdict, "projectedVerdict": self.projected_verdict,
+                "alerts": self.alerts, "projectedAlerts": self.projected_alerts}
 
 
 @dataclass(frozen=True)
@@ -151,4 +160,23 @@ class Plan:
         for p in self.subscriptions:
             now[p.enforcement] = now.get(p.enforcement, 0) + 1
             after[p.projected] = after.get(p.projected, 0) + 1
+        return {"now": now, "projected": after}
+
+    def verdict_summary(self) -> dict[str, dict[str, int]]:
+        """Counts of verdicts now and after the plan."""
+        now: dict[str, int] = {}
+        after: dict[str, int] = {}
+        for p in self.subscriptions:
+            now[p.verdict] = now.get(p.verdict, 0) + 1
+            after[p.projected_verdict] = after.get(p.projected_verdict, 0) + 1
+        return {"now": now, "projected": after}
+
+    def alert_summary(self) -> dict[str, dict[str, int]]:
+        """Counts of alert coverage states now and after the plan."""
+        states = ("covered", "gaps", "waived", "unknown")
+        now = {s: 0 for s in states}
+        after = {s: 0 for s in states}
+        for p in self.subscriptions:
+            now[p.alerts] = now.get(p.alerts, 0) + 1
+            after[p.projected_alerts] = after.get(p.projected_alerts, 0) + 1
         return {"now": now, "projected": after}

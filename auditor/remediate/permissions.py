@@ -37,6 +37,7 @@ DIAGNOSTIC_WRITE = "Microsoft.Insights/diagnosticSettings/write"
 ALERT_WRITE = "Microsoft.Insights/activityLogAlerts/write"
 RESOURCE_GROUP_WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
 LOG_PROFILE_DELETE = "Microsoft.Insights/LogProfiles/delete"
+QUERY_RULE_WRITE = "Microsoft.Insights/scheduledQueryRules/write"
 
 # Where an action is needed.
 SCOPE = "scope"  # the scope the step deploys at (assignment scope, group, subscription)
@@ -97,9 +98,11 @@ def export_identity_needs(destination_kind: str) -> list[Need]:
 
 
 def alert_identity_needs() -> list[Need]:
-    """What the activity-log-alert DeployIfNotExists deployment needs (nested deployment into a group)."""
+    """What the activity-log-alert DeployIfNotExists deployments need (nested deployment into a group,
+    which the sensitive-operations definition creates first)."""
     return [
         Need(DEPLOY, SCOPE, "the policy's deployment and its nested resource-group deployment"),
+        Need(RESOURCE_GROUP_WRITE, SCOPE, "the alert's resource group"),
         Need(ALERT_WRITE, SCOPE, "the activity log alert"),
     ]
 
@@ -208,10 +211,11 @@ def deployer_needs(action: Action) -> list[Need]:
         dest_kind = action.detail["destination"].kind
         return [Need(DEPLOY, SCOPE, "template deployment"), Need(DIAGNOSTIC_WRITE, SCOPE, "diagnostic setting"),
                 *(Need(a, DESTINATION, "linked access check") for a in LINKED_ACCESS[dest_kind])]
-    if kind == model.ACTIVITY_LOG_ALERTS:
-        return [Need(DEPLOY, SCOPE, "template and nested resource-group deployment"),
-                Need(RESOURCE_GROUP_WRITE, SCOPE, "the alerts' resource group"),
-                Need(ALERT_WRITE, SCOPE, "activity log alerts")]
+    if kind == model.ASSIGN_ALERT_POLICY:
+        return [Need(DEPLOY, SCOPE, "template deployment"), Need(POLICY_ASSIGN, SCOPE, "policy assignment"),
+                Need(ROLE_ASSIGN, SCOPE, "role assignments for the policy identity")]
+    if kind == model.CENTRAL_ALERT_RULE:
+        return [Need(DEPLOY, SCOPE, "template deployment"), Need(QUERY_RULE_WRITE, SCOPE, "log search alert rule")]
     if kind == model.REMOVE_LOG_PROFILE:
         return [Need(LOG_PROFILE_DELETE, SCOPE, "az monitor log-profiles delete")]
     return []
@@ -224,8 +228,9 @@ _LABELS = {
     model.REMEDIATION_TASK: "at the scope",
     model.MANAGEMENT_GROUP_EXPORT: "at the management group",
     model.UPDATE_SINK: "on the subscription",
-    model.ACTIVITY_LOG_ALERTS: "on the subscription",
-    model.REMOVE_LOG_PROFILE: "on the subscription",
+    model.ASSIGN_ALERT_POLICY: "at the scope",
+    model.CENTRAL_ALERT_RULE: "on the workspace's resource group",
+    model.REMOVE_LOG_PROFILE: "on each subscription the script names",
 }
 
 

@@ -14,7 +14,10 @@ state:
   assignments (``notScopes``), so their state does not change; unknown stays unknown.
 
 Alerts (ALA-ALR-001), log profiles (ALA-EXP-006) and management-group exports (ALA-EXP-009)
-are planned from the audit's findings.
+are planned from the audit's findings, each as few actions as the tenant's shape allows: one
+log search rule per central workspace and the alert policy per management group
+(``alert_plan.py``), one script for every legacy log profile, one template for every group
+export. The plan grows with groups and assignments, not with subscriptions.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from typing import Any
 
 from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.analysis.engine import verdict
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, sinks
+from auditor.remediate.alert_plan import AlertPlanner, AlertProjection
 from auditor.remediate.assignments import AssignmentFix, plan_fix
 from auditor.remediate.delivery import delivery_advice
 from auditor.remediate.facts import (
@@ -36,7 +41,7 @@ from auditor.remediate.facts import (
     is_export_definition,
     roles_held_at,
 )
-from auditor.remediate.findings import alert_gaps, group_export_gaps, log_profiles
+from auditor.remediate.findings import group_export_gaps, log_profiles
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
 
 FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
@@ -99,6 +104,9 @@ class _Planner:
         self.projection: dict[str, tuple[str, str]] = {}  # sub key -> (projected, why)
         # sub key -> (destination kind, id, setting name the policy deploys) where a remediation deploys
         self.remediated: dict[str, tuple[str, str, str | None]] = {}
+        # sub key -> destination the plan's remediation exports to (placeholders included), for alerting
+        self.exports_after: dict[str, str] = {}
+        self.alerts: dict[str, AlertProjection] = {}
 
     # ------------------------------------------------------------------ enforcement
     def plan_enforcement(self) -> None:
@@ -140,6 +148,9 @@ class _Planner:
                 if deploys:
                     self.projection[key] = ("effective", f"repair of {deploys[0].id}")
                     self._remediated_by_fix(key, deploys[0])
+                    dest = deploys[0].destination_id or self._check_destination(key, deploys[0].id)
+                    if dest:
+                        self.exports_after[key] = dest
                 else:  # deployed, but its remediation would be refused: not projected effective
                     first = repairable[0].id
                     self.projection[key] = (state, f"repair of {first}: its identity would still lack "
@@ -152,6 +163,14 @@ class _Planner:
         self._plan_new_assignments(targets, review_only)
         self._plan_fixes(fixes, fixed_subs)
         self._plan_reviews(considered, fixes)
+
+    def _check_destination(self, sub_key: str, assignment_id: str) -> str | None:
+        """The destination the enforcement analysis read from an assignment, for one subscription."""
+        for check in self.ctx.enforcement[sub_key].checks:
+            if arm.same_id(check.assignment_id, assignment_id):
+                dest_id = check.destination.get("id")
+                return dest_id if isinstance(dest_id, str) and dest_id else None
+        return None
 
     def _fix_destination(self, fix: AssignmentFix, sub_key: str) -> None:
         """Where the assignment sends, from the enforcement analysis, for the linked-access grant."""
@@ -295,6 +314,7 @@ class _Planner:
             setting_name = sinks.deployed_setting_name(definition, self._assignment_parameters())
             for k in scopes[scope_key]:
                 self.projection[k] = ("effective", f"new assignment {assignment_id}")
+                self.exports_after[k] = self.destination.id
                 if not self.destination.placeholder:
                     self.remediated[k] = (self.destination.kind, self.destination.id, setting_name)
 
@@ -335,13 +355,16 @@ class _Planner:
 
     def _plan_reviews(self, considered: dict[str, list[Considered]], fixes: dict[str, AssignmentFix]) -> None:
         by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        exemptions: dict[str, set[str]] = defaultdict(set)
         for key, rows in considered.items():
             sub = self.h.subscriptions[key]
             for row in rows:
                 if row.reason == "excluded":
                     by_key[(model.REVIEW_EXCLUSION, row.assignment_id)].append(sub.id)
                 elif row.reason == "exempted":
-                    by_key[(model.REVIEW_EXEMPTION, row.exemption_id or row.assignment_id)].append(sub.id)
+                    by_key[(model.REVIEW_EXEMPTION, row.assignment_id)].append(sub.id)
+                    if row.exemption_id:
+                        exemptions[arm.norm_id(row.assignment_id)].add(arm.display_id(row.exemption_id))
         for fix in fixes.values():
             if fix.unfixable:
                 subs = [self.h.subscriptions[k].id for k, rows in considered.items()
@@ -351,11 +374,14 @@ class _Planner:
             unique = sorted(set(subs), key=str.lower)
             if kind == model.REVIEW_EXCLUSION:
                 title = f"Review the notScopes of {scope}: the listed subscriptions are kept out of enforcement"
-            elif kind == model.REVIEW_EXEMPTION:
-                title = f"Review exemption {scope}: the listed subscriptions are exempted from export enforcement"
-            else:
+            detail: dict[str, Any] = {}
+            if kind == model.REVIEW_EXEMPTION:
+                detail["exemptions"] = sorted(exemptions[arm.norm_id(scope)], key=str.lower)
+                title = (f"Review {len(detail['exemptions']) or len(unique)} exemption(s) from {scope}: the listed "
+                         "subscriptions are exempted from export enforcement")
+            elif kind != model.REVIEW_EXCLUSION:
                 title = f"Review {scope} by hand: " + "; ".join(fixes[arm.norm_id(scope)].unfixable)
-            self.actions.append(Action(kind, arm.display_id(scope), unique, title, {}, slug="review"))
+            self.actions.append(Action(kind, arm.display_id(scope), unique, title, detail, slug="review"))
 
     def plan_sink_updates(self) -> None:
         """Existing settings that already use a remediation's destination for some categories: the
@@ -375,41 +401,44 @@ class _Planner:
                 ))
 
     # ------------------------------------------------------------------ findings-driven actions
+    def _tenant_scope(self) -> str:
+        """Where tenant-wide actions deploy: the root group (else the first group there is)."""
+        if self.h.root:
+            return self.h.groups[self.h.root].id
+        return self.h.ordered_groups()[0].id if self.h.groups else "/"
+
     def plan_group_exports(self) -> None:
-        for group in group_export_gaps(self.ctx):
-            self.actions.append(Action(
-                model.MANAGEMENT_GROUP_EXPORT, group.id, [],
-                f"Export the activity log of management group {group.display_name} (Administrative, Policy)",
-                {"destination": self.destination, "settingName": "auditor-mg-activity-log"},
-                slug=f"mg-export-{_slug(group.name)}",
-            ))
+        groups = group_export_gaps(self.ctx)
+        if not groups:
+            return
+        self.actions.append(Action(
+            model.MANAGEMENT_GROUP_EXPORT, self._tenant_scope(), [],
+            f"Export the activity log (Administrative, Policy) of {len(groups)} management group(s)",
+            {"destination": self.destination, "settingName": "auditor-mg-activity-log",
+             "groups": [g.name for g in groups], "groupIds": [g.id for g in groups]},
+            slug="mg-exports",
+        ))
 
     def plan_alerts(self) -> None:
-        gaps = alert_gaps(self.ctx)
-        if not gaps:
-            return
         value = f"{PLACEHOLDER_PREFIX} action group resource id>"
-        self.placeholders.append(f"activity log alerts notify an action group you must name ({value})")
-        for sub_id, operations in gaps:
-            sub = self.h.subscription(sub_id)
-            self.actions.append(Action(
-                model.ACTIVITY_LOG_ALERTS, sub_id, [sub_id],
-                f"Alert on {len(operations)} sensitive operation(s) in {sub.display_name if sub else sub_id}",
-                {"operations": operations, "actionGroupId": value, "resourceGroup": "rg-activity-log-alerts",
-                 "location": self.destination.location},
-                slug=f"alerts-{_slug(arm.last_segment(sub_id))}",
-            ))
+        planner = AlertPlanner(self.ctx, self.destination, self.exports_after, value)
+        planner.plan()
+        self.alerts = planner.projection
+        if planner.actions:
+            self.placeholders.append(f"alerts notify an action group you must name ({value})")
+        self.actions.extend(planner.actions)
 
     def plan_log_profiles(self) -> None:
-        for sub_id, profiles in log_profiles(self.ctx):
-            sub = self.h.subscription(sub_id)
-            self.actions.append(Action(
-                model.REMOVE_LOG_PROFILE, sub_id, [sub_id],
-                f"Delete the legacy log profile{'s' if len(profiles) > 1 else ''} "
-                f"{', '.join(repr(arm.last_segment(p)) for p in profiles)} of {sub.display_name if sub else sub_id}",
-                {"profiles": profiles, "seen": {p: _profile_seen(self.ctx.snapshot.get(p)) for p in profiles}},
-                slug=f"remove-log-profiles-{_slug(arm.last_segment(sub_id))}",
-            ))
+        found = log_profiles(self.ctx)
+        if not found:
+            return
+        pairs = [(sub_id, p) for sub_id, profiles in found for p in profiles]
+        self.actions.append(Action(
+            model.REMOVE_LOG_PROFILE, self._tenant_scope(), [sub_id for sub_id, _ in found],
+            f"Delete {len(pairs)} legacy log profile(s) in {len(found)} subscription(s)",
+            {"profiles": pairs, "seen": {p: _profile_seen(self.ctx.snapshot.get(p)) for _, p in pairs}},
+            slug="remove-log-profiles",
+        ))
 
     # ------------------------------------------------------------------ result
     def finish(self) -> Plan:
@@ -426,7 +455,13 @@ class _Planner:
             key = arm.norm_id(sub.id)
             now = self.ctx.enforcement[key].state
             projected, why = self.projection.get(key, (now, ""))
-            projections.append(Projection(sub.id, now, projected, why))
+            export = self.ctx.exports[key].state
+            export_after = "complete" if key in self.exports_after and export != "unknown" else export
+            alerts = self.alerts.get(key, AlertProjection("", ""))
+            projections.append(Projection(
+                sub.id, now, projected, why, verdict(export, now), verdict(export_after, projected),
+                alerts.now, alerts.projected, alerts.by,
+            ))
         root = self.h.groups[self.h.root].id if self.h.root else ""
         return Plan(self.actions, projections, self.destination, root, list(self.placeholders))
 

@@ -6,28 +6,44 @@ import shlex
 
 from auditor import arm
 from auditor.config import CATEGORIES
-from auditor.remediate import arm_render, delivery, model, permissions, roles
+from auditor.remediate import alert_render, arm_render, delivery, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Plan
+from auditor.remediate.syntax import md_code, md_text
+
+LISTED = 5  # subscriptions named per step; plan.json names them all
 
 
 def _commands(action: Action, formats: tuple[str, ...]) -> list[str]:
-    scope = action.scope
-    if action.kind == model.FIX_ASSIGNMENT:
-        fix: AssignmentFix = action.detail["fix"]
-        scope = fix.scope
-    group = arm_render.is_group_scope(scope)
-    target = (f"az deployment mg create --management-group-id {scope.rsplit('/', 1)[-1]}" if group
-              else f"az deployment sub create --subscription {scope.rsplit('/', 1)[-1]}")
-    region = f"--location {action.detail.get('location') or 'westeurope'}"
-    out = []
     if action.kind in model.SCRIPT_KINDS:
         return [f"sh scripts/{action.stem}.sh"]
+    region = f"--location {shlex.quote(str(action.detail.get('location') or 'westeurope'))}"
+    if action.kind == model.CENTRAL_ALERT_RULE:
+        sub, rg = alert_render.workspace_resource_group(action)
+        target = f"az deployment group create --subscription {shlex.quote(sub)} --resource-group {shlex.quote(rg)}"
+        region = ""
+    else:
+        scope = action.detail["fix"].scope if action.kind == model.FIX_ASSIGNMENT else action.scope
+        name = shlex.quote(scope.rsplit("/", 1)[-1])
+        target = (f"az deployment mg create --management-group-id {name}" if arm_render.is_group_scope(scope)
+                  else f"az deployment sub create --subscription {name}")
+    out = []
     if "arm" in formats:
-        out.append(f"{target} {region} --template-file arm/{action.stem}.json")
+        out.append(" ".join(p for p in (target, region, f"--template-file arm/{action.stem}.json") if p))
     if "bicep" in formats:
-        out.append(f"{target} {region} --template-file bicep/{action.stem}.bicep")
+        out.append(" ".join(p for p in (target, region, f"--template-file bicep/{action.stem}.bicep") if p))
     return out
+
+
+def _ids(ids: list[str], limit: int = LISTED) -> str:
+    shown = ", ".join(md_code(i) for i in ids[:limit])
+    return shown + (f", ... ({len(ids) - limit} more in `plan.json`)" if len(ids) > limit else "")
+
+
+def _counts(title: str, states: tuple[str, ...], summary: dict[str, dict[str, int]]) -> list[str]:
+    lines = [f"| {title} | now | after the plan |", "|---|---|---|"]
+    lines += [f"| {s} | {summary['now'].get(s, 0)} | {summary['projected'].get(s, 0)} |" for s in states]
+    return lines + [""]
 
 
 def readme(plan: Plan, formats: tuple[str, ...]) -> str:
@@ -52,11 +68,16 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         "read stay `unknown`.",
         "",
     ]
+    verdicts = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
+    lines += ["## Projected verdicts and alerting", ""]
+    lines += _counts("verdict", verdicts, plan.verdict_summary())
+    lines += _counts("sensitive operations alerted on", ("covered", "gaps", "waived", "unknown"),
+                     plan.alert_summary())
     dest = plan.destination
-    lines += ["## Destination", "", f"Export policy destination ({dest.kind}): `{dest.id}`.", ""]
+    lines += ["## Destination", "", f"Export policy destination ({dest.kind}): {md_code(dest.id)}.", ""]
     if plan.placeholders:
         lines += ["## Fill in before deploying", ""]
-        lines += [f"- {p}" for p in plan.placeholders]
+        lines += [f"- {p}" for p in plan.placeholders]  # the planner's own words, no tenant text
         lines += ["", "Every placeholder reads `<REPLACE: ...>`; `grep -r '<REPLACE:' .` finds them.", ""]
     lines += [
         "## Deploy, in this order",
@@ -90,26 +111,33 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
     for action in plan.actions:
         if action.kind in model.REVIEW_KINDS:
             continue
-        lines.append(f"### Step {action.step}: {action.title}")
+        lines.append(f"### Step {action.step}: {md_text(action.title)}")
         lines.append("")
-        lines.append(f"- kind: `{action.kind}`, scope: `{action.scope}`")
+        lines.append(f"- kind: `{action.kind}`, scope: {md_code(action.scope)}")
         if action.subscriptions:
-            lines.append(f"- subscriptions: {len(action.subscriptions)} ({', '.join(action.subscriptions[:5])}"
-                         f"{', ...' if len(action.subscriptions) > 5 else ''})")
+            lines.append(f"- subscriptions: {len(action.subscriptions)} ({_ids(action.subscriptions)})")
         lines.append(f"- permissions: {permissions.deployer_permissions(action)}")
-        if action.kind == model.ASSIGN_EXPORT_POLICY:
+        if action.kind in (model.ASSIGN_EXPORT_POLICY, model.ASSIGN_ALERT_POLICY):
             granted = ", ".join(f"{roles.role_name(g)} ({g})" for g in action.detail["roles"])
-            lines.append(f"- grants the assignment's identity: {granted} at the scope, and "
-                         f"{roles.role_name(action.detail['destinationRole'])} on the destination")
+            lines.append(f"- grants the assignment's identity: {granted} at the scope"
+                         + (f", and {roles.role_name(action.detail['destinationRole'])} on the destination"
+                            if action.kind == model.ASSIGN_EXPORT_POLICY else ""))
             if action.detail["notScopes"]:
-                lines.append(f"- keeps out (notScopes, for review): {', '.join(action.detail['notScopes'])}")
-            if action.detail["alsoCovers"]:
+                why = "for review" if action.kind == model.ASSIGN_EXPORT_POLICY else "covered otherwise or not judged"
+                lines.append(f"- keeps out (notScopes, {why}): {len(action.detail['notScopes'])} "
+                             f"({_ids(action.detail['notScopes'])})")
+            if action.detail.get("alsoCovers"):
                 lines.append(f"- also reaches subscriptions whose enforcement is unknown now: "
-                             f"{', '.join(action.detail['alsoCovers'])}")
+                             f"{_ids(action.detail['alsoCovers'])}")
+        if action.kind == model.MANAGEMENT_GROUP_EXPORT:
+            lines.append(f"- groups: {len(action.detail['groupIds'])} ({_ids(action.detail['groupIds'])})")
+        if action.kind == model.CENTRAL_ALERT_RULE:
+            lines.append(f"- log search alert rule on workspace {md_code(action.detail['workspaceId'])} over "
+                         "`AzureActivity`, one alert per subscription and operation")
         if action.kind == model.FIX_ASSIGNMENT:
             fix: AssignmentFix = action.detail["fix"]
             if fix.grants_destination and fix.destination_role:
-                lines.append(f"- also grants {roles.role_name(fix.destination_role)} on `{fix.destination_id}` "
+                lines.append(f"- also grants {roles.role_name(fix.destination_role)} on {md_code(fix.destination_id)} "
                              "(linked access check of the destination)")
             if not fix.changes_assignment:
                 lines.append("- the assignment itself is not redeployed: only role assignments are added")
@@ -121,15 +149,15 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
                             "(`ExistingNonCompliant`), so scan first:" if at_group else ""))
             if at_group:
                 for sub in action.subscriptions:
-                    lines.append(f"  - `az policy state trigger-scan --subscription "
-                                 f"{shlex.quote(arm.subscription_id_of(sub) or sub)}`")
+                    lines.append("  - " + md_code("az policy state trigger-scan --subscription "
+                                                  + shlex.quote(arm.subscription_id_of(sub) or sub)))
         if action.kind == model.UPDATE_SINK:
             conflict = action.detail["conflict"]
             lines.append(f"- the setting already sends {', '.join(c for c in CATEGORIES if c not in conflict.missing)} "
                          f"there; Azure refuses a second setting on the same destination for the same category, so "
                          f"the export policy could not add its own (adds {', '.join(conflict.missing)})")
         for cmd in _commands(action, formats):
-            lines.append(f"- `{cmd}`")
+            lines.append(f"- {md_code(cmd)}")
         lines.append("")
     if plan.delivery is not None:
         lines += delivery.readme_section(plan.delivery, plan.root_group, plan.destination.location)
@@ -137,6 +165,6 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
     if reviews:
         lines += ["## For review (nothing is deployed)", ""]
         for a in reviews:
-            lines.append(f"- {a.title} ({', '.join(a.subscriptions)})")
+            lines.append(f"- {md_text(a.title)}: {len(a.subscriptions)} subscription(s) ({_ids(a.subscriptions, 10)})")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -69,7 +69,7 @@ MONITORING_CONTRIBUTOR = BuiltInRole(
     "749f88d5-cbae-40b8-bcfc-e573ddc772fa", "Monitoring Contributor",
     "writes Microsoft.Insights/diagnosticSettings and activityLogAlerts (not log profiles)",
     actions=("*/read", "Microsoft.Insights/activityLogAlerts/*", "Microsoft.Insights/DiagnosticSettings/*",
-             "Microsoft.OperationalInsights/workspaces/write",
+             "Microsoft.Insights/scheduledqueryrules/*", "Microsoft.OperationalInsights/workspaces/write",
              "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
              "Microsoft.OperationalInsights/workspaces/sharedKeys/read", "Microsoft.Resources/deployments/*"),
     earlier_lacked=("Microsoft.Resources/deployments/*", "Microsoft.OperationalInsights/workspaces/sharedKeys/read"),

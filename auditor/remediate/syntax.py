@@ -8,6 +8,7 @@ reach Azure verbatim instead of being evaluated at deployment.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -123,3 +124,43 @@ def identifier(text: str) -> str:
     """A Bicep / Terraform symbolic name from free text."""
     out = re.sub(r"[^A-Za-z0-9_]", "_", text).strip("_") or "x"
     return out if not out[0].isdigit() else "r_" + out
+
+
+_COMMENT_LIMIT = 300
+
+
+def comment_text(text: str, limit: int = _COMMENT_LIMIT) -> str:
+    """Tenant text fit for a one-line comment in JSON-free languages (Bicep, HCL, shell, KQL).
+
+    Control, format (bidi overrides, zero-width) and line/paragraph separator characters become
+    ``?``, so nothing can end the comment line or reorder what a reviewer sees; ``*/`` is split
+    so that no block comment can be closed; long text is cut.
+    """
+    out = "".join("?" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") else c
+                  for c in text[: limit + 1])
+    out = out.replace("*/", "* /")
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~@!+\-.=:])")
+
+
+def _printable(text: str) -> str:
+    """Control and format characters (bidi overrides included) removed; whitespace runs one space."""
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+                   or c in "\t\n\r")
+    return " ".join(kept.split())
+
+
+def md_text(value: Any) -> str:
+    """Tenant text as inert Markdown (one line): no link, image, HTML, emphasis, heading or table."""
+    return _MD_SPECIAL.sub(r"\\\1", _printable(str(value))).replace("&", "&amp;")
+
+
+def md_code(value: Any) -> str:
+    """Tenant text as a Markdown code span: the fence outgrows any backtick run inside."""
+    text = _printable(str(value))
+    runs = [len(m) for m in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
