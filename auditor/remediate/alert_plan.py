@@ -31,21 +31,37 @@ class AlertProjection:
 
 
 def central_workspaces(ctx: AuditContext, destination: Destination) -> set[str]:
-    """Normalised ids of the Log Analytics workspaces that count as central."""
+    """Normalised ids of the Log Analytics workspaces that count as central.
+
+    The configured central destinations and the plan's own destination; without configuration
+    also what the tenant itself treats as central: the workspace of an effective export-policy
+    assignment, and any workspace the activity log of two or more subscriptions reaches.
+    """
     out = {arm.norm_id(d) for d in ctx.config.central_destinations if arm.kind_from_id(d) == arm.WORKSPACE}
     if destination.kind == "log_analytics":
         out.add(arm.norm_id(destination.id))
+    senders: dict[str, int] = defaultdict(int)
+    for key in ctx.hierarchy.subscriptions:
+        for check in ctx.enforcement[key].checks:
+            dest = check.destination
+            if check.effective and dest.get("kind") == "log_analytics" and isinstance(dest.get("id"), str):
+                out.add(arm.norm_id(dest["id"]))
+        for ws in _workspaces(ctx, key):
+            senders[ws] += 1
+    out.update(ws for ws, n in senders.items() if n >= 2)
     return out
+
+
+def _workspaces(ctx: AuditContext, key: str) -> set[str]:
+    """Workspaces a healthy export sends the subscription's Administrative category to."""
+    return {arm.norm_id(d.id) for e in ctx.exports[key].healthy_exports if "Administrative" in e.categories
+            for d in e.usable_destinations if d.kind == "log_analytics"}
 
 
 def _exports_to(ctx: AuditContext, key: str, central: set[str]) -> str | None:
     """The central workspace a healthy export sends Administrative to now, if any."""
-    for e in ctx.exports[key].healthy_exports:
-        if "Administrative" in e.categories:
-            for d in e.usable_destinations:
-                if d.kind == "log_analytics" and arm.norm_id(d.id) in central:
-                    return arm.norm_id(d.id)
-    return None
+    found = sorted(_workspaces(ctx, key) & central)
+    return found[0] if found else None
 
 
 class AlertPlanner:

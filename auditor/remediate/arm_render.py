@@ -14,7 +14,7 @@ from auditor.remediate import model, sinks
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Destination, stable_guid
 from auditor.remediate.sinks import SinkConflict
-from auditor.remediate.syntax import arm_escape
+from auditor.remediate.syntax import arm_escape, arm_literal
 
 MG_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
 SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
@@ -37,7 +37,7 @@ def _template(scope: str, resources: list[dict[str, Any]], parameters: dict[str,
     doc: dict[str, Any] = {
         "$schema": MG_SCHEMA if is_group_scope(scope) else SUB_SCHEMA,
         "contentVersion": "1.0.0.0",
-        "metadata": {"description": description, "deployAt": scope, "generator": "auditor remediate"},
+        "metadata": arm_escape({"description": description, "deployAt": scope, "generator": "auditor remediate"}),
         "parameters": parameters or {},
         "resources": resources,
     }
@@ -54,7 +54,7 @@ def role_definition_id(scope: str, role_guid: str) -> str:
 
 
 def _principal_expr(assignment_id: str) -> str:
-    return f"[reference('{assignment_id}', '{POLICY_API}', 'full').identity.principalId]"
+    return f"[reference({arm_literal(assignment_id)}, '{POLICY_API}', 'full').identity.principalId]"
 
 
 def _role_assignments(scope: str, assignment_id: str, roles: list[str], principal: str | None) -> list[dict[str, Any]]:
@@ -64,12 +64,13 @@ def _role_assignments(scope: str, assignment_id: str, roles: list[str], principa
             "type": "Microsoft.Authorization/roleAssignments",
             "apiVersion": ROLE_API,
             "name": stable_guid(scope, assignment_id, g),
-            "dependsOn": [] if principal else [assignment_id],
+            "dependsOn": [] if principal else arm_escape([assignment_id]),
             "properties": {
-                "roleDefinitionId": role_definition_id(scope, g),
-                "principalId": principal or _principal_expr(assignment_id),
+                "roleDefinitionId": arm_escape(role_definition_id(scope, g)),
+                "principalId": arm_escape(principal) if principal else _principal_expr(assignment_id),
                 "principalType": "ServicePrincipal",
-                "description": f"auditor remediate: {g} for policy assignment {arm.last_segment(assignment_id)}",
+                "description": arm_escape(f"auditor remediate: {g} for policy assignment "
+                                          f"{arm.last_segment(assignment_id)}"),
             },
         })
     return out
@@ -95,13 +96,13 @@ def _destination_grant(assignment_id: str, role_guid: str, kind: str, principal:
         "name": f"grant-destination-{stable_guid(assignment_id, role_guid)[:8]}",
         "subscriptionId": "[split(parameters('destinationId'), '/')[2]]",
         "resourceGroup": "[split(parameters('destinationId'), '/')[4]]",
-        "dependsOn": [] if principal else [assignment_id],
+        "dependsOn": [] if principal else arm_escape([assignment_id]),
         "properties": {
             "mode": "Incremental",
             "expressionEvaluationOptions": {"scope": "inner"},
             "parameters": {
                 "destinationId": {"value": "[parameters('destinationId')]"},
-                "principalId": {"value": principal or _principal_expr(assignment_id)},
+                "principalId": {"value": arm_escape(principal) if principal else _principal_expr(assignment_id)},
             },
             "template": {
                 "$schema": RG_SCHEMA,
@@ -165,16 +166,17 @@ def render_assignment(action: Action) -> dict[str, Any]:
         "name": d["assignmentName"],
         "location": "[parameters('location')]",
         "identity": {"type": "SystemAssigned"},
-        "properties": export_assignment_properties(d, _assignment_parameters(d["parameters"], dest_param)),
+        "properties": {**arm_escape(export_assignment_properties(d, {})),
+                       "parameters": _assignment_parameters(d["parameters"], dest_param)},
     }]
     resources += _role_assignments(action.scope, assignment_id, d["roles"], None)
     resources.append(_destination_grant(assignment_id, d["destinationRole"], dest.kind))
     return _template(
         action.scope, resources,
         parameters={
-            "destinationId": {"type": "string", "defaultValue": dest.id,
+            "destinationId": {"type": "string", "defaultValue": arm_escape(dest.id),
                               "metadata": {"description": f"{dest.kind} destination resource id"}},
-            "location": {"type": "string", "defaultValue": d["location"],
+            "location": {"type": "string", "defaultValue": arm_escape(d["location"]),
                          "metadata": {"description": "Region of the assignment's managed identity"}},
         },
         outputs={"principalId": {"type": "string", "value": _principal_expr(assignment_id)}},
@@ -221,33 +223,38 @@ def render_fix(action: Action) -> dict[str, Any]:
         resources.append({
             "type": "Microsoft.Authorization/policyAssignments",
             "apiVersion": POLICY_API,
-            "name": str(fix.assignment.get("name") or arm.last_segment(fix.id)),
-            "location": action.detail["location"],
-            "identity": fixed_identity(fix),
+            "name": arm_escape(str(fix.assignment.get("name") or arm.last_segment(fix.id))),
+            "location": arm_escape(action.detail["location"]),
+            "identity": arm_escape(fixed_identity(fix)),
             "properties": arm_escape(fixed_assignment_properties(fix)),
         })
     principal = None if fix.add_identity else fix.principal_id
     resources += _role_assignments(scope, fix.id, fix.missing_roles, principal)
     parameters: dict[str, Any] = {}
     if fix.grants_destination and fix.destination_kind and fix.destination_role:
-        parameters["destinationId"] = {"type": "string", "defaultValue": fix.destination_id,
+        parameters["destinationId"] = {"type": "string", "defaultValue": arm_escape(fix.destination_id),
                                        "metadata": {"description": "the assignment's export destination"}}
         resources.append(_destination_grant(fix.id, fix.destination_role, fix.destination_kind, principal))
     return _template(scope, resources, parameters=parameters, description=action.title)
 
 
-def render_remediation(action: Action) -> dict[str, Any]:
+def remediation_properties(action: Action) -> dict[str, Any]:
+    """Properties of a remediation task, the same in every output format (not ARM-escaped)."""
     d = action.detail
     props: dict[str, Any] = {"policyAssignmentId": d["assignmentId"]}
     if d.get("referenceId"):
         props["policyDefinitionReferenceId"] = d["referenceId"]
     # Management-group remediations only handle resources already evaluated as non-compliant.
     props["resourceDiscoveryMode"] = "ExistingNonCompliant" if is_group_scope(action.scope) else "ReEvaluateCompliance"
+    return props
+
+
+def render_remediation(action: Action) -> dict[str, Any]:
     return _template(action.scope, [{
         "type": "Microsoft.PolicyInsights/remediations",
         "apiVersion": REMEDIATION_API,
-        "name": d["name"],
-        "properties": props,
+        "name": action.detail["name"],
+        "properties": arm_escape(remediation_properties(action)),
     }], description=action.title)
 
 

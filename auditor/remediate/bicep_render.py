@@ -140,9 +140,9 @@ def render_fix(action: Action) -> str:
 
 
 def render_remediation(action: Action) -> str:
-    body = arm_render.render_remediation(action)["resources"][0]
     type_api = f"Microsoft.PolicyInsights/remediations@{arm_render.REMEDIATION_API}"
-    return _head(action) + _resource("remediation", type_api, {"name": body["name"], "properties": body["properties"]})
+    return _head(action) + _resource("remediation", type_api, {
+        "name": action.detail["name"], "properties": arm_render.remediation_properties(action)})
 
 
 def render_group_export(action: Action) -> str:

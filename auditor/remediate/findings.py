@@ -45,6 +45,12 @@ def alert_findings(ctx: AuditContext) -> tuple[dict[str, list[str]], dict[str, l
     return dict(out[0]), dict(out[1])
 
 
+def noncompliant(ctx: AuditContext) -> list[tuple[str, list[dict[str, object]]]]:
+    """(subscription id, assignments reporting it NonCompliant), from ALA-POL-005."""
+    return sorted(((f.scope, list(f.evidence.get("assignments") or [])) for f in _unwaived(ctx, "ALA-POL-005")),
+                  key=lambda kv: arm.norm_id(kv[0]))
+
+
 def log_profiles(ctx: AuditContext) -> list[tuple[str, list[str]]]:
     """(subscription id, log profile ids), from ALA-EXP-006."""
     out = []

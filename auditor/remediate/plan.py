@@ -41,7 +41,7 @@ from auditor.remediate.facts import (
     is_export_definition,
     roles_held_at,
 )
-from auditor.remediate.findings import group_export_gaps, log_profiles
+from auditor.remediate.findings import group_export_gaps, log_profiles, noncompliant
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
 
 FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
@@ -383,6 +383,46 @@ class _Planner:
                 title = f"Review {scope} by hand: " + "; ".join(fixes[arm.norm_id(scope)].unfixable)
             self.actions.append(Action(kind, arm.display_id(scope), unique, title, detail, slug="review"))
 
+    def plan_noncompliant(self) -> None:
+        """ALA-POL-005: an effective assignment reports subscriptions NonCompliant; DeployIfNotExists
+        only acts on new or changed subscriptions, so the existing ones need a remediation task."""
+        by_assignment: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+        names: dict[tuple[str, str | None], str] = {}
+        for sub_id, assignments in noncompliant(self.ctx):
+            key = arm.norm_id(sub_id)
+            for a in assignments:
+                ref = a.get("policyDefinitionReferenceId")
+                k = (arm.norm_id(str(a.get("assignment"))), str(ref) if ref else None)
+                names[k] = arm.display_id(str(a.get("assignment")))
+                by_assignment[k].append(self.h.subscriptions[key].id)
+            found = self._complete_destination(key)
+            if found:
+                self.exports_after[key] = found[1]
+                self.remediated.setdefault(key, (*found, None))  # for conflicting sinks
+        for k in sorted(by_assignment, key=lambda k: (k[0], k[1] or "")):
+            assignment_id = names[k]
+            scope = arm.scope_of_extension(assignment_id) or assignment_id
+            subs = sorted(set(by_assignment[k]), key=str.lower)
+            self.actions.append(Action(
+                model.REMEDIATION_TASK, arm.display_id(scope), subs,
+                f"Remediate {len(subs)} subscription(s) the effective assignment {assignment_id} reports NonCompliant",
+                {"assignmentId": assignment_id, "referenceId": k[1],
+                 "name": stable_guid("remediation", assignment_id, k[1] or "")},
+                slug=f"remediate-{_slug(arm.last_segment(assignment_id))}",
+            ))
+
+    def _complete_destination(self, key: str) -> tuple[str, str] | None:
+        """(kind, id) of where the effective assignment's remediation exports every required
+        category, if known."""
+        required = set(self.ctx.config.required_categories)
+        for check in self.ctx.enforcement[key].checks:
+            cats = check.categories
+            kind, dest = check.destination.get("kind"), check.destination.get("id")
+            if check.effective and isinstance(cats, list) and required <= set(cats) and isinstance(dest, str) \
+                    and isinstance(kind, str):
+                return kind, dest
+        return None
+
     def plan_sink_updates(self) -> None:
         """Existing settings that already use a remediation's destination for some categories: the
         policy's own setting would be refused there, so the existing one is updated instead."""
@@ -470,6 +510,7 @@ def build_plan(ctx: AuditContext) -> Plan:
     """The remediation plan for an audit context (pure: reads the context, writes nothing)."""
     p = _Planner(ctx)
     p.plan_enforcement()
+    p.plan_noncompliant()
     p.plan_sink_updates()
     p.plan_group_exports()
     p.plan_alerts()

@@ -19,9 +19,11 @@ class Raw(str):
 
 
 def arm_escape(value: Any) -> Any:
-    """ARM evaluates strings starting with ``[``; ``[[`` passes one ``[`` through literally."""
+    """ARM evaluates strings starting with ``[`` and reads ``[[`` as one literal ``[``: every
+    string starting with ``[`` gets one more, so that it reaches Azure exactly as given (a
+    tenant value ``[[x`` included)."""
     if isinstance(value, str):
-        return "[" + value if value.startswith("[") and not value.startswith("[[") else value
+        return "[" + value if value.startswith("[") else value
     if isinstance(value, list):
         return [arm_escape(v) for v in value]
     if isinstance(value, dict):
@@ -29,8 +31,40 @@ def arm_escape(value: Any) -> Any:
     return value
 
 
+_UNSEEN = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")  # control, format (bidi), separators, unassigned
+
+
+def _unseen(c: str) -> bool:
+    return unicodedata.category(c) in _UNSEEN
+
+
+def arm_literal(s: str) -> str:
+    """A string literal inside an ARM template expression (``'`` doubled)."""
+    return "'" + s.replace("'", "''") + "'"
+
+
 def bicep_string(s: str) -> str:
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${").replace("\n", "\\n") + "'"
+    """A Bicep string literal: quotes, backslashes and ``${`` escaped; every control, format
+    (bidi) or separator character as ``\\u{...}``, so no raw NUL, ESC or line break is emitted."""
+    out = []
+    for c in s:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "'":
+            out.append("\\'")
+        elif c == "$":
+            out.append("\\$")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif _unseen(c):
+            out.append(f"\\u{{{ord(c):X}}}")
+        else:
+            out.append(c)
+    return "'" + "".join(out) + "'"
 
 
 def bicep_value(value: Any, indent: int = 0) -> str:
@@ -63,9 +97,27 @@ def bicep_value(value: Any, indent: int = 0) -> str:
 
 
 def hcl_string(s: str) -> str:
-    escaped = (s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("${", "$${").replace("%{", "%%{"))
-    return '"' + escaped + '"'
+    """An HCL quoted string: quotes and backslashes escaped, ``${``/``%{`` doubled so they stay
+    text, every control, format (bidi) or separator character as ``\\uNNNN``/``\\UNNNNNNNN``."""
+    out = []
+    for i, c in enumerate(s):
+        if c in "$%" and s.startswith("{", i + 1):
+            out.append(c + c)  # $${ and %%{ are a literal ${ and %{
+        elif c == "\\":
+            out.append("\\\\")
+        elif c == '"':
+            out.append('\\"')
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif _unseen(c):
+            out.append(f"\\u{ord(c):04X}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
 
 
 def hcl_value(value: Any, indent: int = 0) -> str:
