@@ -138,6 +138,25 @@ def _hcl_decode(raw: str) -> str:
     return "".join(out)
 
 
+# python-hcl2 rejects an escaped ``$${`` / ``%%{`` that no ``}`` follows, which HCL allows (the
+# escape makes it text): they are masked with a character generated files never hold raw (SOH)
+# for parsing, and restored before decoding.
+_MASKS = (("$${", "$$\x01"), ("%%{", "%%\x01"))
+
+
+def parse_hcl(text: str) -> Any:
+    assert "\x01" not in text
+    for escape, mask in _MASKS:
+        text = text.replace(escape, mask)
+    return hcl2.loads(text)
+
+
+def _unmask(value: str) -> str:
+    for escape, mask in _MASKS:
+        value = value.replace(mask, escape)
+    return value
+
+
 def _hcl_strings(value: Any, out: list[str]) -> None:
     if isinstance(value, dict):
         for v in value.values():
@@ -146,11 +165,11 @@ def _hcl_strings(value: Any, out: list[str]) -> None:
         for v in value:
             _hcl_strings(v, out)
     elif isinstance(value, str) and value.startswith('"<<'):  # heredoc: JSON with $${ / %%{ doubled
-        body = value[1:-1].split("\n", 1)[1].rsplit("\n", 1)[0]
+        body = _unmask(value)[1:-1].split("\n", 1)[1].rsplit("\n", 1)[0]
         assert not re.search(r"(?<![$%])[$%]\{", body.replace("$${", "").replace("%%{", ""))
         _arm_strings(json.loads(body.replace("$${", "${").replace("%%{", "%{")), out)
     elif isinstance(value, str) and value.startswith('"'):
-        out.append(_hcl_decode(value))
+        out.append(_hcl_decode(_unmask(value)))
 
 
 # ---------------------------------------------------------------------------------- Bicep
@@ -200,6 +219,16 @@ def bicep_tokens(text: str) -> list[str]:
         i += 1
     assert not stack, "unbalanced Bicep"
     return strings
+
+
+def test_hcl_checks_catch_breakage() -> None:
+    strings: list[str] = []
+    _hcl_strings(parse_hcl('x = "a$${b}%%{ c\\n"\n'), strings)
+    assert strings == ["a${b}%{ c\n"]
+    with pytest.raises(AssertionError, match="template sequence"):
+        _hcl_strings(parse_hcl('x = "a${b}"\n'), [])
+    with pytest.raises(Exception):  # noqa: B017 - lark's parse errors
+        parse_hcl('x = "a" "b"\nresource "x" {\n')
 
 
 def test_bicep_tokenizer_catches_breakage() -> None:
@@ -252,7 +281,7 @@ def test_hostile_names_stay_data_in_every_generated_file(tmp_path_factory: pytes
         if rel.endswith(".json"):
             _arm_strings(json.loads(text), arm_strings)
         elif rel.endswith(".tf"):
-            _hcl_strings(hcl2.loads(text), tf_strings)
+            _hcl_strings(parse_hcl(text), tf_strings)
             for c in text:
                 assert c == "\n" or unicodedata.category(c) not in ("Cc", "Zl", "Zp"), f"raw {c!r} in {rel}"
         elif rel.endswith(".bicep"):
