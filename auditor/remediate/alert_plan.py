@@ -2,7 +2,9 @@
 
 A subscription whose activity log reaches a central Log Analytics workspace (healthy export
 of Administrative now, or an export the plan's own assignments deploy) is covered by one log
-search rule on that workspace. The others get the alert policy (``alert_policy.py``) assigned
+search rule on that workspace -- or, where Microsoft Sentinel is on for it, by one Sentinel
+analytics rule that raises incidents (``sentinel_render.py``). The others get the alert
+policy (``alert_policy.py``) assigned
 at the highest group on their path whose other subscriptions fit in ``notScopes``, so the
 plan grows with groups, not with subscriptions; only a subscription placed in no group gets
 an assignment of its own.
@@ -13,8 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from auditor import arm
+from auditor import arm, sentinel
 from auditor.analysis.context import AuditContext
+from auditor.analysis.sentinel import sentinel_on
 from auditor.remediate import alert_policy, model
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.model import Action, Destination, stable_guid
@@ -132,6 +135,8 @@ class AlertPlanner:
         scope = f"/subscriptions/{sub_guid}/resourceGroups/{rg}" if sub_guid and rg else workspace
         rule_id = f"{scope}/providers/Microsoft.Insights/scheduledQueryRules/{alert_policy.CENTRAL_RULE_NAME}"
         ids = sorted((self.h.subscriptions[k].id for k in subs), key=str.lower)
+        if sentinel_on(self.ctx, workspace):
+            return self._sentinel_rule(workspace, scope, subs, ids)
         self.actions.append(Action(
             model.CENTRAL_ALERT_RULE, scope, ids,
             f"Alert centrally on {len(self.ctx.config.sensitive_operations)} sensitive operations in the "
@@ -139,6 +144,21 @@ class AlertPlanner:
             {"workspaceId": workspace, "operations": list(self.ctx.config.sensitive_operations),
              "actionGroupId": self.action_group, "location": location, "ruleName": alert_policy.CENTRAL_RULE_NAME},
             slug=f"central-alert-{_slug(arm.last_segment(workspace))}",
+        ))
+        for k in subs:
+            self._covered(k, rule_id)
+        return rule_id
+
+    def _sentinel_rule(self, workspace: str, scope: str, subs: list[str], ids: list[str]) -> str:
+        """Where Sentinel is on, the SOC works incidents: one analytics rule instead of a log search alert."""
+        name = stable_guid("sentinel-rule", arm.norm_id(workspace))
+        rule_id = f"{sentinel.alert_rules_path(workspace)}/{name}"
+        self.actions.append(Action(
+            model.SENTINEL_ALERT_RULE, scope, ids,
+            f"Raise Sentinel incidents on {len(self.ctx.config.sensitive_operations)} sensitive operations in the "
+            f"activity log of {len(ids)} subscription(s) exporting to workspace {arm.last_segment(workspace)}",
+            {"workspaceId": workspace, "operations": list(self.ctx.config.sensitive_operations), "ruleName": name},
+            slug=f"sentinel-rule-{_slug(arm.last_segment(workspace))}",
         ))
         for k in subs:
             self._covered(k, rule_id)

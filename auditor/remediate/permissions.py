@@ -38,6 +38,7 @@ ALERT_WRITE = "Microsoft.Insights/activityLogAlerts/write"
 RESOURCE_GROUP_WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
 LOG_PROFILE_DELETE = "Microsoft.Insights/LogProfiles/delete"
 QUERY_RULE_WRITE = "Microsoft.Insights/scheduledQueryRules/write"
+SENTINEL_RULE_WRITE = "Microsoft.SecurityInsights/alertRules/write"
 
 # Where an action is needed.
 SCOPE = "scope"  # the scope the step deploys at (assignment scope, group, subscription)
@@ -216,6 +217,8 @@ def deployer_needs(action: Action) -> list[Need]:
                 Need(ROLE_ASSIGN, SCOPE, "role assignments for the policy identity")]
     if kind == model.CENTRAL_ALERT_RULE:
         return [Need(DEPLOY, SCOPE, "template deployment"), Need(QUERY_RULE_WRITE, SCOPE, "log search alert rule")]
+    if kind == model.SENTINEL_ALERT_RULE:
+        return [Need(DEPLOY, SCOPE, "template deployment"), Need(SENTINEL_RULE_WRITE, SCOPE, "Sentinel analytics rule")]
     if kind == model.REMOVE_LOG_PROFILE:
         return [Need(LOG_PROFILE_DELETE, SCOPE, "az monitor log-profiles delete")]
     return []
@@ -230,6 +233,7 @@ _LABELS = {
     model.UPDATE_SINK: "on the subscription",
     model.ASSIGN_ALERT_POLICY: "at the scope",
     model.CENTRAL_ALERT_RULE: "on the workspace's resource group",
+    model.SENTINEL_ALERT_RULE: "on the workspace's resource group",
     model.REMOVE_LOG_PROFILE: "on each subscription the script names",
 }
 

@@ -18,7 +18,7 @@ def _commands(action: Action, formats: tuple[str, ...]) -> list[str]:
     if action.kind in model.SCRIPT_KINDS:
         return [f"sh scripts/{action.stem}.sh"]
     region = f"--location {shlex.quote(str(action.detail.get('location') or 'westeurope'))}"
-    if action.kind == model.CENTRAL_ALERT_RULE:
+    if action.kind in (model.CENTRAL_ALERT_RULE, model.SENTINEL_ALERT_RULE):
         sub, rg = alert_render.workspace_resource_group(action)
         target = f"az deployment group create --subscription {shlex.quote(sub)} --resource-group {shlex.quote(rg)}"
         region = ""
@@ -131,6 +131,10 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
                              f"{_ids(action.detail['alsoCovers'])}")
         if action.kind == model.MANAGEMENT_GROUP_EXPORT:
             lines.append(f"- groups: {len(action.detail['groupIds'])} ({_ids(action.detail['groupIds'])})")
+        if action.kind == model.SENTINEL_ALERT_RULE:
+            lines.append(f"- Microsoft Sentinel analytics rule (Scheduled, creates incidents) on workspace "
+                         f"{md_code(action.detail['workspaceId'])} over `AzureActivity`: Sentinel is on there, "
+                         "so the SOC's incident queue is notified instead of an action group")
         if action.kind == model.CENTRAL_ALERT_RULE:
             lines.append(f"- log search alert rule on workspace {md_code(action.detail['workspaceId'])} over "
                          "`AzureActivity`, one alert per subscription and operation")

@@ -12,7 +12,7 @@ from pathlib import Path
 from auditor import arm
 from auditor.errors import InputError
 from auditor.outputs import check_output_dir, remove_stale, write_atomic
-from auditor.remediate import alert_render, arm_render, bicep_render, delivery, model, terraform_render
+from auditor.remediate import alert_render, arm_render, bicep_render, delivery, model, sentinel_render, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action, Plan
 from auditor.remediate.readme import readme
@@ -71,6 +71,9 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
             continue
         if action.kind in alert_render.KINDS:
             files.update(alert_render.render(action, formats))
+            continue
+        if action.kind == model.SENTINEL_ALERT_RULE:
+            files.update(sentinel_render.render(action, formats))
             continue
         if "arm" in formats:
             files[f"arm/{action.stem}.json"] = dump(arm_render.render(action))
