@@ -75,3 +75,15 @@ def test_readme_says_why_and_where(tmp_path: Path) -> None:
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "Microsoft Sentinel analytics rule" in text
     assert "az deployment group create" in text and "--resource-group rg-soc" in text
+
+
+def test_docs_permission_row_matches_the_model() -> None:
+    import re
+
+    from auditor.remediate import permissions
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "remediation.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| ([a-z -]+) \| (.+) \|$", docs.split("## Permissions to deploy")[1], re.M))
+    plan = build_plan(AuditContext(build_snapshot(tenant(sentinel_on=True)), config()))
+    action = next(a for a in plan.actions if a.kind == model.SENTINEL_ALERT_RULE)
+    assert rows["sentinel alert rule"].startswith(permissions.deployer_permissions(action).split(";")[0])
