@@ -39,6 +39,7 @@ WRITE_ACTION = {
     "microsoft.insights/diagnosticsettings": "Microsoft.Insights/diagnosticSettings/write",
     "microsoft.insights/activitylogalerts": "Microsoft.Insights/activityLogAlerts/write",
     "microsoft.insights/scheduledqueryrules": "Microsoft.Insights/scheduledQueryRules/write",
+    "microsoft.securityinsights/alertrules": "Microsoft.SecurityInsights/alertRules/write",
     "microsoft.policyinsights/remediations": "Microsoft.PolicyInsights/remediations/write",
     "microsoft.resources/resourcegroups": "Microsoft.Resources/subscriptions/resourceGroups/write",
     "microsoft.resources/deployments": "Microsoft.Resources/deployments/write",
@@ -233,12 +234,16 @@ class Simulator:
             self.require(caller, WRITE_ACTION["microsoft.resources/resourcegroups"], scope)
             return
         base = self.value(res["scope"], params) if "scope" in res else scope
+        if not str(base).startswith("/"):  # a relative resource id: inside the deployment's resource group
+            base = f"{scope}/providers/{base}"
         doc: dict[str, Any] = {
             "id": f"{base}/providers/{rtype}/{name}",
             "type": rtype,
             "name": name,
             "properties": self.value(res.get("properties") or {}, params),
         }
+        if "kind" in res:
+            doc["kind"] = self.value(res["kind"], params)
         target = doc["id"] if rtype.lower() != "microsoft.authorization/roleassignments" else base
         self.require(caller, WRITE_ACTION[rtype.lower()], target)
         if rtype.lower() == "microsoft.insights/diagnosticsettings":
