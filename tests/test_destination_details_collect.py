@@ -13,6 +13,7 @@ from typing import Any
 import builders as b
 import builders_retention as br
 import builders_sentinel as bs
+import pytest
 from collect_support import assert_round_trip, collect, request_log
 from test_emulator_http import call
 
@@ -49,10 +50,11 @@ def _tenant() -> dict[str, Any]:
     return b.tenant(docs, {S: "Retention"}, errors=errors, root=b.TENANT_ID)
 
 
-def test_round_trip_with_retention_and_sentinel(tmp_path: Path) -> None:
+@pytest.mark.parametrize("regional", [False, True])
+def test_round_trip_with_retention_and_sentinel(tmp_path: Path, regional: bool) -> None:
     source = _tenant()
     log = tmp_path / "requests.jsonl"
-    with running_emulator(source, page_size=1, request_log=str(log)) as emu:
+    with running_emulator(source, page_size=1, request_log=str(log), regional_next_links=regional) as emu:
         result = collect(emu)
     assert_round_trip(source, result.snapshot)
     paths = [e["path"].split("?")[0].lower() for e in request_log(log)]
