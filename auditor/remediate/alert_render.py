@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.remediate import alert_policy, arm_render, bicep_render, model, roles, terraform_render
+from auditor.remediate import alert_policy, arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
-from auditor.remediate.model import Action, stable_guid
+from auditor.remediate.model import Action
 from auditor.remediate.syntax import (
     Raw,
     arm_escape,
@@ -177,27 +177,11 @@ def terraform_central_rule(action: Action) -> str:
 
 def terraform_alert_assignment(action: Action) -> str:
     d = action.detail
-    sym = identifier(d["assignmentName"])
-    res = terraform_render._assignment_resource(action.scope)
     params = _assignment_parameters(d, _ACTION_GROUP, d["location"])
     text = terraform_render._header(action)
     definition = Raw(f"azurerm_policy_definition.{identifier(alert_policy.ALERT_DEFINITION_NAME)}.id")
-    text += terraform_render._block("resource", [res, sym], {
-        "name": d["assignmentName"],
-        **terraform_render._scope_attr(action.scope),
-        "policy_definition_id": definition,
-        "display_name": _ASSIGNMENT_DISPLAY,
-        "description": _ASSIGNMENT_DESCRIPTION,
-        "location": d["location"],
-        "enforce": True,
-        "not_scopes": list(d["notScopes"]),
-        "parameters": Raw("jsonencode(" + hcl_value(params, 1) + ")"),
-        "metadata": Raw('jsonencode({ assignedBy = "auditor remediate" })'),
-    }, (("identity", {"type": "SystemAssigned"}),))
-    principal = Raw(f"{res}.{sym}.identity[0].principal_id")
-    for g in d["roles"]:
-        text += "\n" + terraform_render._role_block(f"{sym}_{identifier(roles.role_name(g)).lower()}", action.scope,
-                                                    g, principal, stable_guid(action.scope, d["assignmentId"], g))
+    text += terraform_render.assignment_with_identity(action, definition, params, _ASSIGNMENT_DISPLAY,
+                                                      _ASSIGNMENT_DESCRIPTION)
     return text
 
 

@@ -119,11 +119,43 @@ def render_definition(action: Action) -> str:
     })
 
 
+def _principal(action: Action) -> Raw:
+    """The principal id of the system identity of the assignment ``action`` creates."""
+    return Raw(f"{_assignment_resource(action.scope)}.{identifier(action.detail['assignmentName'])}"
+               ".identity[0].principal_id")
+
+
+def assignment_with_identity(action: Action, definition: Any, params: dict[str, Any], display_name: str,
+                             description: str) -> str:
+    """A new DeployIfNotExists assignment with its system identity and that identity's roles at the scope.
+
+    Shared by every assignment the plan creates (exports, alerts), so they cannot drift apart.
+    """
+    d = action.detail
+    sym = identifier(d["assignmentName"])
+    text = _block("resource", [_assignment_resource(action.scope), sym], {
+        "name": d["assignmentName"],
+        **_scope_attr(action.scope),
+        "policy_definition_id": definition,
+        "display_name": display_name,
+        "description": description,
+        "location": d["location"],
+        "enforce": True,
+        "not_scopes": list(d["notScopes"]),
+        "parameters": Raw("jsonencode(" + hcl_value(params, 1) + ")"),
+        "metadata": Raw('jsonencode({ assignedBy = "auditor remediate" })'),
+    }, (("identity", {"type": "SystemAssigned"}),))
+    principal = _principal(action)
+    for g in d["roles"]:
+        text += "\n" + _role_block(f"{sym}_{identifier(roles.role_name(g)).lower()}", action.scope, g, principal,
+                                   stable_guid(action.scope, d["assignmentId"], g))
+    return text
+
+
 def render_assignment(action: Action) -> str:
     d = action.detail
     dest: Destination = d["destination"]
     sym = identifier(d["assignmentName"])
-    res = _assignment_resource(action.scope)
     dest_param = defs.export_destination_parameter(dest.kind)
     var = f"{sym}_destination_id"
     params = {k: {"value": Raw(f"var.{var}") if k == dest_param else v} for k, v in d["parameters"].items()}
@@ -133,22 +165,10 @@ def render_assignment(action: Action) -> str:
     definition = d["definitionId"]
     if dest.kind != defs.LOG_ANALYTICS:
         definition = Raw(f"azurerm_policy_definition.{identifier(defs.export_definition_name(dest.kind))}.id")
-    text += "\n" + _block("resource", [res, sym], {
-        "name": d["assignmentName"],
-        **_scope_attr(action.scope),
-        "policy_definition_id": definition,
-        "display_name": "Export subscription activity logs (auditor remediate)",
-        "description": "Keeps every subscription below this scope exporting all activity-log categories.",
-        "location": d["location"],
-        "enforce": True,
-        "not_scopes": list(d["notScopes"]),
-        "parameters": Raw("jsonencode(" + hcl_value(params, 1) + ")"),
-        "metadata": Raw('jsonencode({ assignedBy = "auditor remediate" })'),
-    }, (("identity", {"type": "SystemAssigned"}),))
-    principal = Raw(f"{res}.{sym}.identity[0].principal_id")
-    for g in d["roles"]:
-        text += "\n" + _role_block(f"{sym}_{identifier(roles.role_name(g)).lower()}", action.scope, g, principal,
-                                   stable_guid(action.scope, d["assignmentId"], g))
+    text += "\n" + assignment_with_identity(
+        action, definition, params, "Export subscription activity logs (auditor remediate)",
+        "Keeps every subscription below this scope exporting all activity-log categories.")
+    principal = _principal(action)
     grant_scope: Any = Raw(f"var.{var}")
     if dest.kind == defs.EVENT_HUB:
         grant_scope = Raw(f'join("/", slice(split("/", var.{var}), 0, 9))')
