@@ -45,30 +45,22 @@ def markup(text: Any) -> str:
 
 
 _NEEDS_BLOCK_CLEAN = re.compile("[" + "".join(re.escape(chr(c)) for c in _BLOCK) + "]")
+_RAW_IN_JSON = re.compile("[" + "".join(re.escape(chr(c)) for c in [0x7F, *range(0x80, 0xA0), *_FORMAT]) + "]")
 
 
-def clean_tree(value: Any) -> Any:
-    """Apply :func:`clean_block` to every string in a JSON-like tree, in place where possible.
+def shown(text: str) -> str:
+    """:func:`clean_block` for report text, without copying the (usual) text that needs nothing.
 
-    Used on the report view model: a U+202E override in a display name would otherwise reverse
-    the text after it in the HTML and the PDF ("rtl\\u202egnp.exe" read as "rtlexe.png"). Only
-    strings that hold such characters are replaced, so a large model is not copied.
+    Reports call it on every printed value: a U+202E override in a display name would otherwise
+    reverse the text after it in the HTML and the PDF ("rtl\\u202egnp.exe" read as "rtlexe.png").
     """
-    if isinstance(value, str):
-        return clean_block(value) if _NEEDS_BLOCK_CLEAN.search(value) else value
-    if isinstance(value, dict):
-        for k, v in value.items():
-            cleaned = clean_tree(v)
-            if cleaned is not v:
-                value[k] = cleaned
-        return value
-    if isinstance(value, tuple):
-        items = tuple(clean_tree(v) for v in value)
-        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
-    if isinstance(value, list):
-        for i, v in enumerate(value):
-            cleaned = clean_tree(v)
-            if cleaned is not v:
-                value[i] = cleaned
-        return value
-    return value
+    return clean_block(text) if _NEEDS_BLOCK_CLEAN.search(text) else text
+
+
+def shown_in_json(text: str) -> str:
+    """JSON text whose strings show DEL, C1 and bidi/format characters as visible ``\\u202e`` text.
+
+    Such characters can only stand raw inside JSON strings; each becomes an escaped backslash and
+    ``uNNNN``, so the page's script displays the escape instead of obeying the character.
+    (C0 controls are already escaped by ``json.dumps``.)"""
+    return _RAW_IN_JSON.sub(lambda m: f"\\\\u{ord(m.group()):04x}", text)

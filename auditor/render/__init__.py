@@ -17,7 +17,7 @@ from auditor.errors import InputError
 from auditor.outputs import atomic_target
 from auditor.progress import Activity
 from auditor.snapshot import Snapshot
-from auditor.termtext import clean_tree
+from auditor.termtext import shown
 
 FORMATS = ("pdf", "html", "csv", "sarif", "md")
 FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif",
@@ -49,9 +49,8 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
         if model is None:
             from auditor.render.model import build_model
 
-            # control and bidi characters in tenant text shown as escapes, never acted on
             with activity.step("report contents"):
-                model = clean_tree(build_model(findings, snapshot, baseline, plan))
+                model = build_model(findings, snapshot, baseline, plan)
         return model
 
     for fmt in FORMATS:
@@ -90,7 +89,7 @@ def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findin
     elif fmt == "md":
         from auditor.render.markdown import summary_markdown
 
-        path.write_text(summary_markdown(view()), encoding="utf-8")
+        path.write_text(shown(summary_markdown(view())), encoding="utf-8")
 
 
 def _attachment_bytes(findings: dict[str, Any], out_dir: Path) -> bytes:

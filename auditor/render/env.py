@@ -17,6 +17,7 @@ from markupsafe import Markup
 from auditor.render import charts, wording
 from auditor.render.names import TEXT_LIMIT, cut
 from auditor.shipped import report_templates
+from auditor.termtext import shown
 
 
 def _num(value: Any) -> str:
@@ -26,8 +27,9 @@ def _num(value: Any) -> str:
 def _bounded(value: Any) -> Any:
     """Every printed value is bounded: tenant text of any length costs the layout a fixed amount.
     Project-owned markup (stylesheets, scripts, the escaped data block) is passed through."""
-    if isinstance(value, str) and not isinstance(value, Markup) and len(value) > TEXT_LIMIT:
-        return cut(value, TEXT_LIMIT)
+    if isinstance(value, str) and not isinstance(value, Markup):
+        # control and bidi characters in tenant text shown as escapes, never acted on
+        return shown(cut(value, TEXT_LIMIT) if len(value) > TEXT_LIMIT else value)
     return value
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from auditor import arm
 from auditor.render.env import environment, read_asset
 from auditor.render.names import TEXT_LIMIT, cut
+from auditor.termtext import shown_in_json
 
 _SEV = {"high": 0, "medium": 1, "low": 2, "": 3}
 
@@ -27,8 +28,7 @@ def _script_json(data: Any) -> Markup:
     """JSON safe inside <script>: no '<', '>' or '&' can close the element or open a comment."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)
+    return Markup(shown_in_json(text))  # U+2028/2029, bidi and C1 characters shown as escapes
 
 
 def client_data(model: dict[str, Any]) -> dict[str, Any]:
