@@ -96,8 +96,9 @@ def test_findings_json_is_attached_byte_for_byte(rendered: dict[str, Any]) -> No
 def test_bookmarks_toc_and_page_numbers(rendered: dict[str, Any]) -> None:
     reader = rendered["reader"]
     top = [o.title for o in reader.outline if not isinstance(o, list)]
-    for chapter in ("Executive summary", "Findings by rule", "Subscriptions", "Policy enforcement",
-                    "Waivers", "Method and limits"):
+    chapters = ("Executive summary", "Findings by rule", "Subscriptions", "Policy enforcement",
+                "Delivery and detection", "Remediation", "Waivers", "Method and limits")
+    for chapter in chapters:
         assert chapter in top
     n = len(reader.pages)
     assert f"Page 2 of {n}" in _squash(rendered["pages"][1])
@@ -107,6 +108,8 @@ def test_bookmarks_toc_and_page_numbers(rendered: dict[str, Any]) -> None:
     found = re.search(r"Executive summary\s*\.{5,}\s*(\d+)", toc.extract_text(extraction_mode="layout"))
     assert found
     assert "Executive summary" in rendered["pages"][int(found.group(1)) - 1]
+    toc_text = _squash(rendered["pages"][1])
+    assert all(_squash(chapter) in toc_text for chapter in chapters)  # every chapter listed in the contents
     header = _squash(rendered["pages"][2])
     assert rendered["findings"]["tenantId"] in header
 
