@@ -20,6 +20,8 @@ the analysis says unknown, never "no data".
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -116,6 +118,22 @@ def _failure(e: AzureError) -> ReadFailure:
     return ReadFailure(status, str(code), message)
 
 
+@contextlib.contextmanager
+def _recorded(ctx: Ctx, scope: str, operation: str) -> Iterator[None]:
+    """One destination's delivery read: a failure is recorded for that destination and operation
+    (exit 3, ALA-AUD-001), never an abort and never "no data"; a guard refusal still propagates."""
+    try:
+        yield
+    except WriteRefused:
+        raise
+    except ReadFailure as failure:
+        ctx.state.fail(scope, operation, failure)
+    except AzureError as e:
+        ctx.state.fail(scope, operation, _failure(e))
+    finally:
+        ctx.progress.advance("delivery")
+
+
 async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
     from azure.monitor.query.aio import LogsQueryClient
 
@@ -130,7 +148,7 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
 
     async def one(doc: dict[str, Any]) -> None:
         customer = str(arm.props(doc).get("customerId") or "")
-        try:
+        with _recorded(ctx, doc["id"], operations.LOG_QUERY):
             if not customer:
                 raise ReadFailure(None, "NoCustomerId", "the workspace document has no properties.customerId")
             async with ctx.reader.slot(operations.LOG_QUERY):
@@ -143,14 +161,6 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
             rows = [list(r) for t in tables for r in t.rows]
             activity, ingestion = facts.workspace_facts(rows)
             out.append({"id": doc["id"], "customerId": customer, "activity": activity, "ingestion": ingestion})
-        except WriteRefused:
-            raise
-        except ReadFailure as failure:
-            ctx.state.fail(doc["id"], operations.LOG_QUERY, failure)
-        except AzureError as e:
-            ctx.state.fail(doc["id"], operations.LOG_QUERY, _failure(e))
-        finally:
-            ctx.progress.advance("delivery")
 
     try:
         await asyncio.gather(*(one(w) for w in workspaces))
@@ -176,18 +186,10 @@ async def _blob_listings(ctx: Ctx, options: CollectOptions, accounts: list[dict[
     out: list[dict[str, Any]] = []
 
     async def one(doc: dict[str, Any]) -> None:
-        try:
+        with _recorded(ctx, doc["id"], operations.BLOB_LISTING):
             subs = _exporting_subscriptions(ctx, doc["id"])
             entries = await _newest_blobs(ctx, options, doc, subs)
             out.append({"id": doc["id"], "subscriptions": entries})
-        except WriteRefused:
-            raise
-        except ReadFailure as failure:
-            ctx.state.fail(doc["id"], operations.BLOB_LISTING, failure)
-        except AzureError as e:
-            ctx.state.fail(doc["id"], operations.BLOB_LISTING, _failure(e))
-        finally:
-            ctx.progress.advance("delivery")
 
     await asyncio.gather(*(one(a) for a in accounts))
     return out
