@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor import operations
 from auditor.azure import arm
+from auditor.azure.hierarchy import child_entries, is_subscription_child
 from auditor.collect import requests as rq
 from auditor.collect.context import Ctx
 from auditor.collect.reader import ReadFailure
@@ -90,11 +91,9 @@ async def walk_tree(ctx: Ctx, root_doc: dict[str, Any], on_subscription: Callabl
             state.add(doc)
             tree.groups[gid] = str(doc.get("name") or arm.last_segment(gid))
             pending.append(asyncio.create_task(_group_reads(ctx, doc, is_start=gid == level_root)))
-            for child in arm.props(doc).get("children") or []:
-                if not isinstance(child, dict) or not child.get("id"):
-                    continue
+            for child in child_entries(doc):
                 cid = arm.norm_id(child["id"])
-                if cid.startswith("/subscriptions/"):
+                if is_subscription_child(child):
                     guid = cid.rsplit("/", 1)[1]
                     if guid not in tree.subscriptions:
                         tree.subscriptions[guid] = gid

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.assignment_facts import override_selects
+from auditor.azure.policy.assignment_facts import enforces, identity_of, override_selects
 from auditor.remediate import roles
 from auditor.snapshot import Snapshot
 
@@ -157,7 +157,7 @@ def plan_fix(
     """What the assignment needs to be effective. ``granted``: role GUIDs its identity holds."""
     p = arm.props(assignment)
     fix = AssignmentFix(assignment)
-    if str(p.get("enforcementMode") or "Default").lower() != "default":
+    if not enforces(assignment):
         fix.set_enforcement_mode = True
     target = snapshot.get(p.get("policyDefinitionId"))
     if target is None:
@@ -186,13 +186,12 @@ def plan_fix(
                 fix.effect_parameter = param
     fix.overrides = _freed_overrides(assignment, _export_reference_ids(snapshot, target, is_export))
     fix.required_roles = roles_needed
-    identity = arm.as_dict(assignment.get("identity"))
-    id_type = str(identity.get("type") or "None").lower()
-    if id_type == "none" or not identity:
+    identity = identity_of(assignment)
+    if not identity.present:
         fix.add_identity = True
         fix.missing_roles = list(roles_needed)
     else:
-        fix.principal_id = identity_principal(assignment)
+        fix.principal_id = identity.principal_id
         fix.missing_roles = [r for r in roles_needed if r not in granted]
         if fix.missing_roles and not fix.principal_id:
             fix.unfixable.append("the identity's principal id is not in the snapshot")
@@ -261,10 +260,4 @@ def _freed_overrides(assignment: dict[str, Any], export_refs: list[str | None]) 
 
 def identity_principal(assignment: dict[str, Any]) -> str | None:
     """Principal id of the assignment's identity (system-assigned, else the first user-assigned)."""
-    identity = arm.as_dict(assignment.get("identity"))
-    if identity.get("principalId"):
-        return str(identity["principalId"])
-    for _, ua in sorted(arm.as_dict(identity.get("userAssignedIdentities")).items()):
-        if isinstance(ua, dict) and ua.get("principalId"):
-            return str(ua["principalId"])
-    return None
+    return identity_of(assignment).principal_id

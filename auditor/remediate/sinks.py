@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.analysis.context import AuditContext
-from auditor.analysis.exports import enabled_categories
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import PARTNER, PROPERTY_OF, destination, enabled_categories
 from auditor.config import CATEGORIES
 from auditor.remediate.assignments import parameter_reference
 
-# Diagnostic-setting property naming each kind of destination.
-SINK_PROPERTY = {"log_analytics": "workspaceId", "storage": "storageAccountId",
-                 "event_hub": "eventHubAuthorizationRuleId"}
+# Diagnostic-setting property naming each kind of destination (partners are never a remediation sink).
+SINK_PROPERTY = {k: v for k, v in PROPERTY_OF.items() if k != PARTNER}
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,8 @@ def conflicts(ctx: AuditContext, sub_key: str, destination_kind: str, destinatio
     names = {n.lower() for n in policy_setting_names}
     out = []
     for setting in ctx.exports[sub_key].settings:
-        sink = arm.props(setting).get(prop)
-        if not isinstance(sink, str) or not arm.same_id(sink, destination_id):
+        sink = destination(setting, destination_kind)
+        if sink is None or not arm.same_id(sink, destination_id):
             continue
         if str(setting.get("name") or "").lower() in names:
             continue

@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.policy.assignment_facts import Exemption, compliance_state, enforcement_mode, identity_of
 from auditor.render.names import Names
-from auditor.snapshot import Snapshot, parse_timestamp
+from auditor.snapshot import Snapshot
 
 _dict = arm.as_dict  # tenant documents are not always well-formed: show what can be shown
 _list = arm.as_list
@@ -85,25 +86,16 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             f"{names.role(role)} at "
             f"{names.scope_label(p.get('scope') or arm.scope_of_extension(ra['id']))}")
     exemptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    collected = snapshot.collected_at
-    for ex in snapshot.of_kind(arm.POLICY_EXEMPTION):
-        p = arm.props(ex)
-        expires = _text(p.get("expiresOn"))
-        expired = False
-        if expires:
-            try:
-                expired = parse_timestamp(expires) <= collected
-            except ValueError:
-                expired = False
-        exemptions[arm.norm_id(p.get("policyAssignmentId"))].append({
-            "name": _text(p.get("displayName")) or _text(ex.get("name")), "scope": names.scope_label(
-                arm.scope_of_extension(ex["id"])), "category": _text(p.get("exemptionCategory")),
-            "expires": (expires or "never")[:10], "expired": expired,
-            "members": [m for m in _list(p.get("policyDefinitionReferenceIds")) if isinstance(m, str)]})
+    for doc in snapshot.of_kind(arm.POLICY_EXEMPTION):
+        ex = Exemption.from_doc(doc, snapshot.collected_at)  # expiry judged as the analysis judges it
+        exemptions[arm.norm_id(ex.assignment_id)].append({
+            "name": ex.display_name or _text(doc.get("name")), "scope": names.scope_label(ex.scope),
+            "category": ex.category, "expires": (ex.expires_on or "never")[:10], "expired": ex.expired,
+            "members": list(ex.reference_ids)})
     compliance: dict[str, Counter[str]] = defaultdict(Counter)
     for st in snapshot.policy_states:
-        state = st.get("complianceState") or ("Compliant" if st.get("isCompliant") else "NonCompliant")
-        compliance[arm.norm_id(st.get("policyAssignmentId"))][str(state)] += 1
+        state = compliance_state(st) or "Unknown"  # a record that states neither is not NonCompliant
+        compliance[arm.norm_id(st.get("policyAssignmentId"))][state] += 1
     rows = []
     for doc in snapshot.of_kind(arm.POLICY_ASSIGNMENT):
         key = arm.norm_id(doc["id"])
@@ -111,14 +103,9 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
         definition = snapshot.get(p.get("policyDefinitionId"))
         if key not in referenced and not _mentions_diagnostic_settings(definition, snapshot):
             continue
-        identity = _dict(doc.get("identity"))
-        principal = _text(identity.get("principalId")).lower()
-        id_type = _text(identity.get("type")) or "None"
-        if id_type.lower() == "userassigned":
-            principal_ids = [_text(v.get("principalId")).lower()
-                             for v in _dict(identity.get("userAssignedIdentities")).values() if isinstance(v, dict)]
-        else:
-            principal_ids = [principal] if principal else []
+        identity = identity_of(doc)
+        id_type = identity.type if identity.present and identity.type else "None"
+        principal_ids = [pid.lower() for pid in identity.principal_ids]
         rows.append({
             "id": doc["id"], "name": _text(p.get("displayName")) or _text(doc.get("name")),
             "scope": names.scope_label(p.get("scope") or arm.scope_of_extension(doc["id"])),
@@ -126,7 +113,7 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             "definitionKind": "set" if "/policysetdefinitions/" in str(p.get("policyDefinitionId")).lower()
             else "definition",
             "definitionKnown": definition is not None,
-            "effect": _effect(doc, definition), "mode": _text(p.get("enforcementMode")) or "Default",
+            "effect": _effect(doc, definition), "mode": enforcement_mode(doc),
             "identity": id_type, "principal": ", ".join(principal_ids),
             "roles": [r for pid in principal_ids for r in roles_by_principal.get(pid, [])],
             "notScopes": [names.scope_label(n) for n in _list(p.get("notScopes")) if isinstance(n, str)],

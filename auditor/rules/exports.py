@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from auditor.analysis.exports import Destination, ExportResult, eventhub_namespace
+from auditor.analysis.exports import Destination, ExportResult
 from auditor.analysis.retention import destination_retention
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import eventhub_namespace
 from auditor.rules.base import MCSB_LT3, MCSB_LT6, Finding, Rule
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def check_broken_destination(ctx: AuditContext) -> Iterator[Finding]:
 def _matches_central(d: Destination, central: set[str]) -> bool:
     ids = {arm.norm_id(d.id)}
     if d.kind == "event_hub":
-        ids.add(arm.norm_id(eventhub_namespace(d.id)))
+        ids.add(arm.norm_id(eventhub_namespace(d.id) or d.id))
     return bool(ids & central)
 
 

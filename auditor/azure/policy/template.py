@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import DESTINATION_PROPERTIES
 from auditor.azure.policy.definitions import ci
 from auditor.azure.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
 from auditor.config import CATEGORIES
@@ -22,14 +23,6 @@ from auditor.config import CATEGORIES
 DIAGNOSTIC_SETTINGS = "microsoft.insights/diagnosticsettings"
 DEPLOYMENTS = "microsoft.resources/deployments"
 
-# Destination property of a diagnostic setting -> destination kind.
-DESTINATION_PROPERTIES: tuple[tuple[str, str], ...] = (
-    ("workspaceId", "log_analytics"),
-    ("storageAccountId", "storage"),
-    ("eventHubAuthorizationRuleId", "event_hub"),
-    ("marketplacePartnerId", "partner"),
-)
-DESTINATION_KINDS = tuple(k for _, k in DESTINATION_PROPERTIES)
 
 
 @dataclass(frozen=True)
