@@ -14,12 +14,13 @@ from typing import Any
 
 import builders as b
 import pytest
+from remediate_support import audited_plan
 from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.config import Config
-from auditor.remediate import build_plan, model, write_plan
+from auditor.remediate import model, write_plan
 from auditor.remediate.facts import held_roles
 from auditor.snapshot import build_snapshot
 
@@ -59,7 +60,7 @@ def _tenant(mode: Any, roles: list[dict[str, Any]]) -> dict[str, Any]:
 def _audit_then_remediate(raw: dict[str, Any], out: Path) -> tuple[AuditContext, model.Plan, AuditContext]:
     """(audit before, plan, audit after deploying the plan); asserts they agree on every subscription."""
     before = AuditContext(build_snapshot(raw), CONFIG)
-    plan = build_plan(before)
+    plan = audited_plan(before)
     write_plan(plan, out, ("arm",))
     applied, refused = apply_plan(raw, out, plan, ACTION_GROUP, before)
     assert refused == {}

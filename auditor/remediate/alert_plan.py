@@ -19,7 +19,7 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.sentinel import sentinel_on
 from auditor.azure import arm, security_insights
 from auditor.remediate import alert_policy, model
-from auditor.remediate.findings import alert_findings
+from auditor.remediate.findings import Findings, alert_findings
 from auditor.remediate.model import Action, Destination, stable_guid
 
 # Longest notScopes list an alert-policy assignment gets: beyond it, lower groups are used.
@@ -68,9 +68,10 @@ def _exports_to(ctx: AuditContext, key: str, central: set[str]) -> str | None:
 
 
 class AlertPlanner:
-    def __init__(self, ctx: AuditContext, destination: Destination, exports_after: dict[str, str],
-                 action_group: str) -> None:
+    def __init__(self, ctx: AuditContext, findings: Findings, destination: Destination,
+                 exports_after: dict[str, str], action_group: str) -> None:
         self.ctx, self.h = ctx, ctx.hierarchy
+        self.findings = findings
         self.destination = destination
         self.exports_after = exports_after  # sub key -> destination id the plan makes it export to
         self.action_group = action_group
@@ -97,7 +98,7 @@ class AlertPlanner:
         return ws
 
     def plan(self) -> None:
-        unwaived, waived = alert_findings(self.ctx)
+        unwaived, waived = alert_findings(self.findings)
         by_workspace: dict[str, list[str]] = defaultdict(list)
         by_policy: list[str] = []
         waived_on: dict[str, list[str]] = defaultdict(list)

@@ -41,7 +41,7 @@ from auditor.remediate.facts import (
     is_export_definition,
     roles_held_at,
 )
-from auditor.remediate.findings import group_export_gaps, log_profiles, noncompliant
+from auditor.remediate.findings import Findings, group_export_gaps, log_profiles, noncompliant
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
 
 FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
@@ -96,8 +96,9 @@ def _definition_id(ctx: AuditContext, destination: Destination) -> str:
 
 
 class _Planner:
-    def __init__(self, ctx: AuditContext) -> None:
+    def __init__(self, ctx: AuditContext, findings: Findings) -> None:
         self.ctx = ctx
+        self.findings = findings
         self.h = ctx.hierarchy
         self.destination, self.placeholders = choose_destination(ctx)
         self.actions: list[Action] = []
@@ -388,7 +389,7 @@ class _Planner:
         only acts on new or changed subscriptions, so the existing ones need a remediation task."""
         by_assignment: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         names: dict[tuple[str, str | None], str] = {}
-        for sub_id, assignments in noncompliant(self.ctx):
+        for sub_id, assignments in noncompliant(self.findings):
             key = arm.norm_id(sub_id)
             for a in assignments:
                 ref = a.get("policyDefinitionReferenceId")
@@ -448,7 +449,7 @@ class _Planner:
         return self.h.ordered_groups()[0].id if self.h.groups else "/"
 
     def plan_group_exports(self) -> None:
-        groups = group_export_gaps(self.ctx)
+        groups = group_export_gaps(self.findings, self.h)
         if not groups:
             return
         self.actions.append(Action(
@@ -461,7 +462,7 @@ class _Planner:
 
     def plan_alerts(self) -> None:
         value = f"{PLACEHOLDER_PREFIX} action group resource id>"
-        planner = AlertPlanner(self.ctx, self.destination, self.exports_after, value)
+        planner = AlertPlanner(self.ctx, self.findings, self.destination, self.exports_after, value)
         planner.plan()
         self.alerts = planner.projection
         if planner.actions:
@@ -469,7 +470,7 @@ class _Planner:
         self.actions.extend(planner.actions)
 
     def plan_log_profiles(self) -> None:
-        found = log_profiles(self.ctx)
+        found = log_profiles(self.findings)
         if not found:
             return
         pairs = [(sub_id, p) for sub_id, profiles in found for p in profiles]
@@ -506,9 +507,10 @@ class _Planner:
         return Plan(self.actions, projections, self.destination, root, list(self.placeholders))
 
 
-def build_plan(ctx: AuditContext) -> Plan:
-    """The remediation plan for an audit context (pure: reads the context, writes nothing)."""
-    p = _Planner(ctx)
+def build_plan(ctx: AuditContext, findings: Findings) -> Plan:
+    """The remediation plan for an audit (pure: reads the context and the findings document the audit
+    wrote from it, writes nothing). Rule verdicts and waivers come from ``findings``, never re-judged."""
+    p = _Planner(ctx, findings)
     p.plan_enforcement()
     p.plan_noncompliant()
     p.plan_sink_updates()
@@ -516,5 +518,5 @@ def build_plan(ctx: AuditContext) -> Plan:
     p.plan_alerts()
     p.plan_log_profiles()
     plan = p.finish()
-    plan.delivery = delivery_advice(ctx)
+    plan.delivery = delivery_advice(findings)
     return plan
