@@ -121,3 +121,30 @@ def test_a_role_missing_beside_one_at_the_root_is_the_only_one_granted(tmp_path:
     [fix] = _fixes(plan)
     assert fix.missing_roles == [log_analytics]
     assert after.enforcement[arm.norm_id(b.sub_id(S))].state == "effective"
+
+
+def test_the_policy_view_shows_the_facts_as_the_audit_reads_them() -> None:
+    """The report's policy table reads mode, identity, effect, exemption expiry and compliance through
+    the model, so it cannot contradict the findings: ``false`` is shown as it is (not ``Default``), an
+    exemption expiring 100 ns after collection is in force, a record stating no compliance is Unknown."""
+    from auditor.analysis.engine import audit
+    from auditor.render.names import Names
+    from auditor.render.policy_view import assignment_rows
+
+    raw = _tenant(False, [b.role_assignment(b.mg_id("root"), PRINCIPAL, r) for r in ROLES])
+    [assignment] = [d for d in raw["resources"] if arm.kind_of(d) == arm.POLICY_ASSIGNMENT]
+    assignment["properties"]["overrides"] = [{"kind": "policyEffect", "value": "Disabled"}]
+    raw["resources"].append(b.policy_exemption("root", "late", assignment["id"],
+                                               expires_on="2026-11-28T10:00:00.0000001Z"))
+    state = b.policy_state(assignment, S, "NonCompliant")
+    del state["complianceState"], state["isCompliant"]
+    raw["policyStates"].append(state)
+    snapshot = build_snapshot(raw)
+    findings = audit(AuditContext(snapshot, CONFIG))
+    [row] = assignment_rows(snapshot, findings, Names(findings, snapshot))
+    assert row["mode"] == "false"
+    assert row["effect"] == "Disabled"  # the override wins over the DeployIfNotExists default
+    assert row["identity"] == "SystemAssigned" and row["principal"] == PRINCIPAL.lower()
+    [exemption] = row["exemptions"]
+    assert exemption["expired"] is False
+    assert row["compliance"] == {"Unknown": 1}

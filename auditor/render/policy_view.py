@@ -13,7 +13,16 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.assignment_facts import Exemption, compliance_state, enforcement_mode, identity_of
+from auditor.azure.policy import effect_with, export_targets
+from auditor.azure.policy.assignment_facts import (
+    Exemption,
+    assigned_parameters,
+    compliance_state,
+    effect_override,
+    enforcement_mode,
+    identity_of,
+)
+from auditor.azure.tenant import AzureTenant
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 
@@ -50,22 +59,21 @@ def _mentions_diagnostic_settings(doc: dict[str, Any] | None, snapshot: Snapshot
     return False
 
 
-def _effect(assignment: dict[str, Any], definition: dict[str, Any] | None) -> str:
-    params = _dict(arm.props(assignment).get("parameters"))
-    value = arm.ci_get(params, "effect")
-    if isinstance(value, dict) and "value" in value:
-        return str(value["value"])
-    dp = arm.props(definition)
-    default = arm.ci_get(_dict(dp.get("parameters")), "effect")
-    if isinstance(default, dict) and default.get("defaultValue"):
-        return str(default["defaultValue"])
-    then = _dict(_dict(dp.get("policyRule")).get("then"))
-    eff = then.get("effect")
-    if isinstance(eff, str) and not eff.startswith("["):
-        return eff
-    if dp.get("policyDefinitions"):
+def _effect(assignment: dict[str, Any], tenant: AzureTenant) -> str:
+    """The effect in force, as the enforcement analysis reads it (override, then assignment, set and
+    definition values): one reader of the effect, never a second judgement here."""
+    assigned = export_targets(assignment, tenant.definitions)
+    effects = sorted({effect_override(assignment, t.reference_id) or t.effect or "not stated"
+                      for t in assigned.targets})
+    if effects:
+        return ", ".join(effects)
+    pd = tenant.definitions.get(assigned.policy_definition_id)
+    if pd is None:
+        return "unknown"
+    if assigned.is_set:
         return "per member (set)"
-    return "unknown" if definition is None else "not stated"
+    effect = effect_with(pd, assigned_parameters(assignment))
+    return effect if isinstance(effect, str) and effect else "not stated"
 
 
 def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
@@ -97,6 +105,7 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
         state = compliance_state(st) or "Unknown"  # a record that states neither is not NonCompliant
         compliance[arm.norm_id(st.get("policyAssignmentId"))][state] += 1
     rows = []
+    tenant = AzureTenant(snapshot)
     for doc in snapshot.of_kind(arm.POLICY_ASSIGNMENT):
         key = arm.norm_id(doc["id"])
         p = arm.props(doc)
@@ -113,7 +122,7 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             "definitionKind": "set" if "/policysetdefinitions/" in str(p.get("policyDefinitionId")).lower()
             else "definition",
             "definitionKnown": definition is not None,
-            "effect": _effect(doc, definition), "mode": enforcement_mode(doc),
+            "effect": _effect(doc, tenant), "mode": enforcement_mode(doc),
             "identity": id_type, "principal": ", ".join(principal_ids),
             "roles": [r for pid in principal_ids for r in roles_by_principal.get(pid, [])],
             "notScopes": [names.scope_label(n) for n in _list(p.get("notScopes")) if isinstance(n, str)],
