@@ -23,9 +23,15 @@ from auditor.azure.defender import (
     workspace_state,
 )
 from auditor.azure.delivery_facts import Delivery, parse_time
-from auditor.azure.policy.assignment_facts import assignment_scope, enforces, not_scopes
+from auditor.azure.policy.assignment_facts import (
+    assigned_definition_id,
+    assigned_parameters,
+    assignment_scope,
+    enforces,
+    not_scopes,
+)
 from auditor.azure.policy.classify import effect_with
-from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
+from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id
 from auditor.azure.policy.flows import member_values
 from auditor.config import CATEGORIES
 
@@ -237,10 +243,10 @@ def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str
 
 def _assignment_can_act(doc: dict[str, Any], index: DefinitionIndex) -> bool:
     """An assignment whose (set's) effect audits, denies or deploys; an unreadable definition counts."""
-    pd = index.get(str(arm.props(doc).get("policyDefinitionId") or ""))
+    pd = index.get(assigned_definition_id(doc))
     if pd is None:
         return True
-    values = parameter_values(arm.props(doc).get("parameters"))
+    values = assigned_parameters(doc)
     if pd.kind != SET:
         effect = effect_with(pd, values)
         return effect is None or effect.lower() in _POLICY_EVENT_EFFECTS

@@ -13,6 +13,7 @@ conflicts) all read settings through this module.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
@@ -75,3 +76,30 @@ def eventhub_namespace(rule_id: str | None) -> str | None:
 
 def setting_name(setting: Mapping[str, Any]) -> str:
     return str(setting.get("name") or arm.last_segment(setting.get("id")))
+
+
+def setting_properties(setting: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the setting's properties, for writing an updated setting that keeps every other field."""
+    return dict(arm.props(dict(setting)))
+
+
+@dataclass(frozen=True)
+class LogProfile:
+    """A legacy subscription log profile (``microsoft.insights/logprofiles``, api-version 2016-03-01)."""
+
+    categories: tuple[str, ...]
+    locations: tuple[str, ...]
+    storage_account_id: str | None
+    service_bus_rule_id: str | None
+
+
+def log_profile(doc: Mapping[str, Any]) -> LogProfile:
+    p = arm.props(dict(doc))
+
+    def text(key: str) -> str | None:
+        value = p.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return LogProfile(tuple(str(c) for c in arm.as_list(p.get("categories"))),
+                      tuple(str(c) for c in arm.as_list(p.get("locations"))),
+                      text("storageAccountId"), text("serviceBusRuleId"))

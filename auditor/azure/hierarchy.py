@@ -241,3 +241,8 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
             doc=sub_doc,
         )
     return hierarchy
+
+
+def group_tenant_id(doc: dict[str, Any]) -> str:
+    """The tenant a management-group document names (``properties.tenantId``), "" when absent."""
+    return str(arm.props(doc).get("tenantId") or "")

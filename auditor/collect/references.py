@@ -13,8 +13,9 @@ import asyncio
 from typing import Any
 
 from auditor import operations
-from auditor.azure import arm, diagnostic_settings, monitor_alerts
-from auditor.azure.policy.assignment_facts import identity_of
+from auditor.azure import arm, diagnostic_settings, monitor_alerts, rbac
+from auditor.azure.policy import PolicyDoc, member_definition_id
+from auditor.azure.policy.assignment_facts import assigned_definition_id, identity_of
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -42,12 +43,10 @@ def _definition_refs(docs: Any) -> list[str]:
     refs: list[str] = []
     for doc in list(docs):
         kind = arm.kind_of(doc)
-        p = arm.props(doc)
-        if kind == arm.POLICY_ASSIGNMENT and p.get("policyDefinitionId"):
-            refs.append(str(p["policyDefinitionId"]))
+        if kind == arm.POLICY_ASSIGNMENT and assigned_definition_id(doc):
+            refs.append(assigned_definition_id(doc))
         elif kind == arm.POLICY_SET_DEFINITION:
-            refs.extend(str(m["policyDefinitionId"]) for m in p.get("policyDefinitions") or []
-                        if isinstance(m, dict) and m.get("policyDefinitionId"))
+            refs.extend(m for m in (member_definition_id(m) for m in PolicyDoc(doc).members) if m)
     return refs
 
 
@@ -95,7 +94,7 @@ async def role_assignments(ctx: Ctx, graph_ok: bool) -> None:
                          and arm.subscription_id_of(r.get("id")) in state.readable_subscriptions)
     wanted = set(principals)
     for ra in found:
-        if str(arm.props(ra).get("principalId") or "").lower() in wanted:
+        if rbac.assignment_principal(ra) in wanted:
             state.add(ra)
 
 

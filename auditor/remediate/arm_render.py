@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.assignment_facts import identity_of
+from auditor.azure.policy.assignment_facts import assignment_properties, identity_of
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, sinks
 from auditor.remediate.assignments import AssignmentFix
@@ -187,7 +187,7 @@ def render_assignment(action: Action) -> dict[str, Any]:
 
 def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
     """The assignment's own properties with only the repaired fields changed."""
-    p = dict(arm.props(fix.assignment))
+    p = assignment_properties(fix.assignment)
     for read_only in ("scope", "instanceId", "assignmentType"):
         p.pop(read_only, None)
     if fix.set_enforcement_mode:

@@ -28,6 +28,10 @@ from typing import Any
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import verdict
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import log_profile
+from auditor.azure.policy import PolicyDoc, member_definition_id, member_reference_id
+from auditor.azure.policy.assignment_facts import assigned_definition_id, assigned_parameters
+from auditor.azure.policy.template import deployed_setting_name
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, sinks
 from auditor.remediate.alert_plan import AlertPlanner, AlertProjection
@@ -60,13 +64,13 @@ def _profile_seen(doc: dict[str, Any] | None) -> str:
     """What the audit saw configured on a legacy log profile, in one line."""
     if doc is None:
         return "listed by ALA-EXP-006, not in the snapshot"
-    p = arm.props(doc)
-    parts = [f"categories {', '.join(str(c) for c in arm.as_list(p.get('categories'))) or 'none'}",
-             f"locations {', '.join(str(c) for c in arm.as_list(p.get('locations'))) or 'none'}"]
-    if p.get("storageAccountId"):
-        parts.append(f"storage account {p['storageAccountId']}")
-    if p.get("serviceBusRuleId"):
-        parts.append(f"service bus rule {p['serviceBusRuleId']}")
+    profile = log_profile(doc)
+    parts = [f"categories {', '.join(profile.categories) or 'none'}",
+             f"locations {', '.join(profile.locations) or 'none'}"]
+    if profile.storage_account_id:
+        parts.append(f"storage account {profile.storage_account_id}")
+    if profile.service_bus_rule_id:
+        parts.append(f"service bus rule {profile.service_bus_rule_id}")
     return "; ".join(parts)
 
 
@@ -209,12 +213,11 @@ class _Planner:
     def _remediated_by_fix(self, sub_key: str, fix: AssignmentFix) -> None:
         if not fix.destination_kind or not fix.destination_id:
             return
-        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
-        values = {k: v.get("value") for k, v in arm.as_dict(arm.props(fix.assignment).get("parameters")).items()
-                  if isinstance(v, dict)}
+        target = self.ctx.snapshot.get(assigned_definition_id(fix.assignment))
+        values = assigned_parameters(fix.assignment)
         name = None
         if target is not None and arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
-            name = sinks.deployed_setting_name(target, values)
+            name = deployed_setting_name(target, values)
         self.remediated[sub_key] = (fix.destination_kind, fix.destination_id, name)
 
     def _unmet_after_fix(self, fix: AssignmentFix) -> list[str]:
@@ -312,7 +315,7 @@ class _Planner:
             ))
             definition = (self.ctx.snapshot.get(definition_id) if self.destination.kind == defs.LOG_ANALYTICS
                           else defs.export_definition(self.destination.kind))
-            setting_name = sinks.deployed_setting_name(definition, self._assignment_parameters())
+            setting_name = deployed_setting_name(definition, self._assignment_parameters())
             for k in scopes[scope_key]:
                 self.projection[k] = ("effective", f"new assignment {assignment_id}")
                 self.exports_after[k] = self.destination.id
@@ -345,13 +348,13 @@ class _Planner:
             ))
 
     def _reference_id(self, fix: AssignmentFix) -> str | None:
-        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
+        target = self.ctx.snapshot.get(assigned_definition_id(fix.assignment))
         if target is None or arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
             return None
-        for member in arm.props(target).get("policyDefinitions") or []:
-            d = self.ctx.snapshot.get(member.get("policyDefinitionId"))
+        for member in PolicyDoc(target).members:
+            d = self.ctx.snapshot.get(member_definition_id(member))
             if d is not None and is_export_definition(self.ctx, d):
-                return str(member.get("policyDefinitionReferenceId") or "") or None
+                return member_reference_id(member) or None
         return None
 
     def _plan_reviews(self, considered: dict[str, list[Considered]], fixes: dict[str, AssignmentFix]) -> None:

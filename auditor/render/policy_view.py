@@ -12,15 +12,18 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from auditor.azure import arm
-from auditor.azure.policy import effect_with, export_targets
+from auditor.azure import arm, rbac
+from auditor.azure.policy import NotAPolicyDocument, PolicyDoc, effect_with, export_targets, member_definition_id
 from auditor.azure.policy.assignment_facts import (
     Exemption,
+    assigned_definition_id,
     assigned_parameters,
+    assignment_scope,
     compliance_state,
     effect_override,
     enforcement_mode,
     identity_of,
+    not_scopes,
 )
 from auditor.azure.tenant import AzureTenant
 from auditor.render.names import Names
@@ -49,14 +52,13 @@ def _ids_in(value: Any, out: set[str]) -> None:
 def _mentions_diagnostic_settings(doc: dict[str, Any] | None, snapshot: Snapshot) -> bool:
     if not doc:
         return False
-    p = arm.props(doc)
-    if "microsoft.insights/diagnosticsettings" in json.dumps(p.get("policyRule", {})).lower():
+    try:
+        pd = PolicyDoc(doc)
+    except NotAPolicyDocument:
+        return False
+    if "microsoft.insights/diagnosticsettings" in json.dumps(pd.policy_rule).lower():
         return True
-    for member in _list(p.get("policyDefinitions")):
-        if isinstance(member, dict) and _mentions_diagnostic_settings(
-                snapshot.get(member.get("policyDefinitionId")), snapshot):
-            return True
-    return False
+    return any(_mentions_diagnostic_settings(snapshot.get(member_definition_id(m)), snapshot) for m in pd.members)
 
 
 def _effect(assignment: dict[str, Any], tenant: AzureTenant) -> str:
@@ -88,11 +90,8 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             _ids_in(f.get("evidence"), referenced)
     roles_by_principal: dict[str, list[str]] = defaultdict(list)
     for ra in snapshot.of_kind(arm.ROLE_ASSIGNMENT):
-        p = arm.props(ra)
-        role = p.get("roleDefinitionId")
-        roles_by_principal[str(p.get("principalId", "")).lower()].append(
-            f"{names.role(role)} at "
-            f"{names.scope_label(p.get('scope') or arm.scope_of_extension(ra['id']))}")
+        roles_by_principal[rbac.assignment_principal(ra)].append(
+            f"{names.role(rbac.assignment_role(ra))} at {names.scope_label(rbac.assignment_scope(ra))}")
     exemptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in snapshot.of_kind(arm.POLICY_EXEMPTION):
         ex = Exemption.from_doc(doc, snapshot.collected_at)  # expiry judged as the analysis judges it
@@ -108,24 +107,23 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
     tenant = AzureTenant(snapshot)
     for doc in snapshot.of_kind(arm.POLICY_ASSIGNMENT):
         key = arm.norm_id(doc["id"])
-        p = arm.props(doc)
-        definition = snapshot.get(p.get("policyDefinitionId"))
+        definition_id = assigned_definition_id(doc)
+        definition = snapshot.get(definition_id)
         if key not in referenced and not _mentions_diagnostic_settings(definition, snapshot):
             continue
         identity = identity_of(doc)
         id_type = identity.type if identity.present and identity.type else "None"
         principal_ids = [pid.lower() for pid in identity.principal_ids]
         rows.append({
-            "id": doc["id"], "name": _text(p.get("displayName")) or _text(doc.get("name")),
-            "scope": names.scope_label(p.get("scope") or arm.scope_of_extension(doc["id"])),
-            "definition": names.name(p.get("policyDefinitionId")),
-            "definitionKind": "set" if "/policysetdefinitions/" in str(p.get("policyDefinitionId")).lower()
-            else "definition",
+            "id": doc["id"], "name": _text(arm.display_name(doc)),
+            "scope": names.scope_label(assignment_scope(doc)),
+            "definition": names.name(definition_id),
+            "definitionKind": "set" if "/policysetdefinitions/" in definition_id.lower() else "definition",
             "definitionKnown": definition is not None,
             "effect": _effect(doc, tenant), "mode": enforcement_mode(doc),
             "identity": id_type, "principal": ", ".join(principal_ids),
             "roles": [r for pid in principal_ids for r in roles_by_principal.get(pid, [])],
-            "notScopes": [names.scope_label(n) for n in _list(p.get("notScopes")) if isinstance(n, str)],
+            "notScopes": [names.scope_label(n) for n in not_scopes(doc)],
             "exemptions": exemptions.get(key, []),
             "compliance": dict(sorted(compliance.get(key, Counter()).items())),
             "enforcing": enforcing.get(key, 0),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.analysis.exports import Destination, ExportResult
 from auditor.analysis.retention import destination_retention
 from auditor.azure import arm
+from auditor.azure.destinations import allows_public_blob_access, encryption_key_source
 from auditor.azure.diagnostic_settings import eventhub_namespace
 from auditor.rules.base import MCSB_LT3, MCSB_LT6, Finding, Rule
 
@@ -167,7 +168,7 @@ def check_public_storage(ctx: AuditContext) -> Iterator[Finding]:
         bad = [
             _dest_evidence(s, d)
             for s, d in _storage_destinations(r)
-            if arm.as_bool(arm.ci_get(arm.props(d.resource), "allowBlobPublicAccess"), False) is True
+            if allows_public_blob_access(d.resource)
         ]
         if bad:
             yield Finding(
@@ -182,8 +183,7 @@ def check_storage_cmk(ctx: AuditContext) -> Iterator[Finding]:
     for scope, r in _judged(ctx):
         bad = []
         for s, d in _storage_destinations(r):
-            encryption = arm.ci_get(arm.props(d.resource), "encryption") or {}
-            key_source = str(arm.ci_get(encryption, "keySource") or "Microsoft.Storage")
+            key_source = encryption_key_source(d.resource)
             if key_source.lower() != "microsoft.keyvault":
                 bad.append({**_dest_evidence(s, d), "keySource": key_source})
         if bad:

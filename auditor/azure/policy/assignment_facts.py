@@ -67,6 +67,17 @@ def assigned_definition_id(assignment: Mapping[str, Any]) -> str:
     return arm.display_id(str(arm.props(dict(assignment)).get("policyDefinitionId") or ""))
 
 
+def assignment_properties(assignment: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the assignment's properties, for writing a repaired version that keeps every other field."""
+    return dict(arm.props(dict(assignment)))
+
+
+def assignment_overrides(assignment: Mapping[str, Any]) -> list[Any] | None:
+    """``properties.overrides`` (api-version 2022-06-01 on) as written; None when absent or not a list."""
+    overrides = arm.props(dict(assignment)).get("overrides")
+    return overrides if isinstance(overrides, list) else None
+
+
 def assigned_parameters(assignment: Mapping[str, Any]) -> dict[str, Any]:
     """The assignment's parameter values by name as written (``{"value": v}`` unwrapped)."""
     return parameter_values(arm.props(dict(assignment)).get("parameters"))
@@ -284,8 +295,7 @@ def effect_override(assignment: Mapping[str, Any], reference_id: str | None) -> 
     parameters say; its selectors (``policyDefinitionReferenceId`` ``in`` / ``notIn``) pick set
     members, and an override without selectors reaches every definition of the assignment.
     """
-    overrides = arm.props(dict(assignment)).get("overrides")
-    for override in overrides if isinstance(overrides, list) else []:
+    for override in assignment_overrides(assignment) or []:
         if not isinstance(override, Mapping) or str(arm.ci_get(override, "kind") or "").lower() != "policyeffect":
             continue
         value = canonical_effect(arm.ci_get(override, "value"))
