@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import arm, operations
 from auditor.analysis.sentinel import sentinel_on
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.delivery.facts import Delivery, parse_time
 from auditor.delivery.shapes import (
     ALERT_RULE_KINDS,

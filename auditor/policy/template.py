@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.policy.definitions import ci
 from auditor.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
 
