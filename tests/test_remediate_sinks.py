@@ -12,8 +12,8 @@ import builders as b
 import pytest
 from test_remediate_apply import apply_plan
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm
 from auditor.azure.activity_log import CATEGORIES
 from auditor.config import Config
 from auditor.remediate import build_plan, model, write_plan

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.azure.resource_graph import (  # noqa: F401 - the collector's names for them
     DOC_COLUMNS,
     NOT_IN_RESOURCE_GRAPH,

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 from azure.core.rest import HttpRequest
 
-from auditor import arm
 from auditor.azure import api_versions as v
+from auditor.azure import arm
 
 # Destinations read over REST when Resource Graph does not cover their subscription.
 DESTINATION_API_VERSIONS = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from auditor import arm
 from auditor.azure import api_versions as v
+from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 
