@@ -64,8 +64,8 @@ async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack:
                 "policies": build_policies(endpoint, scope, credential, stats, gate, options.retry_backoff)}
 
     def arm_client() -> AsyncARMPipelineClient[Any, Any]:
-        settings = common()
-        return AsyncARMPipelineClient(settings["base_url"], transport=transport, policies=settings["policies"])
+        return AsyncARMPipelineClient(endpoint, transport=transport, policies=build_policies(
+            endpoint, scope, credential, stats, gate, options.retry_backoff))
 
     clients = Clients(
         management_groups=ManagementGroupsMgmtClient(credential, **common()),
