@@ -24,12 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPES: dict[str, Any] = {"layers": LayersContract, "forbidden": ForbiddenContract,
                          "acyclic_siblings": AcyclicSiblingsContract}
 # Top-level modules outside the layers contract, and why: shared helpers and data that import no
-# layer (errors, operations, schemas, termtext, outputs, shipped, progress, config, drift over two
-# findings files), the entry point, redaction (used by collection and by `auditor redact`), the
+# layer (errors, operations, schemas, termtext, outputs, shipped, progress, config; drift and trend
+# over findings files), the entry point, redaction (used by collection and by `auditor redact`), the
 # terminal summary (a renderer, under the findings contract), and the emulator (its own contracts).
 OUTSIDE_LAYERS = {"auditor.__main__", "auditor.errors", "auditor.operations", "auditor.schemas",
                   "auditor.termtext", "auditor.outputs", "auditor.shipped", "auditor.progress",
-                  "auditor.config", "auditor.drift", "auditor.redact", "auditor.console", "auditor.emulator"}
+                  "auditor.config", "auditor.drift", "auditor.trend", "auditor.redact", "auditor.console",
+                  "auditor.emulator"}
 
 
 @cache
@@ -51,7 +52,7 @@ def _graph() -> grimp.ImportGraph:
 
 def test_every_package_of_the_product_is_in_a_layer() -> None:
     layers = next(o["layers"] for o in _options().contracts_options if o["id"] == "layers")
-    placed = {m.strip() for layer in layers for m in layer.replace(":", "|").split("|")}
+    placed = {m.strip(" ()") for layer in layers for m in layer.replace(":", "|").split("|")}
     names = {f"auditor.{p.stem}" for p in (ROOT / "auditor").iterdir()
              if (p / "__init__.py").exists() or (p.suffix == ".py" and p.stem != "__init__")}
     assert sorted(names - placed - OUTSIDE_LAYERS) == [], "place the new package in a layer of .importlinter"
