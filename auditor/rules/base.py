@@ -72,6 +72,7 @@ class Rule:
             "rationale": self.rationale,
             "remediation": self.remediation,
             "controls": list(self.controls),
+            "risk": self.risk,
         }
 
 
