@@ -12,10 +12,10 @@ import builders as b
 import builders_sentinel as bs
 from remediate_support import audited_plan
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.remediate import model, write_plan
-from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
 S1, S2 = b.guid("remediate-sentinel-1"), b.guid("remediate-sentinel-2")
@@ -39,7 +39,7 @@ def config() -> Config:
 
 def alert_findings(raw: dict[str, Any]) -> list[str]:
     ctx = AuditContext(build_snapshot(raw), config())
-    return [f"{f.rule_id} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in rule_by_id(r).check(ctx)]
+    return [f"{r} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in check_of(r)(ctx)]
 
 
 def test_sentinel_workspace_gets_an_analytics_rule(tmp_path: Path) -> None:

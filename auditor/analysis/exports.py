@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import operations
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.diagnostic_settings import (
     EVENT_HUB,
     PARTNER,
@@ -21,7 +22,6 @@ from auditor.azure.diagnostic_settings import (
     eventhub_namespace,
     setting_name,
 )
-from auditor.config import CATEGORIES
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
@@ -157,10 +157,7 @@ def _state(exports: list[Export], required: tuple[str, ...]) -> str:
 
 
 def _settings_by_scope(ctx: AuditContext) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for doc in ctx.snapshot.of_kind(arm.DIAGNOSTIC_SETTING):
-        out.setdefault(arm.norm_id(arm.scope_of_extension(doc["id"])), []).append(doc)
-    return out
+    return ctx.azure.settings_by_scope
 
 
 def evaluate_exports(ctx: AuditContext) -> dict[str, ExportResult]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 
 LOG_ANALYTICS, STORAGE, EVENT_HUB, PARTNER = "log_analytics", "storage", "event_hub", "partner"
 

@@ -51,6 +51,19 @@ class AzureTenant:
         return out
 
     @cached_property
+    def settings_by_scope(self) -> dict[str, list[dict[str, Any]]]:
+        """Diagnostic settings by the normalised scope they belong to (subscription or group), id order."""
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for doc in self.snapshot.of_kind(arm.DIAGNOSTIC_SETTING):
+            out[arm.norm_id(arm.scope_of_extension(doc["id"]))].append(doc)
+        for docs in out.values():
+            docs.sort(key=lambda d: arm.norm_id(d["id"]))
+        return out
+
+    def settings_at(self, scope: str) -> list[dict[str, Any]]:
+        return self.settings_by_scope.get(arm.norm_id(scope), [])
+
+    @cached_property
     def roles(self) -> RoleHoldings:
         """Role assignments by principal, the tenant root ``/`` included."""
         return role_holdings(self.snapshot.of_kind(arm.ROLE_ASSIGNMENT))

@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor.azure import arm
 from auditor.remediate.findings import Findings, of_rule
-from auditor.rules.delivery import DEFENDER_ARM_POLICY
+from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 
 SECURITY_ADMIN = "fb1c8493-542b-48eb-b624-b4c8fea62acd"
 DEFENDER_TEMPLATE = "arm/defender-for-resource-manager.json"

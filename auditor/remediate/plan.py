@@ -432,7 +432,7 @@ class _Planner:
         policy's own setting would be refused there, so the existing one is updated instead."""
         for key in sorted(self.remediated):
             kind, dest_id, name = self.remediated[key]
-            for conflict in sinks.conflicts(self.ctx, key, kind, dest_id, (name,) if name else ()):
+            for conflict in sinks.conflicts(self.ctx.azure, key, kind, dest_id, (name,) if name else ()):
                 sub = self.h.subscriptions[key]
                 self.actions.append(Action(
                     model.UPDATE_SINK, sub.id, [sub.id],

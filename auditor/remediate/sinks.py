@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.analysis.context import AuditContext
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.diagnostic_settings import (
     PARTNER,
     PROPERTY_OF,
@@ -25,7 +25,7 @@ from auditor.azure.diagnostic_settings import (
     enabled_categories,
     setting_properties,
 )
-from auditor.config import CATEGORIES
+from auditor.azure.tenant import AzureTenant
 
 # Diagnostic-setting property naming each kind of destination (partners are never a remediation sink).
 SINK_PROPERTY = {k: v for k, v in PROPERTY_OF.items() if k != PARTNER}
@@ -47,7 +47,7 @@ class SinkConflict:
         return arm.display_id(arm.scope_of_extension(self.setting.get("id")))
 
 
-def conflicts(ctx: AuditContext, sub_key: str, destination_kind: str, destination_id: str,
+def conflicts(tenant: AzureTenant, sub_key: str, destination_kind: str, destination_id: str,
               policy_setting_names: tuple[str, ...]) -> list[SinkConflict]:
     """Settings of the subscription that use the destination for some categories but not all of them
     (a setting with the policy's own name is simply overwritten by the policy: no conflict)."""
@@ -56,7 +56,7 @@ def conflicts(ctx: AuditContext, sub_key: str, destination_kind: str, destinatio
         return []
     names = {n.lower() for n in policy_setting_names}
     out = []
-    for setting in ctx.exports[sub_key].settings:
+    for setting in tenant.settings_at(sub_key):
         sink = destination(setting, destination_kind)
         if sink is None or not arm.same_id(sink, destination_id):
             continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.diagnostic_settings import DESTINATION_PROPERTIES
 from auditor.azure.policy.definitions import ci
 from auditor.azure.policy.expressions import (
@@ -27,7 +28,6 @@ from auditor.azure.policy.expressions import (
     parameter_reference,
     truthy,
 )
-from auditor.config import CATEGORIES
 
 DIAGNOSTIC_SETTINGS = "microsoft.insights/diagnosticsettings"
 DEPLOYMENTS = "microsoft.resources/deployments"
