@@ -31,8 +31,8 @@ from auditor.azure.policy.assignment_facts import (
     enforces,
     not_scopes,
 )
-from auditor.azure.policy.classify import effect_with
 from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id
+from auditor.azure.policy.export_policy import effect_with
 from auditor.azure.policy.flows import member_values
 
 if TYPE_CHECKING:

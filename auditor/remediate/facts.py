@@ -13,8 +13,8 @@ from typing import Any
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.policy.assignment_facts import assignment_scope, identity_of
-from auditor.azure.policy.classify import is_export_policy
 from auditor.azure.policy.definitions import NotAPolicyDocument, PolicyDoc
+from auditor.azure.policy.export_policy import is_export_policy
 
 
 @dataclass(frozen=True)
