@@ -11,7 +11,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import Any
 
-from auditor.azure import arm
+from auditor.azure import arm, security_insights
 from auditor.azure.hierarchy import Hierarchy, build_hierarchy
 from auditor.azure.policy import DefinitionIndex
 from auditor.azure.policy.assignment_facts import Exemption, RoleHoldings, assignment_scope, role_holdings
@@ -76,6 +76,11 @@ class AzureTenant:
             key = (arm.norm_id(str(rec.get("policyAssignmentId") or "")), arm.norm_id(str(rec.get("resourceId") or "")))
             out[key].append(rec)
         return out
+
+    @cached_property
+    def sentinel_workspaces(self) -> frozenset[str]:
+        """Normalised ids of the workspaces the snapshot shows Microsoft Sentinel on for."""
+        return frozenset(security_insights.onboarded_workspaces(self.snapshot.resources))
 
     def covering_scopes(self, target: str) -> set[str]:
         """Normalised scopes whose role assignments apply to ``target``: every id prefix of it (resource,

@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from auditor.analysis.context import AuditContext
-from auditor.analysis.sentinel import sentinel_on
 from auditor.azure import arm, security_insights
 from auditor.remediate import alert_policy, model
 from auditor.remediate.findings import Findings, alert_findings
@@ -136,7 +135,7 @@ class AlertPlanner:
         scope = f"/subscriptions/{sub_guid}/resourceGroups/{rg}" if sub_guid and rg else workspace
         rule_id = f"{scope}/providers/Microsoft.Insights/scheduledQueryRules/{alert_policy.CENTRAL_RULE_NAME}"
         ids = sorted((self.h.subscriptions[k].id for k in subs), key=str.lower)
-        if sentinel_on(self.ctx, workspace):
+        if arm.norm_id(workspace) in self.ctx.azure.sentinel_workspaces:  # Sentinel on: its rule, not a log alert
             return self._sentinel_rule(workspace, scope, subs, ids)
         self.actions.append(Action(
             model.CENTRAL_ALERT_RULE, scope, ids,
