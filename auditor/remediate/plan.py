@@ -26,7 +26,6 @@ from collections import defaultdict
 from typing import Any
 
 from auditor.analysis.context import AuditContext
-from auditor.analysis.engine import verdict
 from auditor.azure import arm
 from auditor.azure.diagnostic_settings import log_profile
 from auditor.azure.policy import PolicyDoc, member_definition_id, member_reference_id
@@ -47,6 +46,7 @@ from auditor.remediate.facts import (
 )
 from auditor.remediate.findings import Findings, group_export_gaps, log_profiles, noncompliant
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
+from auditor.rules.verdicts import verdict
 
 FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
 REVIEW = frozenset({"excluded", "exempted"})
