@@ -27,9 +27,6 @@ from auditor.azure.delivery_facts import Delivery, parse_time
 from auditor.azure.policy.assignment_facts import (
     assigned_definition_id,
     assigned_parameters,
-    assignment_scope,
-    enforces,
-    not_scopes,
 )
 from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id
 from auditor.azure.policy.export_policy import effect_with
@@ -231,12 +228,10 @@ def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str
     chain = ctx.hierarchy.scope_chain(sub_id)
     if ctx.unreadable_in_chain(sub_id, operations.POLICY_INPUTS):
         return "unknown"
-    for doc in ctx.snapshot.of_kind(arm.POLICY_ASSIGNMENT):
-        if arm.norm_id(assignment_scope(doc)) not in chain or not enforces(doc):
+    for a in ctx.azure.policy_assignments.values():
+        if a.scope_key not in chain or not a.enforces or a.not_scope_keys.intersection(chain):
             continue
-        if any(arm.norm_id(n) in chain for n in not_scopes(doc)):
-            continue
-        if _assignment_can_act(doc, index):
+        if _assignment_can_act(a.doc, index):
             return "yes"
     return "no"
 
