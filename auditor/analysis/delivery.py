@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditor import arm, operations
-from auditor.analysis.sentinel import sentinel_on
+from auditor.analysis.sentinel import ANALYSED, ActivityDetection, activity_detection
+from auditor.analysis.sentinel import UNKNOWN as UNKNOWN_SENTINEL
 from auditor.config import CATEGORIES
 from auditor.delivery.facts import Delivery, parse_time
 from auditor.delivery.shapes import (
@@ -87,8 +88,20 @@ class DestinationProblem:
 @dataclass(frozen=True)
 class Detection:
     plans: DefenderPlans | None  # None: the pricings could not be read
-    sentinel_workspaces: tuple[str, ...]  # exported-to workspaces with Microsoft Sentinel on
-    sentinel_unknown: tuple[str, ...]  # exported-to workspaces whose Sentinel state could not be read
+    sentinel: tuple[ActivityDetection, ...]  # one per exported-to workspace
+
+    @property
+    def sentinel_workspaces(self) -> tuple[str, ...]:
+        """Exported-to workspaces where a Sentinel rule analyses AzureActivity."""
+        return tuple(d.workspace for d in self.sentinel if d.status == ANALYSED)
+
+    @property
+    def sentinel_unknown(self) -> tuple[str, ...]:
+        return tuple(d.workspace for d in self.sentinel if d.status == UNKNOWN_SENTINEL)
+
+    @property
+    def sentinel_rules(self) -> tuple[str, ...]:
+        return tuple(f"{arm.last_segment(d.workspace)}: {r}" for d in self.sentinel for r in d.rules)
 
     @property
     def watched(self) -> bool | None:
@@ -187,14 +200,13 @@ def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection
     if not _unreadable(ctx, scope, operations.DEFENDER_PLANS):
         plans = defender_plans(d for d in ctx.snapshot.of_kind(arm.DEFENDER_PRICING)
                                if arm.subscription_id_of(d.get("id")) == guid)
-    on, unknown = [], []
-    for ws in sorted(set(workspaces), key=arm.norm_id):
-        on_ws = sentinel_on(ctx, ws)  # i13b's reader: True, False, or None (unreadable)
-        if on_ws:
-            on.append(arm.display_id(ws))
-        elif on_ws is None or ctx.snapshot.get(ws) is None:
-            unknown.append(arm.display_id(ws))
-    return Detection(plans, tuple(on), tuple(unknown))
+    seen: list[ActivityDetection] = []
+    for ws in sorted({arm.norm_id(w): w for w in workspaces}.values(), key=arm.norm_id):
+        found = activity_detection(ctx, ws)
+        if found.status == "off" and ctx.snapshot.get(ws) is None:
+            found = ActivityDetection(found.workspace, UNKNOWN_SENTINEL)  # a workspace it could not see
+        seen.append(found)
+    return Detection(plans, tuple(seen))
 
 
 def _policy_index(ctx: AuditContext) -> DefinitionIndex:
@@ -274,6 +286,7 @@ def delivery_summary(ctx: AuditContext) -> dict[str, Any] | None:
             "destinations": [x.evidence() for x in d.destinations] if d else [],
             "defenderForResourceManager": None if det.plans is None else det.plans.tiers.get("arm", "Free"),
             "sentinelWorkspaces": list(det.sentinel_workspaces),
+            "sentinelRules": list(det.sentinel_rules),
             "watched": det.watched,
             "exportedCategories": list(ctx.exports[key].categories),
             "categoryYield": analysis.yields[key],

@@ -84,13 +84,17 @@ def check_not_watched(ctx: AuditContext) -> Iterator[Finding]:
         if det.watched is not False:
             continue
         assert det.plans is not None
+        idle = [d for d in det.sentinel if d.status == "idle"]
+        sentinel_said = ("Microsoft Sentinel is on for " + ", ".join(arm.last_segment(d.workspace) for d in idle)
+                         + " but no enabled Scheduled or NRT rule there queries AzureActivity") if idle else \
+            "no exported-to workspace runs Microsoft Sentinel"
         yield Finding(
             "ALA-DET-001", _subscription_id(ctx, key),
             "Nobody analyses this subscription's activity log for threats: Defender for Resource Manager is "
-            f"{det.plans.tiers.get('arm', 'not configured (Free)')} and no exported-to workspace runs "
-            "Microsoft Sentinel.",
+            f"{det.plans.tiers.get('arm', 'not configured (Free)')} and {sentinel_said}.",
             {"defenderForResourceManager": det.plans.tiers.get("arm", "Free"),
              "sentinelWorkspaces": list(det.sentinel_workspaces),
+             "sentinel": [d.evidence() for d in det.sentinel],
              "policyDefinitionId": DEFENDER_ARM_POLICY},
         )
 
@@ -129,11 +133,14 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "ALA-DET-001", "Activity log not analysed for threats", "medium",
-        "Exported logs nobody analyses detect nothing: Microsoft Defender for Resource Manager or "
-        "Microsoft Sentinel turns control-plane activity into alerts on suspicious operations.",
+        "Exported logs nobody analyses detect nothing: Microsoft Defender for Resource Manager, or a "
+        "Microsoft Sentinel analytics rule (Scheduled or NRT) over AzureActivity, turns control-plane "
+        "activity into alerts on suspicious operations. Sentinel being on is not enough: Fusion and "
+        "incident-creation rules read no AzureActivity row.",
         "Enable Microsoft Defender for Resource Manager (built-in policy 'Configure Azure Defender for "
-        "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or onboard Microsoft "
-        "Sentinel on the workspace the subscription exports to.",
+        "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or enable Scheduled or "
+        "NRT analytics rules over AzureActivity (for example the Azure Activity solution's) on the "
+        "Sentinel workspace the subscription exports to.",
         (*CIS_DEFENDER_ARM, MCSB_LT1), check_not_watched, "detection",
     ),
     Rule(
