@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from collect_support import DEMO_TENANT, assert_round_trip, collect, request_log
 
 from auditor import operations
 from auditor.collect.pipeline import LogQueryGuardPolicy, WriteRefused, check_blob_listing
+from auditor.delivery.facts import shifted
 from auditor.emulator.runner import running_emulator
 
 WS_GUID = "0f6b7f1e-3b3c-4a8e-9d7e-2f1c2b3a4d5e"
@@ -24,8 +26,9 @@ def test_demo_round_trip_with_delivery_is_exact(tmp_path: Path) -> None:
     log = tmp_path / "requests.jsonl"
     with running_emulator(source, page_size=5, request_log=str(log)) as emu:
         result = collect(emu, verify_delivery=True)
+        shift = emu.emulator.store.delivery_shift if emu.emulator else timedelta(0)
     assert_round_trip(source, result.snapshot)
-    assert result.snapshot["delivery"] == source["delivery"]
+    assert shifted(result.snapshot["delivery"], -shift) == source["delivery"]
     ops = {e["operation"] for e in result.snapshot["errors"]}
     assert {operations.LOG_QUERY, operations.BLOB_LISTING, operations.DEFENDER_PLANS} <= ops
     entries = request_log(log)
@@ -52,7 +55,8 @@ def test_delivery_survives_faults() -> None:
     source = _demo()
     with running_emulator(source, faults="429=0.1,500=0.05,503=0.05,reset=0.02", seed=3) as emu:
         result = collect(emu, verify_delivery=True, retry_backoff=0.01)
-    assert result.snapshot["delivery"] == source["delivery"]
+        shift = emu.emulator.store.delivery_shift if emu.emulator else timedelta(0)
+    assert shifted(result.snapshot["delivery"], -shift) == source["delivery"]
 
 
 def test_missing_data_plane_roles_are_errors_not_silence() -> None:
