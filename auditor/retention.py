@@ -154,6 +154,52 @@ def immutability_days(container: dict[str, Any] | None) -> tuple[float, str] | N
     return days, str(arm.ci_get(inner, "state") or "Unlocked")
 
 
+def append_refusal(container: dict[str, Any] | None, account: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Why the destination refuses the export's appends, or None.
+
+    Azure Monitor writes each hour's activity log as an *append blob* (``.../PT1H.json``) and
+    appends to it through the hour. Under a time-based retention policy (Locked or Unlocked) or a
+    legal hold, "The Append Block operation is permitted only for policies with the
+    allowProtectedAppendWrites or allowProtectedAppendWritesAll property enabled" (Microsoft
+    Learn, Azure Storage, "Time-based retention policies for immutable blob data", section
+    "Allow protected append blobs writes"; the same for legal holds with
+    allowProtectedAppendWritesAll). Account-level version immutability
+    (``immutableStorageWithVersioning``) behaves the same with its ``allowProtectedAppendWrites``.
+    """
+    if container is not None:
+        p = arm.props(container)
+        policy = arm.ci_get(p, "immutabilityPolicy")
+        inner = arm.ci_get(policy, "properties") if isinstance(policy, dict) else None
+        if isinstance(inner, dict):
+            days = _days(arm.ci_get(inner, "immutabilityPeriodSinceCreationInDays"))
+            state = str(arm.ci_get(inner, "state") or "Unlocked")
+            appends = any(arm.as_bool(arm.ci_get(inner, k), False) is True
+                          for k in ("allowProtectedAppendWrites", "allowProtectedAppendWritesAll"))
+            if days and state.lower() in ("locked", "unlocked") and not appends:
+                return {"level": "container", "policy": "time-based retention", "state": state,
+                        "immutabilityPeriodSinceCreationInDays": _number(days),
+                        "allowProtectedAppendWrites": False, "allowProtectedAppendWritesAll": False}
+        hold = arm.ci_get(p, "legalHold")
+        if isinstance(hold, dict) and arm.as_bool(arm.ci_get(hold, "hasLegalHold"), False) is True:
+            history = arm.ci_get(hold, "protectedAppendWritesHistory")
+            if not (isinstance(history, dict)
+                    and arm.as_bool(arm.ci_get(history, "allowProtectedAppendWritesAll"), False) is True):
+                return {"level": "container", "policy": "legal hold", "allowProtectedAppendWritesAll": False}
+    if account is not None:
+        versioning = arm.ci_get(arm.props(account), "immutableStorageWithVersioning")
+        if isinstance(versioning, dict) and arm.as_bool(arm.ci_get(versioning, "enabled"), False) is True:
+            policy = arm.ci_get(versioning, "immutabilityPolicy")
+            if isinstance(policy, dict):
+                days = _days(arm.ci_get(policy, "immutabilityPeriodSinceCreationInDays"))
+                state = str(arm.ci_get(policy, "state") or "Unlocked")
+                appends = arm.as_bool(arm.ci_get(policy, "allowProtectedAppendWrites"), False) is True
+                if days and state.lower() in ("locked", "unlocked") and not appends:
+                    return {"level": "account", "policy": "time-based retention (version-level)", "state": state,
+                            "immutabilityPeriodSinceCreationInDays": _number(days),
+                            "allowProtectedAppendWrites": False}
+    return None
+
+
 @dataclass(frozen=True)
 class Retention:
     """How long a destination keeps the activity log. ``days`` None: kept until deleted by hand.

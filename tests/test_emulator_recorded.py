@@ -2,7 +2,7 @@
 collector reads Log Analytics answers by column NAME (another schema is unknown, never silence).
 
 The bodies are the ones recorded in azure-sdk-for-python's azure-monitor-query test recordings
-(copies in ``tests/fixtures/real_azure/recordings/``); the emulator must serve them unchanged
+(copies in ``tests/fixtures/real_azure/responses/``); the emulator must serve them unchanged
 (the top-level message aside, which is the snapshot error's), and the real LogsQueryClient and
 ContainerClient read them.
 """
@@ -26,7 +26,7 @@ from auditor.emulator.runner import running_emulator
 from auditor.emulator.store import SnapshotStore
 from auditor.snapshot import build_snapshot
 
-RECORDINGS = Path(__file__).parent / "fixtures" / "real_azure" / "recordings"
+RECORDINGS = Path(__file__).parent / "fixtures" / "real_azure" / "responses"
 
 
 def recording(name: str) -> dict[str, Any]:

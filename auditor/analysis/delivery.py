@@ -8,11 +8,12 @@ could not be read (a ``logQuery``, ``blobListing``, ``defenderPlans``, ``sentine
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditor import arm, operations
+from auditor.analysis.acceptance import storage_refusals
 from auditor.analysis.sentinel import ANALYSED, ActivityDetection, activity_detection
 from auditor.analysis.sentinel import UNKNOWN as UNKNOWN_SENTINEL
 from auditor.config import CATEGORIES
@@ -46,6 +47,7 @@ class DestinationDelivery:
     events: int | None = None
     others_delivering: int = 0  # other subscriptions whose events reached this destination in the window
     reason: str = ""
+    refused_by: tuple[dict[str, Any], ...] = ()  # configuration that refuses the export (ALA-DLV-003/004)
 
     def evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "destination": self.id, "status": self.status}
@@ -54,6 +56,8 @@ class DestinationDelivery:
                        otherSubscriptionsDelivering=self.others_delivering)
         if self.reason:
             out["reason"] = self.reason
+        if self.refused_by:
+            out["refusedBy"] = list(self.refused_by)
         return out
 
 
@@ -132,7 +136,7 @@ def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
         export = ctx.exports[key]
         if export.state == "unknown":
             continue
-        dests = [_destination(ctx, delivery, sub.guid, d.kind, d.id, since)
+        dests = [_with_refusals(ctx, d.resource, _destination(ctx, delivery, sub.guid, d.kind, d.id, since))
                  for d in export.destinations() if d.healthy is not False]
         if dests:
             out.subscriptions[key] = SubscriptionDelivery(tuple(dests))
@@ -178,6 +182,14 @@ def _destination(ctx: AuditContext, delivery: Delivery, guid: str, kind: str, de
     return DestinationDelivery(kind, dest_id, UNVERIFIABLE,
                                reason="an Event Hub cannot be read without consuming it" if kind == "event_hub"
                                else "a partner destination cannot be read")
+
+
+def _with_refusals(ctx: AuditContext, resource: dict[str, Any] | None, d: DestinationDelivery) -> DestinationDelivery:
+    """A storage destination's evidence names what in its configuration refuses the export."""
+    if d.kind != "storage" or resource is None:
+        return d
+    refused = storage_refusals(ctx, d.id, resource).evidence()
+    return replace(d, refused_by=tuple(refused)) if refused else d
 
 
 def _recent(value: str | None, since: Any) -> bool:

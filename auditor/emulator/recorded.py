@@ -2,7 +2,7 @@
 
 Each body is the one recorded against Azure in the public azure-sdk-for-python test recordings
 (``sdk/monitor/azure-monitor-query/tests/recordings/``, MIT; copies in
-``tests/fixtures/real_azure/recordings/``, compared by ``tests/test_emulator_recorded.py``):
+``tests/fixtures/real_azure/responses/``, compared by ``tests/test_emulator_recorded.py``):
 
 - ``PartialError``: HTTP 200 with ``tables`` *and* an ``error`` (``test_logs_single_query_with_partial_success``);
 - ``BadArgumentError``: HTTP 400, inner ``SemanticError`` / ``SEM0100`` (``test_logs_single_query_with_non_200``);

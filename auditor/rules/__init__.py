@@ -9,9 +9,9 @@ from auditor.rules.base import Finding, Rule
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    from auditor.rules import alerts, delivery, exports, integrity, policy
+    from auditor.rules import alerts, delivery, destinations, exports, integrity, policy
 
-    rules = (*exports.RULES, *policy.RULES, *alerts.RULES, *integrity.RULES, *delivery.RULES)
+    rules = (*exports.RULES, *policy.RULES, *alerts.RULES, *integrity.RULES, *delivery.RULES, *destinations.RULES)
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise RuntimeError("duplicate rule id in catalogue")
