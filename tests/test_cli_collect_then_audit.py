@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from auditor.delivery.facts import shifted
+from auditor.azure.delivery_facts import shifted
 from auditor.emulator.runner import running_emulator
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ import pytest
 from collect_support import DEMO_TENANT, assert_round_trip, collect, request_log
 
 from auditor import operations
+from auditor.azure.delivery_facts import shifted
 from auditor.collect.pipeline import LogQueryGuardPolicy, WriteRefused, check_blob_listing
-from auditor.delivery.facts import shifted
 from auditor.emulator.runner import running_emulator
 
 WS_GUID = "0f6b7f1e-3b3c-4a8e-9d7e-2f1c2b3a4d5e"

@@ -18,9 +18,9 @@ from collect_support import (
     tenant,
 )
 
-from auditor import arm
 from auditor.analysis.engine import audit_snapshot
-from auditor.delivery.facts import shifted
+from auditor.azure import arm
+from auditor.azure.delivery_facts import shifted
 from auditor.emulator.runner import running_emulator
 from auditor.snapshot import build_snapshot, load_snapshot
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from collect_support import DEMO_TENANT, collect
 
-from auditor import arm
-from auditor.delivery import facts
+from auditor.azure import arm
+from auditor.azure import delivery_facts as facts
 from auditor.emulator import recorded
 from auditor.emulator.runner import running_emulator
 from auditor.emulator.store import SnapshotStore

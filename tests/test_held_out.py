@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from auditor import retention
-from auditor.delivery import facts
+from auditor.azure import delivery_facts as facts
+from auditor.azure import destinations as retention
 
 HELD_OUT = Path(__file__).parent / "fixtures" / "held_out"
 

@@ -16,8 +16,8 @@ import builders as b
 import builders_retention as br
 import pytest
 
-from auditor import retention
 from auditor.analysis.context import AuditContext
+from auditor.azure import destinations
 from auditor.config import Config
 from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
@@ -100,7 +100,7 @@ def test_prefix_match_is_case_sensitive_like_blob_names(prefix: str) -> None:
 
 
 def test_any_subscription_prefix_reading() -> None:
-    reach = retention.prefix_reaches
+    reach = destinations.prefix_reaches
     assert reach("insights-activity-logs/resourceId=/SUBSCRIPTIONS/", None)
     assert reach(f"insights-activity-logs/resourceId=/SUBSCRIPTIONS/{S.upper()}/y=2026", None)
     assert not reach(f"insights-activity-logs/resourceId=/SUBSCRIPTIONS/{S.lower()}/", None)
@@ -130,7 +130,7 @@ def test_time_based_immutability_counts_as_retention() -> None:
 
 
 def test_real_container_example_reads_its_immutability_policy() -> None:
-    assert retention.immutability_days(real_body("BlobContainersGetWithAllowProtectedAppendWritesAll.json")) == (
+    assert destinations.immutability_days(real_body("BlobContainersGetWithAllowProtectedAppendWritesAll.json")) == (
         100.0, "Locked")
 
 
@@ -180,7 +180,7 @@ def test_interactive_and_total_retention_are_reported_apart() -> None:
     [finding] = to_workspace(30, br.activity_table(WS, 30, 180))
     [judged] = finding.evidence["retention"]
     assert (judged["interactiveDays"], judged["days"]) == (30, 180)
-    kept = retention.workspace_retention(None, br.activity_table(WS, 90, 730))
+    kept = destinations.workspace_retention(None, br.activity_table(WS, 90, 730))
     assert kept is not None and kept.evidence() == {
         "totalDays": 730, "interactiveDays": 90,
         "setting": "AzureActivity table: retentionInDays 90, totalRetentionInDays 730"}
@@ -189,7 +189,7 @@ def test_interactive_and_total_retention_are_reported_apart() -> None:
 
 def test_real_table_example_is_read() -> None:
     table = copy.deepcopy(real_body("TablesGet.json"))
-    got = retention.workspace_retention(None, table)
+    got = destinations.workspace_retention(None, table)
     assert got is not None and got.days == 50
     assert "totalRetentionInDays 50" in got.setting
 

@@ -17,11 +17,11 @@ import builders as b
 import delivery_builders as db
 import pytest
 
-from auditor import retention
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
+from auditor.azure import destinations as retention
+from auditor.azure.defender import firewall_refusal
 from auditor.config import Config
-from auditor.delivery.shapes import firewall_refusal
 from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot

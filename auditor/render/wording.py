@@ -56,7 +56,11 @@ _RISK = {
     "ALA-DLV-002": "{n} subscription(s) export to a workspace that dropped or refused data (daily cap reached, "
                    "ingestion stopped or failing): those logs are lost.",
     "ALA-DET-001": "{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
-                   "Resource Manager, no Microsoft Sentinel).",
+                   "Resource Manager, no Microsoft Sentinel rule over AzureActivity).",
+    "ALA-DLV-003": "{n} subscription(s) export to storage whose immutability policy refuses the appends Azure "
+                   "Monitor writes: nothing new lands.",
+    "ALA-DLV-004": "{n} subscription(s) export to storage whose firewall refuses Azure Monitor (no trusted "
+                   "services exception).",
 }
 
 _VALUE = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm
 from auditor.analysis.acceptance import storage_refusals
+from auditor.azure import arm
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 
 VERSION = 1
