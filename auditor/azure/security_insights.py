@@ -37,6 +37,7 @@ API_VERSION = "2024-03-01"  # first stable version with NRT rules and onboarding
 ONBOARDING_STATE = "microsoft.securityinsights/onboardingstates"
 ALERT_RULE = "microsoft.securityinsights/alertrules"
 SOLUTION = "microsoft.operationsmanagement/solutions"
+SOLUTION_API_VERSION = "2015-11-01-preview"  # the only version of Microsoft.OperationsManagement/solutions
 QUERY_KINDS = ("scheduled", "nrt")  # analytics rules that run the customer's KQL
 _PROVIDER = "/providers/microsoft.securityinsights/"
 
@@ -128,3 +129,12 @@ def onboarding_states_path(workspace_id: str) -> str:
 
 def alert_rules_path(workspace_id: str) -> str:
     return f"{arm.display_id(workspace_id)}/providers/Microsoft.SecurityInsights/alertRules"
+
+
+def legacy_solution_path(workspace_id: str) -> str:
+    """Where the legacy onboarding solution of a workspace lives: ``SecurityInsights(<workspace>)`` in
+    the workspace's resource group (as the portal and ``az monitor log-analytics solution create``
+    put it)."""
+    ws = arm.display_id(workspace_id)
+    rg = ws.split("/providers/", 1)[0]
+    return f"{rg}/providers/Microsoft.OperationsManagement/solutions/SecurityInsights({arm.last_segment(ws)})"

@@ -44,6 +44,7 @@ KIND_OPERATION: dict[str, str] = {
     arm.ACTION_GROUP: operations.ACTION_GROUPS,
     security_insights.ONBOARDING_STATE: operations.SENTINEL,
     security_insights.ALERT_RULE: operations.SENTINEL,
+    security_insights.SOLUTION: operations.SENTINEL,
     arm.DEFENDER_PRICING: operations.DEFENDER_PLANS,
     arm.AUTOSCALE_SETTING: operations.CATEGORY_SOURCES,
     arm.METRIC_ALERT: operations.CATEGORY_SOURCES,
