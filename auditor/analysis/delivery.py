@@ -133,11 +133,14 @@ def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
     out = DeliveryAnalysis(delivery)
     since = ctx.snapshot.collected_at - timedelta(days=ctx.config.delivery_window_days)
     index = _policy_index(ctx)
+    seen_workspaces: dict[str, ActivityDetection] = {}  # judged once per workspace, not per subscription
+    refusals: dict[str, tuple[dict[str, Any], ...]] = {}  # likewise per storage account
     for key, sub in sorted(ctx.hierarchy.subscriptions.items()):
         export = ctx.exports[key]
         if export.state == "unknown":
             continue
-        dests = [_with_refusals(ctx, d.resource, _destination(ctx, delivery, sub.guid, d.kind, d.id, since))
+        dests = [_with_refusals(ctx, d.resource, _destination(ctx, delivery, sub.guid, d.kind, d.id, since),
+                                refusals)
                  for d in export.destinations() if d.healthy is not False]
         if dests:
             out.subscriptions[key] = SubscriptionDelivery(tuple(dests))
@@ -147,7 +150,7 @@ def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
                 if problem is not None:
                     out.problems[arm.norm_id(d.id)] = problem
         out.detection[key] = _detection(ctx, sub.guid, [d.id for d in export.destinations()
-                                                        if d.kind == "log_analytics"])
+                                                        if d.kind == "log_analytics"], seen_workspaces)
         out.yields[key] = _yields(ctx, index, sub.id, sub.guid, out.detection[key].plans)
     return out
 
@@ -185,12 +188,15 @@ def _destination(ctx: AuditContext, delivery: Delivery, guid: str, kind: str, de
                                else "a partner destination cannot be read")
 
 
-def _with_refusals(ctx: AuditContext, resource: dict[str, Any] | None, d: DestinationDelivery) -> DestinationDelivery:
+def _with_refusals(ctx: AuditContext, resource: dict[str, Any] | None, d: DestinationDelivery,
+                   cache: dict[str, tuple[dict[str, Any], ...]]) -> DestinationDelivery:
     """A storage destination's evidence names what in its configuration refuses the export."""
     if d.kind != "storage" or resource is None:
         return d
-    refused = storage_refusals(ctx, d.id, resource).evidence()
-    return replace(d, refused_by=tuple(refused)) if refused else d
+    key = arm.norm_id(d.id)
+    if key not in cache:
+        cache[key] = tuple(storage_refusals(ctx, d.id, resource).evidence())
+    return replace(d, refused_by=cache[key]) if cache[key] else d
 
 
 def _recent(value: str | None, since: Any) -> bool:
@@ -207,7 +213,8 @@ def _problem(delivery: Delivery, ws_id: str, doc: dict[str, Any], since: Any) ->
     return DestinationProblem(arm.display_id(ws_id), state, ingestion)
 
 
-def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection:
+def _detection(ctx: AuditContext, guid: str, workspaces: list[str],
+               cache: dict[str, ActivityDetection]) -> Detection:
     scope = arm.subscription_scope(guid)
     plans = None
     if not _unreadable(ctx, scope, operations.DEFENDER_PLANS):
@@ -215,10 +222,13 @@ def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection
                                if arm.subscription_id_of(d.get("id")) == guid)
     seen: list[ActivityDetection] = []
     for ws in sorted({arm.norm_id(w): w for w in workspaces}.values(), key=arm.norm_id):
-        found = activity_detection(ctx, ws)
-        if found.status == "off" and ctx.snapshot.get(ws) is None:
-            found = ActivityDetection(found.workspace, UNKNOWN_SENTINEL)  # a workspace it could not see
-        seen.append(found)
+        key = arm.norm_id(ws)
+        if key not in cache:
+            found = activity_detection(ctx, ws)
+            if found.status == "off" and ctx.snapshot.get(ws) is None:
+                found = ActivityDetection(found.workspace, UNKNOWN_SENTINEL)  # a workspace it could not see
+            cache[key] = found
+        seen.append(cache[key])
     return Detection(plans, tuple(seen))
 
 

@@ -21,6 +21,7 @@ FIREWALL_DOC = "https://learn.microsoft.com/azure/storage/common/storage-network
 
 
 def _refusing(ctx: AuditContext, which: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    judged: dict[str, dict[str, Any] | None] = {}  # per storage account: 10,000 subscriptions share a few
     for key, sub in sorted(ctx.hierarchy.subscriptions.items()):
         result = ctx.exports[key]
         if result.state == "unknown":
@@ -30,7 +31,10 @@ def _refusing(ctx: AuditContext, which: str) -> Iterator[tuple[str, list[dict[st
             for d in export.usable_destinations:
                 if d.kind != "storage" or d.resource is None or arm.norm_id(d.id) in found:
                     continue
-                refusal = getattr(storage_refusals(ctx, d.id, d.resource), which)
+                dest_key = arm.norm_id(d.id)
+                if dest_key not in judged:
+                    judged[dest_key] = getattr(storage_refusals(ctx, d.id, d.resource), which)
+                refusal = judged[dest_key]
                 if refusal:
                     found[arm.norm_id(d.id)] = {"setting": export.setting_id, "destination": d.id, **refusal}
         if found:
