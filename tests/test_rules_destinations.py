@@ -17,12 +17,12 @@ import builders as b
 import delivery_builders as db
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.azure import destinations as retention
 from auditor.azure.defender import firewall_refusal
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -116,7 +116,7 @@ def snapshot(*docs: dict[str, Any], account: dict[str, Any] | None = None, error
 
 
 def fire(doc: dict[str, Any], rule_id: str) -> list[Finding]:
-    return list(rule_by_id(rule_id).check(AuditContext(build_snapshot(doc), Config())))
+    return list(check_of(rule_id)(AuditContext(build_snapshot(doc), Config())))
 
 
 def test_dlv003_fires_for_a_container_refusing_appends_and_passes_otherwise() -> None:

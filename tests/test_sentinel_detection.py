@@ -17,10 +17,10 @@ import builders as b
 import builders_sentinel as bs
 import delivery_builders as db
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -54,7 +54,7 @@ def tenant(*docs: dict[str, Any], errors: tuple[dict[str, Any], ...] = ()) -> di
 
 
 def fire(doc: dict[str, Any]) -> list[Finding]:
-    return list(rule_by_id("ALA-DET-001").check(AuditContext(build_snapshot(doc), Config())))
+    return list(check_of("ALA-DET-001")(AuditContext(build_snapshot(doc), Config())))
 
 
 def test_sentinel_without_an_activity_rule_is_not_watching() -> None:

@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor.analysis.acceptance import storage_refusals
+from auditor.analysis.checks import Check
 from auditor.azure import arm
-from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.rules.base import Finding, Rule
+from auditor.rules.catalogue import delivery as catalogue
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -36,7 +38,7 @@ def _refusing(ctx: AuditContext, which: str) -> Iterator[tuple[str, list[dict[st
                     judged[dest_key] = getattr(storage_refusals(ctx, d.id, d.resource), which)
                 refusal = judged[dest_key]
                 if refusal:
-                    found[arm.norm_id(d.id)] = {"setting": export.setting_id, "destination": d.id, **refusal}
+                    found[dest_key] = {"setting": export.setting_id, "destination": d.id, **refusal}
         if found:
             yield sub.id, [found[k] for k in sorted(found)]
 
@@ -44,7 +46,7 @@ def _refusing(ctx: AuditContext, which: str) -> Iterator[tuple[str, list[dict[st
 def check_immutability_refuses(ctx: AuditContext) -> Iterator[Finding]:
     for scope, refused in _refusing(ctx, "immutability"):
         yield Finding(
-            "ALA-DLV-003", scope,
+            scope,
             "The storage destination's immutability policy does not allow protected append writes: Azure "
             "Monitor cannot append to the hourly PT1H.json blobs, so the exported activity log does not land.",
             {"destinations": refused, "documentation": IMMUTABILITY_DOC},
@@ -54,31 +56,14 @@ def check_immutability_refuses(ctx: AuditContext) -> Iterator[Finding]:
 def check_firewall_refuses(ctx: AuditContext) -> Iterator[Finding]:
     for scope, refused in _refusing(ctx, "firewall"):
         yield Finding(
-            "ALA-DLV-004", scope,
+            scope,
             "The storage destination's firewall denies by default without the trusted Microsoft services "
             "exception: Azure Monitor's writes are refused.",
             {"destinations": refused, "documentation": FIREWALL_DOC},
         )
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "ALA-DLV-003", "Immutability policy refuses the export's appends", "high",
-        "Diagnostic settings write append blobs and append to them through the hour; a time-based "
-        "retention policy (locked or unlocked), a legal hold or account-level immutability without "
-        "protected append writes refuses every Append Block, so nothing new is kept.",
-        "Enable allowProtectedAppendWrites on the insights-activity-logs container's time-based "
-        "retention policy (allowProtectedAppendWritesAll for a legal hold; only an unlocked policy can "
-        "be changed: otherwise export to another container or account), or on the account's "
-        "immutableStorageWithVersioning policy.",
-        (MCSB_LT3,), check_immutability_refuses, "delivery",
-    ),
-    Rule(
-        "ALA-DLV-004", "Storage firewall refuses the export", "high",
-        "A storage account that denies network access by default accepts Azure Monitor's writes only "
-        "through the trusted Microsoft services exception; without it the export is silently dropped.",
-        "Add AzureServices to the account's networkAcls.bypass ('Allow Azure services on the trusted "
-        "services list to access this storage account'), keeping defaultAction Deny.",
-        (MCSB_LT3,), check_firewall_refuses, "delivery",
-    ),
+CHECKS: tuple[tuple[Rule, Check], ...] = (
+    (catalogue.IMMUTABILITY_REFUSES, check_immutability_refuses),
+    (catalogue.FIREWALL_REFUSES, check_firewall_refuses),
 )
