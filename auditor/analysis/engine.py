@@ -15,6 +15,7 @@ from auditor import __version__
 from auditor.analysis.checks import all_checks
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
+from auditor.analysis.judgements import judgements
 from auditor.azure import arm
 from auditor.config import Config, Waiver
 from auditor.rules.base import SEVERITIES, Finding, Rule
@@ -167,6 +168,7 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
         "subscriptions": subscriptions,
         "findings": findings,
         "waivers": waivers.summary(),
+        "judgements": judgements(ctx),  # what remediation plans from (docs/findings-format.md)
     }
     delivery = delivery_summary(ctx)
     if delivery is not None:  # only for snapshots collected with --verify-delivery

@@ -106,11 +106,12 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         others = [f for f in wanted if f != "json"]
         written: list[Path] = [target]
         if others:
-            from auditor.remediate import build_plan
+            from auditor.remediate import plan_from_findings
             from auditor.render import render_reports
 
             with activity.step("remediation plan"):
-                plan = build_plan(ctx, findings).as_dict()  # projected coverage after remediation, for the report
+                # projected coverage after remediation, for the report: from the findings and the model
+                plan = plan_from_findings(findings, snap, config, ctx.azure).as_dict()
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             written.extend(render_reports(findings, snap, out, others, drift=drift, plan=plan,
                                           activity=activity))

@@ -27,7 +27,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.analysis.engine import audit
     from auditor.config import load_config
     from auditor.outputs import check_output_dir
-    from auditor.remediate import build_plan, parse_formats, write_plan
+    from auditor.remediate import parse_formats, plan_from_findings, write_plan
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
 
@@ -36,7 +36,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
     ctx = AuditContext(snap, config)
-    plan = build_plan(ctx, audit(ctx))  # the plan reads the audit's findings, never re-judges
+    plan = plan_from_findings(audit(ctx), snap, config, ctx.azure)  # findings and the model, never re-judged
     written = write_plan(plan, out_dir, chosen)
     s = plan.summary()
     click.echo(

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from auditor.analysis.context import AuditContext
 from auditor.azure import arm, security_insights
 from auditor.remediate import alert_policy, model
 from auditor.remediate.findings import Findings, alert_findings
+from auditor.remediate.inputs import RemediationInputs
 from auditor.remediate.model import Action, Destination, stable_guid
 
 # Longest notScopes list an alert-policy assignment gets: beyond it, lower groups are used.
@@ -32,7 +32,7 @@ class AlertProjection:
     by: str = ""  # id of the rule or assignment that closes the gaps
 
 
-def central_workspaces(ctx: AuditContext, destination: Destination) -> set[str]:
+def central_workspaces(ctx: RemediationInputs, destination: Destination) -> set[str]:
     """Normalised ids of the Log Analytics workspaces that count as central.
 
     The configured central destinations and the plan's own destination; without configuration
@@ -54,20 +54,20 @@ def central_workspaces(ctx: AuditContext, destination: Destination) -> set[str]:
     return out
 
 
-def _workspaces(ctx: AuditContext, key: str) -> set[str]:
+def _workspaces(ctx: RemediationInputs, key: str) -> set[str]:
     """Workspaces a healthy export sends the subscription's Administrative category to."""
     return {arm.norm_id(d.id) for e in ctx.exports[key].healthy_exports if "Administrative" in e.categories
             for d in e.usable_destinations if d.kind == "log_analytics"}
 
 
-def _exports_to(ctx: AuditContext, key: str, central: set[str]) -> str | None:
+def _exports_to(ctx: RemediationInputs, key: str, central: set[str]) -> str | None:
     """The central workspace a healthy export sends Administrative to now, if any."""
     found = sorted(_workspaces(ctx, key) & central)
     return found[0] if found else None
 
 
 class AlertPlanner:
-    def __init__(self, ctx: AuditContext, findings: Findings, destination: Destination,
+    def __init__(self, ctx: RemediationInputs, findings: Findings, destination: Destination,
                  exports_after: dict[str, str], action_group: str) -> None:
         self.ctx, self.h = ctx, ctx.hierarchy
         self.findings = findings

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.policy.assignment_facts import assignment_scope, identity_of
 from auditor.azure.policy.definitions import NotAPolicyDocument, PolicyDoc
 from auditor.azure.policy.export_policy import is_export_policy
+from auditor.remediate.inputs import RemediationInputs
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Considered:
     reference_id: str | None = None  # the export member, for a set
 
 
-def considered_assignments(ctx: AuditContext, sub_key: str) -> list[Considered]:
+def considered_assignments(ctx: RemediationInputs, sub_key: str) -> list[Considered]:
     """Every export-policy assignment the enforcement analysis checked for the subscription."""
     out = {
         (arm.norm_id(c.assignment_id), c.reason): Considered(
@@ -37,19 +37,19 @@ def considered_assignments(ctx: AuditContext, sub_key: str) -> list[Considered]:
     return [out[k] for k in sorted(out)]
 
 
-def is_export_definition(ctx: AuditContext, doc: dict[str, Any]) -> bool:
+def is_export_definition(ctx: RemediationInputs, doc: dict[str, Any]) -> bool:
     try:
         return is_export_policy(PolicyDoc(doc))
     except NotAPolicyDocument:
         return False
 
 
-def covering_scopes(ctx: AuditContext, target: str) -> set[str]:
+def covering_scopes(ctx: RemediationInputs, target: str) -> set[str]:
     """Normalised scopes whose role assignments apply to ``target`` (the tenant root ``/`` included)."""
     return ctx.azure.covering_scopes(target)
 
 
-def roles_held_at(ctx: AuditContext, assignment: dict[str, Any], target: str) -> set[str]:
+def roles_held_at(ctx: RemediationInputs, assignment: dict[str, Any], target: str) -> set[str]:
     """Role GUIDs the assignment's identity holds on ``target`` (at it, a scope containing it, or ``/``).
 
     Read from the same role index the enforcement analysis judges with, so the two agree.
@@ -60,6 +60,6 @@ def roles_held_at(ctx: AuditContext, assignment: dict[str, Any], target: str) ->
     return ctx.azure.roles.granted(principals, covering_scopes(ctx, target))
 
 
-def held_roles(ctx: AuditContext, assignment: dict[str, Any]) -> set[str]:
+def held_roles(ctx: RemediationInputs, assignment: dict[str, Any]) -> set[str]:
     """Role GUIDs the assignment's identity holds at its scope or above (so: for every subscription)."""
     return roles_held_at(ctx, assignment, assignment_scope(assignment))

@@ -1,6 +1,6 @@
 """The remediation plan as data: actions, projected enforcement, and the ``plan.json`` shape.
 
-A plan is computed once from the audit (:func:`auditor.remediate.plan.build_plan`) and then
+A plan is computed once from the audit (:func:`auditor.remediate.plan_from_findings`) and then
 rendered into any of the formats; the file names of every action are fixed by the plan itself
 so that ``plan.json`` lists exactly the files written, in a deterministic order.
 """

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.diagnostic_settings import log_profile
 from auditor.azure.policy import PolicyDoc, member_definition_id, member_reference_id
@@ -45,6 +44,7 @@ from auditor.remediate.facts import (
     roles_held_at,
 )
 from auditor.remediate.findings import Findings, group_export_gaps, log_profiles, noncompliant
+from auditor.remediate.inputs import RemediationInputs
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
 from auditor.rules.verdicts import verdict
 
@@ -74,7 +74,7 @@ def _profile_seen(doc: dict[str, Any] | None) -> str:
     return "; ".join(parts)
 
 
-def choose_destination(ctx: AuditContext) -> tuple[Destination, list[str]]:
+def choose_destination(ctx: RemediationInputs) -> tuple[Destination, list[str]]:
     """The first configured central destination of a known kind; else a placeholder workspace."""
     for dest in ctx.config.central_destinations:
         kind = arm.kind_from_id(dest)
@@ -92,7 +92,7 @@ def choose_destination(ctx: AuditContext) -> tuple[Destination, list[str]]:
     return Destination(defs.LOG_ANALYTICS, value, True, defs.DEPLOYMENT_LOCATION), [note]
 
 
-def _definition_id(ctx: AuditContext, destination: Destination) -> str:
+def _definition_id(ctx: RemediationInputs, destination: Destination) -> str:
     if destination.kind == defs.LOG_ANALYTICS:
         return defs.BUILTIN_LOG_ANALYTICS_ID
     return (f"{ctx.hierarchy.groups[ctx.hierarchy.root].id if ctx.hierarchy.root else ''}"
@@ -100,7 +100,7 @@ def _definition_id(ctx: AuditContext, destination: Destination) -> str:
 
 
 class _Planner:
-    def __init__(self, ctx: AuditContext, findings: Findings) -> None:
+    def __init__(self, ctx: RemediationInputs, findings: Findings) -> None:
         self.ctx = ctx
         self.findings = findings
         self.h = ctx.hierarchy
@@ -510,7 +510,7 @@ class _Planner:
         return Plan(self.actions, projections, self.destination, root, list(self.placeholders))
 
 
-def build_plan(ctx: AuditContext, findings: Findings) -> Plan:
+def build_plan(ctx: RemediationInputs, findings: Findings) -> Plan:
     """The remediation plan for an audit (pure: reads the context and the findings document the audit
     wrote from it, writes nothing). Rule verdicts and waivers come from ``findings``, never re-judged."""
     p = _Planner(ctx, findings)

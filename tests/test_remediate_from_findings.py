@@ -1,0 +1,83 @@
+"""Remediation plans from the findings document and the model: a findings.json read back from disk
+gives the same plan as the audit in memory (docs/findings-format.md, judgements)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from auditor.analysis.context import AuditContext
+from auditor.analysis.engine import audit, write_findings
+from auditor.config import load_config
+from auditor.remediate import FORMATS, FindingsMismatch, Plan, plan_from_findings, render_files
+from auditor.rules import rule_ids
+from auditor.snapshot import load_snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "examples" / "demo-tenant.json"
+CONFIG = ROOT / "examples" / "auditor.toml"
+GOLDEN = ROOT / "tests" / "golden" / "demo-findings.json"
+
+
+def _written(plan: Plan) -> tuple[dict, dict[str, str]]:
+    """plan.json and every file the plan writes, as compared."""
+    return plan.as_dict(), render_files(plan, FORMATS)
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[AuditContext, dict]:
+    ctx = AuditContext(load_snapshot(str(SNAPSHOT)), load_config(str(CONFIG), rule_ids()))
+    return ctx, audit(ctx)
+
+
+def test_findings_read_from_disk_plan_as_the_audit_in_memory(demo: tuple[AuditContext, dict],
+                                                            tmp_path: Path) -> None:
+    ctx, findings = demo
+    in_memory = _written(plan_from_findings(findings, ctx.snapshot, ctx.config, ctx.azure))
+    path = tmp_path / "findings.json"
+    write_findings(findings, path)
+    # a fresh snapshot and model: nothing is shared with the audit but the file
+    from_disk = plan_from_findings(json.loads(path.read_text(encoding="utf-8")), load_snapshot(str(SNAPSHOT)),
+                                   ctx.config)
+    assert _written(from_disk) == in_memory
+    kinds = {a["kind"] for a in in_memory[0]["actions"]}
+    # the demo exercises every judgement the section carries: repairs, new assignments, reviews, alerts
+    assert {"fix_assignment", "assign_export_policy", "review_exclusion", "review_exemption"} <= kinds, kinds
+    projected = {p["projected"] for p in in_memory[0]["subscriptions"]}
+    assert "effective" in projected and "unknown" in projected
+
+
+def test_the_golden_findings_plan_as_the_audit(demo: tuple[AuditContext, dict]) -> None:
+    ctx, findings = demo
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert golden["judgements"] == json.loads(json.dumps(findings["judgements"]))
+    assert _written(plan_from_findings(golden, ctx.snapshot, ctx.config)) == \
+        _written(plan_from_findings(findings, ctx.snapshot, ctx.config))
+
+
+def test_judgements_are_written_once_per_assignment(demo: tuple[AuditContext, dict]) -> None:
+    """The section grows with assignments and destinations: a subscription only points at them."""
+    _, findings = demo
+    section = findings["judgements"]
+    ids = [(a["id"].lower(), a.get("policyDefinitionReferenceId")) for a in section["assignments"]]
+    assert len(ids) == len(set(ids))
+    uses = [c["assignment"] for s in section["subscriptions"].values() for c in s.get("checks", [])]
+    assert len(uses) > len(section["assignments"])  # shared, not repeated per subscription
+    assert set(uses) == set(range(len(section["assignments"])))
+
+
+def test_findings_without_judgements_or_of_another_snapshot_are_refused(demo: tuple[AuditContext, dict]) -> None:
+    ctx, findings = demo
+    old = {k: v for k, v in findings.items() if k != "judgements"}
+    with pytest.raises(FindingsMismatch, match="no 'judgements' section"):
+        plan_from_findings(old, ctx.snapshot, ctx.config)
+    other = copy.deepcopy(findings)
+    other["subscriptions"] = other["subscriptions"][1:]
+    with pytest.raises(FindingsMismatch, match="do not cover 1 subscription"):
+        plan_from_findings(other, ctx.snapshot, ctx.config)
+    other = dict(findings, tenantId="00000000-0000-0000-0000-000000000000")
+    with pytest.raises(FindingsMismatch, match="tenant"):
+        plan_from_findings(other, ctx.snapshot, ctx.config)
