@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,37 @@ def test_findings_without_judgements_or_of_another_snapshot_are_refused(demo: tu
     other = dict(findings, tenantId="00000000-0000-0000-0000-000000000000")
     with pytest.raises(FindingsMismatch, match="tenant"):
         plan_from_findings(other, ctx.snapshot, ctx.config)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True, timeout=300)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_remediate_from_the_findings_file_writes_what_remediate_from_the_snapshot_does(tmp_path: Path) -> None:
+    audited = tmp_path / "audit"
+    r = _cli("audit", "--snapshot", str(SNAPSHOT), "--config", str(CONFIG), "--out", str(audited),
+             "--format", "json", "--quiet")
+    assert r.returncode == 3, r.stderr  # the demo records unreadable scopes on purpose
+    findings = audited / "findings.json"
+    common = ("--snapshot", str(SNAPSHOT), "--config", str(CONFIG), "--format", "arm,terraform")
+    r = _cli("remediate", *common, "--out", str(tmp_path / "again"))
+    assert r.returncode == 0, r.stderr
+    r = _cli("remediate", *common, "--findings", str(findings), "--out", str(tmp_path / "from-file"))
+    assert r.returncode == 0, r.stderr
+    assert _tree(tmp_path / "from-file") == _tree(tmp_path / "again")
+
+    r = _cli("remediate", "--snapshot", str(SNAPSHOT), "--findings", str(findings), "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "another configuration" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    other = tmp_path / "other.json"
+    other.write_text(SNAPSHOT.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same tenant, other bytes
+    r = _cli("remediate", "--snapshot", str(other), "--config", str(CONFIG), "--findings", str(findings),
+             "--out", str(tmp_path / "y"))
+    assert r.returncode == 2 and "another snapshot" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", encoding="utf-8")
+    r = _cli("remediate", *common, "--findings", str(bad), "--out", str(tmp_path / "z"))
+    assert r.returncode == 2 and "not a findings.json" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr

@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import json
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from auditor.commands.common import handle_errors
+
+if TYPE_CHECKING:
+    from auditor.config import Config
+    from auditor.snapshot import Snapshot
+
+
+def read_findings(path: str, snap: Snapshot, config: Config) -> dict[str, Any]:
+    """A findings.json written by an audit of ``snap`` with ``config``; anything else is one clear line."""
+    from auditor.errors import InputError
+    from auditor.schemas import FINDINGS_SCHEMA_VERSION
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise InputError(f"--findings {path}: cannot read it ({e.strerror or e})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"--findings {path}: not a findings.json ({e})") from None
+    if not isinstance(doc, dict) or doc.get("schemaVersion") != FINDINGS_SCHEMA_VERSION:
+        raise InputError(f"--findings {path}: not a findings.json of schemaVersion {FINDINGS_SCHEMA_VERSION}")
+    if doc.get("snapshotSha256") != snap.sha256:
+        raise InputError(f"--findings {path}: written for another snapshot (snapshotSha256 differs from "
+                         f"{snap.source})")
+    if json.loads(json.dumps(config.as_dict())) != doc.get("config"):
+        raise InputError(f"--findings {path}: audited with another configuration: pass the same --config")
+    return doc
 
 
 @click.command(short_help="Write the policy, identities, roles and remediation tasks that close the gaps.")
@@ -17,8 +46,11 @@ from auditor.commands.common import handle_errors
               help="auditor.toml, as for 'auditor audit' (central destinations, required categories).")
 @click.option("--format", "formats", default="arm,bicep,terraform", show_default=True,
               help="Comma-separated: arm,bicep,terraform.")
+@click.option("--findings", "findings_path", type=click.Path(dir_okay=False), default=None,
+              help="findings.json that 'auditor audit' wrote for this snapshot and config: plan from it "
+                   "instead of auditing again.")
 @handle_errors
-def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str) -> None:
+def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, findings_path: str | None) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps.
 
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
@@ -35,8 +67,11 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
-    ctx = AuditContext(snap, config)
-    plan = plan_from_findings(audit(ctx), snap, config, ctx.azure)  # findings and the model, never re-judged
+    if findings_path is not None:
+        plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
+    else:
+        ctx = AuditContext(snap, config)
+        plan = plan_from_findings(audit(ctx), snap, config, ctx.azure)  # findings and the model, never re-judged
     written = write_plan(plan, out_dir, chosen)
     s = plan.summary()
     click.echo(
