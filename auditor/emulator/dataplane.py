@@ -79,6 +79,16 @@ def _account(store: SnapshotStore, name: str) -> dict[str, Any] | None:
     return None
 
 
+def forbidden(method: str) -> Answer:
+    """The services' answer to a caller whose role lacks the permission (emulate --role)."""
+    if method == "POST":
+        return Answer(403, {"error": {"code": "InsufficientAccessError",
+                                      "message": "The provided credentials have insufficient access to perform the "
+                                                 "requested operation"}})
+    return _storage_error(403, "AuthorizationPermissionMismatch",
+                          "This request is not authorized to perform this operation using this permission.")
+
+
 def _storage_error(status: int, code: str, message: str) -> Answer:
     body = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{escape(code)}</Code>'
             f"<Message>{escape(message)}</Message></Error>").encode()
