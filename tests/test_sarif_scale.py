@@ -21,7 +21,7 @@ import pytest
 from tenant_support import tenant
 from test_report_fixtures import audited, demo_raw
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.render.sarif import sarif_document
 from auditor.render.sarif_limits import MAX_RESULTS_PER_RUN, violations
 

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from aiohttp import web
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.emulator import dataplane, resourcegraph
 from auditor.emulator.authorization import Role, arm_action, data_action, forbidden_message, row_action
 from auditor.emulator.http import Answer, Call, Ctx, arm_error

@@ -16,7 +16,8 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote
 
-from auditor import __version__, arm
+from auditor import __version__
+from auditor.azure import arm
 from auditor.errors import InputError
 from auditor.render.names import Names
 from auditor.render.sarif_groups import ResultGroup, group_findings, members
