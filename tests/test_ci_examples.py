@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import copy
 import gzip
 import json
 import os
@@ -173,18 +172,11 @@ def test_the_quarterly_script_collects_audits_against_last_quarter_and_points_sa
 
 
 def test_the_quarterly_script_fails_on_the_chosen_severity(tmp_path: Path) -> None:
-    source = tenant(12, errors=False)
-    findings_at = {}
-    for fail_on in ("high", "low"):
-        repo = tmp_path / fail_on
-        repo.mkdir()
-        proc = _run_script(repo, copy.deepcopy(source), fail_on)
-        findings_at[fail_on] = proc.returncode
-        doc = json.loads((repo / "out" / "findings.json").read_text())
-        severities = {f["severity"] for f in doc["findings"] if f["waiver"] is None}
-        expected = 1 if (severities if fail_on == "low" else severities & {"high"}) else 0
-        assert proc.returncode == expected, proc.stdout + proc.stderr
-    assert findings_at["low"] == 1
+    proc = _run_script(tmp_path, tenant(12, errors=False), "low")  # a complete audit: exit 1, not 3
+    doc = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert any(f["waiver"] is None for f in doc["findings"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "audit exit code 1" in proc.stdout
 
 
 def test_the_quarterly_script_refuses_missing_arguments() -> None:
