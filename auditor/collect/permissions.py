@@ -60,6 +60,11 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("Microsoft.Insights/metricAlerts/read", "metric alerts (Alert category sources)", VERIFY_DELIVERY),
     Permission("Microsoft.OperationalInsights/workspaces/query/read",
                "the delivery query on each destination workspace", VERIFY_DELIVERY),
+    # Log Analytics' table-level access: running a query is not reading a table (auditor/azure/delivery_facts.py)
+    Permission("Microsoft.OperationalInsights/workspaces/query/AzureActivity/read",
+               "the `AzureActivity` table that query reads", VERIFY_DELIVERY),
+    Permission("Microsoft.OperationalInsights/workspaces/query/Operation/read",
+               "the `Operation` table behind `_LogOperation` (ingestion problems)", VERIFY_DELIVERY),
     Permission("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",
                "listing `insights-activity-logs` blob names (never contents)", VERIFY_DELIVERY, data_action=True),
 )

@@ -27,6 +27,9 @@ POLICY_STATES_ACTION = "Microsoft.PolicyInsights/policyStates/queryResults/read"
 LOG_QUERY_ACTION = "Microsoft.OperationalInsights/workspaces/query/read"
 BLOB_LIST_DATA_ACTION = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
 GET_ENTITIES_ACTION = "Microsoft.Management/getEntities/action"
+LOG_TABLE_ACTION = "Microsoft.OperationalInsights/workspaces/query/{table}/read"
+FUNCTION_TABLES = {"_LogOperation": "Operation"}  # Log Analytics functions and the table each reads
+_TABLE_REF = re.compile(r"(?:^|\(|\bunion\b)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|")  # a table that starts a pipe
 
 
 def _pattern(action: str) -> re.Pattern[str]:
@@ -123,11 +126,20 @@ def _arm_action(method: str, n: str) -> str:
     return "/".join([namespace, *types, "read" if method == "GET" else "action"])
 
 
-def data_action(method: str, path: str) -> tuple[str, bool]:
-    """The permission for a data-plane request: (action, is a data action)."""
-    if method == "POST":
-        return LOG_QUERY_ACTION, False  # the Log Analytics query API checks an ordinary action
-    return BLOB_LIST_DATA_ACTION, True
+def data_actions_for(method: str, body: bytes) -> list[tuple[str, bool]]:
+    """The permissions a data-plane request needs: [(action, is a data action)].
+
+    A Log Analytics query needs ``workspaces/query/read`` and, per table it reads, the table's
+    ``workspaces/query/{table}/read`` (Log Analytics' table-level access; a function such as
+    ``_LogOperation`` reads its table). A blob listing needs the blob-read data action."""
+    if method != "POST":
+        return [(BLOB_LIST_DATA_ACTION, True)]
+    try:
+        query = str(json.loads(body or b"{}").get("query") or "")
+    except (ValueError, AttributeError):
+        query = ""
+    tables = sorted({FUNCTION_TABLES.get(t, t) for t in _TABLE_REF.findall(query)})
+    return [(LOG_QUERY_ACTION, False), *((LOG_TABLE_ACTION.format(table=t), False) for t in tables)]
 
 
 def row_action(row: dict[str, Any]) -> str:

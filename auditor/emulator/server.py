@@ -22,7 +22,7 @@ from aiohttp import web
 
 from auditor.azure import arm
 from auditor.emulator import dataplane, resourcegraph
-from auditor.emulator.authorization import Role, arm_action, data_action, forbidden_message, row_action
+from auditor.emulator.authorization import Role, arm_action, data_actions_for, forbidden_message, row_action
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.routes import RESOURCE_GRAPH, Route, resolve
 from auditor.emulator.store import SnapshotStore
@@ -117,11 +117,10 @@ class ArmEmulator:
                     query_pairs=list(request.query.items()), base_url=f"https://{request.host}")
         if dataplane.is_data_plane(call.method, call.path):
             # Log Analytics and Azure Storage data planes: no api-version, no ARM throttling.
-            if request.can_read_body:
-                await request.read()
+            body = await request.read() if request.can_read_body else b""
             if self.role is not None:
-                action, is_data = data_action(call.method, call.path)
-                if not self.role.allows(action, data=is_data):
+                needed = data_actions_for(call.method, body)
+                if not all(self.role.allows(action, data=is_data) for action, is_data in needed):
                     return dataplane.forbidden(call.method), False
             return dataplane.answer(self.store, call), False
         resolved = resolve(self.ctx, call.method, call.path)
