@@ -54,6 +54,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("Microsoft.PolicyInsights/policyStates/queryResults/read", "latest policy states of subscriptions"),
     Permission("Microsoft.SecurityInsights/onboardingStates/read", "whether Microsoft Sentinel is on a workspace"),
     Permission("Microsoft.SecurityInsights/alertRules/read", "Sentinel analytics rules"),
+    Permission("Microsoft.OperationsManagement/solutions/read",
+               "the legacy `SecurityInsights(<workspace>)` solution where no onboarding state exists"),
     Permission("Microsoft.Security/pricings/read", "Defender plans", VERIFY_DELIVERY),
     Permission("Microsoft.Insights/autoscaleSettings/read", "autoscale settings (Autoscale category sources)",
                VERIFY_DELIVERY),

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 from auditor.errors import InputError
 
 
