@@ -66,9 +66,13 @@ def test_judgements_are_written_once_per_assignment(demo: tuple[AuditContext, di
     section = findings["judgements"]
     ids = [(a["id"].lower(), a.get("policyDefinitionReferenceId")) for a in section["assignments"]]
     assert len(ids) == len(set(ids))
-    uses = [c["assignment"] for s in section["subscriptions"].values() for c in s.get("checks", [])]
+    cases = section["cases"]
+    uses = [c["assignment"] for i in section["subscriptions"].values() for c in cases[i].get("checks", [])]
     assert len(uses) > len(section["assignments"])  # shared, not repeated per subscription
     assert set(uses) == set(range(len(section["assignments"])))
+    named = list(section["subscriptions"].values())
+    assert sorted(set(named)) == list(range(len(cases))) and len(cases) < len(named)  # subscriptions share cases
+    assert len({json.dumps(c, sort_keys=True) for c in cases}) == len(cases)
 
 
 def test_findings_without_judgements_or_of_another_snapshot_are_refused(demo: tuple[AuditContext, dict]) -> None:
@@ -79,6 +83,10 @@ def test_findings_without_judgements_or_of_another_snapshot_are_refused(demo: tu
     other = copy.deepcopy(findings)
     other["subscriptions"] = other["subscriptions"][1:]
     with pytest.raises(FindingsMismatch, match="do not cover 1 subscription"):
+        plan_from_findings(other, ctx.snapshot, ctx.config)
+    other = copy.deepcopy(findings)
+    other["judgements"]["subscriptions"][findings["subscriptions"][0]["id"]] = 10_000
+    with pytest.raises(FindingsMismatch, match="malformed"):
         plan_from_findings(other, ctx.snapshot, ctx.config)
     other = dict(findings, tenantId="00000000-0000-0000-0000-000000000000")
     with pytest.raises(FindingsMismatch, match="tenant"):

@@ -111,20 +111,14 @@ class RemediationInputs:
         if str(findings.get("tenantId") or "").lower() != str(snapshot.tenant_id or "").lower():
             raise FindingsMismatch(f"the findings are of tenant {findings.get('tenantId')!r}, the snapshot of "
                                    f"{snapshot.tenant_id!r}")
-        assignments = list(section.get("assignments") or [])
-        exports = [_export(r) for r in section.get("exports") or []]
-        judged = {arm.norm_id(k): v for k, v in (section.get("subscriptions") or {}).items()}
         self.enforcement: dict[str, Enforcement] = {}
         self.exports: dict[str, Exports] = {}
         self.alerts: dict[str, Alerts] = {}
-        for sub in findings.get("subscriptions") or []:
-            key = arm.norm_id(sub["id"])
-            entry = judged.get(key, {})
-            self.enforcement[key] = Enforcement(
-                sub["enforcement"], tuple(_check(r, assignments) for r in entry.get("checks") or []))
-            self.exports[key] = Exports(sub["export"], tuple(exports[i] for i in entry.get("exports") or []))
-            self.alerts[key] = Alerts(bool(entry.get("alertsUnreadable")),
-                                      frozenset(entry.get("alertsUndecided") or ()))
+        try:
+            self._read(section, findings.get("subscriptions") or [])
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as e:
+            raise FindingsMismatch(f"the findings document's 'judgements' or 'subscriptions' is malformed "
+                                   f"({type(e).__name__}: {e})") from None
         missing = [k for k in self.hierarchy.subscriptions if k not in self.enforcement]
         if missing:
             raise FindingsMismatch(f"the findings do not cover {len(missing)} subscription(s) of the snapshot "
@@ -133,3 +127,20 @@ class RemediationInputs:
     @property
     def hierarchy(self) -> Hierarchy:
         return self.azure.hierarchy
+
+    def _read(self, section: dict[str, Any], subscriptions: list[dict[str, Any]]) -> None:
+        """Each case is read once; a subscription names its case (or none: nothing checked or exported)."""
+        assignments = list(section["assignments"])
+        exports = [_export(r) for r in section["exports"]]
+        cases = [(tuple(_check(r, assignments) for r in c.get("checks") or []),
+                  tuple(exports[i] for i in c.get("exports") or []),
+                  Alerts(bool(c.get("alertsUnreadable")), frozenset(c.get("alertsUndecided") or ())))
+                 for c in section["cases"]]
+        judged = {arm.norm_id(k): cases[i] for k, i in section["subscriptions"].items()}
+        nothing: tuple[tuple[Check, ...], tuple[Export, ...], Alerts] = ((), (), Alerts())
+        for sub in subscriptions:
+            key = arm.norm_id(sub["id"])
+            checks, healthy, alerts = judged.get(key, nothing)
+            self.enforcement[key] = Enforcement(sub["enforcement"], checks)
+            self.exports[key] = Exports(sub["export"], healthy)
+            self.alerts[key] = alerts
