@@ -20,6 +20,7 @@ from auditor.cli import EXIT_INCOMPLETE, handle_errors
 from auditor.collect import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions, run_collection
 from auditor.collect.options import emulator_env_warning
 from auditor.outputs import check_output_file
+from auditor.termtext import clean_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,8 +70,10 @@ def collect_options_from(params: dict[str, Any], output: str | Path | None) -> C
 @collect_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Snapshot file to write (.gz for gzip).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress display and no summary line (exit 3 still says why on stderr).")
 @handle_errors
-def collect(output: str, **params: Any) -> None:
+def collect(output: str, quiet: bool, **params: Any) -> None:
     """Read-only collection of a tenant into a snapshot file.
 
     Signs in with DefaultAzureCredential (az login, service principal environment variables,
@@ -79,6 +82,11 @@ def collect(output: str, **params: Any) -> None:
     not be read: the snapshot is still written and records what is missing.
     """
     check_output_file(output, "-o")  # before any request is sent
-    result = run_collection(collect_options_from(params, output))
+    options = collect_options_from(params, output)
+    if quiet:
+        options.progress, options.summary = False, False
+    result = run_collection(options)
     if result.incomplete:
+        if quiet:  # as 'audit -q': exit 3 says why, in one line
+            click.echo(clean_line(result.summary()), err=True)
         sys.exit(EXIT_INCOMPLETE)
