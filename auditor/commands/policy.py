@@ -11,7 +11,7 @@ import click
 from auditor.cli import EXIT_USAGE, handle_errors
 
 if TYPE_CHECKING:
-    from auditor.policy.classification import Classification
+    from auditor.azure.policy.classification import Classification
 
 
 @click.group()
@@ -31,7 +31,7 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
     that is not a definition is reported (one stderr line) and the others are still judged;
     the exit code is then 2.
     """
-    from auditor.policy import classify_files
+    from auditor.azure.policy import classify_files
     from auditor.termtext import clean_line
 
     errors: list[str] = []

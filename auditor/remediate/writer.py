@@ -10,7 +10,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 from auditor.outfolder import OutputFolder
 from auditor.outputs import check_output_dir, write_atomic
