@@ -19,11 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from collect_support import tenant
 from test_cli import assert_one_line_error, run, small_snapshot, write
 from test_remediate_cli import _snapshot
 
 from auditor.analysis.context import AuditContext
 from auditor.config import load_config
+from auditor.emulator.runner import running_emulator
 from auditor.errors import InputError
 from auditor.outfolder import MANIFEST, OutputFolder
 from auditor.outputs import write_atomic
@@ -146,6 +148,23 @@ def test_a_file_a_later_run_would_remove_is_kept_when_it_is_an_input(tmp_path: P
     second.finish()
     assert (out / "snapshot.json.gz").read_bytes() == b"collected"
     assert sorted(_manifest(out, "audit")) == ["findings.json", "snapshot.json.gz"] and second.notes() == []
+
+
+def test_audit_that_collects_publishes_its_snapshot_and_never_replaces_the_users(tmp_path: Path) -> None:
+    out, theirs = tmp_path / "d", tmp_path / "theirs"
+    _plant(theirs, {"snapshot.json.gz": "the user's own snapshot"})
+    with running_emulator(tenant(3, errors=False)) as emu:
+        collect = ["--emulator", emu.endpoint, "--ca-cert", emu.ca_cert, "--format", "json", "-q"]
+        for _ in range(2):  # the second run replaces the first run's snapshot: it is ours
+            proc = run("audit", "--out", str(out), *collect)
+            assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+        refused = run("audit", "--out", str(theirs), *collect)
+    assert sorted(_manifest(out, "audit")) == ["findings.json", "snapshot.json.gz"]
+    assert_one_line_error(refused, str(theirs / "snapshot.json.gz"), "--snapshot")
+    assert _files(theirs) == {"snapshot.json.gz": b"the user's own snapshot"}
+    again = run("audit", "--snapshot", str(out / "snapshot.json.gz"), "--out", str(out), "--format", "json", "-q")
+    assert again.returncode == 0 and again.stderr == "", again.stderr
+    assert sorted(_manifest(out, "audit")) == ["findings.json", "snapshot.json.gz"]  # the input stays ours
 
 
 def test_a_manifest_auditor_did_not_write_is_refused(tmp_path: Path) -> None:

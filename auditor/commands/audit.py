@@ -186,6 +186,8 @@ def _collect_first(folder: OutputFolder, collect_params: dict[str, Any], quiet: 
     options = collect_options_from(collect_params, None)
     with folder.stage() as staging:
         options.output, options.summary = staging / SNAPSHOT_NAME, False
+        if quiet:
+            options.progress = False
         result = run_collection(options)
     if not quiet:  # the summary names the published file, not its staging copy
         click.echo(clean_line(dataclasses.replace(result, output=str(target)).summary()), err=True)
