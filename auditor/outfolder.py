@@ -75,6 +75,7 @@ class OutputFolder:
         self._owned: dict[str, list[str]] = dict(self._document["sections"].get(section, {}))
         self._earlier = set(self._owned)
         self._this_run: dict[str, str] = {}
+        self._carried: dict[str, list[str]] = {}  # ours once, edited by the user, kept: still recorded
         self.written: list[Path] = []
         self.kept: list[tuple[Path, str]] = []
         self.removed: list[Path] = []
@@ -120,6 +121,8 @@ class OutputFolder:
             why = self._not_ours(target, rel, sha)
             if why:
                 self.kept.append((target, f"{why}; this run's {rel} was not written"))
+                if rel in self._owned:  # reported again by the next run that writes it, not by finish
+                    self._carried[rel] = self._owned[rel]
             else:
                 accepted[rel] = sha
         journal = {**self._owned, **{r: sorted({*self._owned.get(r, []), s}) for r, s in accepted.items()}}
@@ -155,7 +158,7 @@ class OutputFolder:
 
     def finish(self) -> None:
         """Remove what an earlier run wrote and this one did not, if it is unchanged; save the manifest."""
-        for rel in sorted(self._earlier - set(self._this_run)):
+        for rel in sorted(self._earlier - set(self._this_run) - set(self._carried)):
             target = self.out / rel
             if not target.exists() and not target.is_symlink():
                 continue
@@ -172,7 +175,7 @@ class OutputFolder:
                 self.removed.append(target)
             else:
                 self.kept.append((target, f"kept {target}: it was changed after an earlier run wrote it"))
-        self._owned = {r: [s] for r, s in sorted(self._this_run.items())}
+        self._owned = {**self._carried, **{r: [s] for r, s in self._this_run.items()}}
         self._save(self._owned)
 
     def _save(self, section: dict[str, list[str]]) -> None:

@@ -98,6 +98,34 @@ def test_remediate_keeps_the_users_files_over_two_runs_and_a_format_change(tmp_p
     assert not [rel for rel in generated if rel.startswith("bicep/") and (out / rel).exists()]
     assert "bicep/nested/mine.bicep" in _files(out)
 
+    third = run("remediate", "--snapshot", str(snap), "--out", str(out), "--config", str(cfg), "-q")
+    assert third.returncode == 0, third.stderr
+    assert sorted(ln for ln in third.stderr.splitlines() if "kept" in ln) == sorted(
+        f"auditor: note: kept {out / rel}: auditor did not write it; this run's {rel} was not written"
+        for rel in ("README.md", tf))  # the edit was disowned when run 2 dropped terraform: now the user's
+    assert (out / tf).read_bytes() == edited
+
+
+def test_an_edited_file_is_kept_and_reported_once_per_run(tmp_path: Path) -> None:
+    out = tmp_path / "d"
+    out.mkdir()
+
+    def one_run() -> list[str]:
+        folder = OutputFolder(out, "remediate")
+        with folder.stage() as staging:
+            (staging / "main.tf").write_text("generated\n")
+        folder.finish()
+        return folder.notes()
+
+    assert one_run() == []
+    (out / "main.tf").write_text("generated\n# the user's edit\n")
+    for _ in range(2):
+        assert one_run() == [f"kept {out / 'main.tf'}: it was changed after auditor wrote it; this run's main.tf "
+                             "was not written"]
+    assert (out / "main.tf").read_text() == "generated\n# the user's edit\n"
+    (out / "main.tf").write_text("generated\n")  # the edit undone: the file is ours again
+    assert one_run() == [] and _manifest(out, "remediate") == {"main.tf": [_manifest(out, "remediate")["main.tf"][0]]}
+
 
 def test_audit_keeps_the_users_reports_over_two_runs(tmp_path: Path) -> None:
     snap = write(tmp_path, "s.json", small_snapshot())
