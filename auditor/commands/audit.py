@@ -79,12 +79,12 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
     others = [f for f in wanted if f != "json"]
+    if snapshot is not None:
+        refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
-    if snapshot is not None:
-        refuse_collection_options(click.get_current_context())
     folder = OutputFolder(out, "audit", {"--snapshot": snapshot, "--config": config_path, "--baseline": baseline,
                                          "--unmap": unmap_path})
     folder.refuse_inputs(["findings.json", *(FILE_NAMES[f] for f in others),
