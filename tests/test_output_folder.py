@@ -161,6 +161,24 @@ def test_an_output_that_would_overwrite_an_input_is_refused(tmp_path: Path) -> N
     assert sorted(p.name for p in out.iterdir()) == ["findings.json", "plan.json", "summary.md"]
 
 
+def test_diff_and_collect_never_overwrite_the_users_files_or_inputs(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.json", small_snapshot())
+    out = tmp_path / "d"
+    _plant(out, {"drift.md": "my notes on the drift\n"})
+    proc = run("diff", str(old), str(old), "--out", str(out), "--format", "md,json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [f"auditor: note: kept {out / 'drift.md'}: auditor did not write it; "
+                                        "this run's drift.md was not written"]
+    assert (out / "drift.md").read_text() == "my notes on the drift\n" and (out / "drift.json").is_file()
+    assert_one_line_error(run("diff", str(old), str(out / "drift.json"), "--out", str(out), "--format", "json"),
+                          "NEW", "another --out")
+    ca = tmp_path / "ca.pem"
+    ca.write_text("a CA")
+    assert_one_line_error(run("collect", "--emulator", "https://127.0.0.1:9", "--ca-cert", str(ca), "-o", str(ca)),
+                          "--ca-cert")
+    assert ca.read_text() == "a CA"
+
+
 def test_a_file_a_later_run_would_remove_is_kept_when_it_is_an_input(tmp_path: Path) -> None:
     """audit --snapshot DIR/snapshot.json.gz --out DIR: the snapshot an earlier run collected there stays ours."""
     out = tmp_path / "d"

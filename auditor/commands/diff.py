@@ -54,6 +54,9 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
 
     wanted = _formats(fmt)
     out = check_output_dir(out_dir, "--out") if out_dir is not None else None
+    folder = OutputFolder(out, "diff", {"OLD": old, "NEW": new, "--config": config_path}) if out else None
+    if folder is not None:
+        folder.refuse_inputs(f"drift.{f}" for f in wanted)  # before any work
     config = load_config(config_path, rule_ids())
     old_snap, new_snap = load_snapshot(old), load_snapshot(new)
     require_same_tenant(old_snap.tenant_id, new_snap.tenant_id, "OLD and NEW")
@@ -65,9 +68,7 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     drift["incomplete"] = {"old": bool(old_snap.errors), "new": bool(new_snap.errors)}
     texts = {"md": "\n".join(drift_lines(drift)).rstrip() + "\n",
              "json": json.dumps(drift, indent=2, ensure_ascii=False) + "\n"}
-    if out is not None:
-        folder = OutputFolder(out, "diff", {"OLD": old, "NEW": new, "--config": config_path})
-        folder.refuse_inputs(f"drift.{f}" for f in wanted)
+    if folder is not None:
         with folder.stage() as staging:
             for f in wanted:
                 (staging / f"drift.{f}").write_text(texts[f], encoding="utf-8")
