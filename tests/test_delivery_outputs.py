@@ -16,7 +16,7 @@ from auditor.remediate.plan import build_plan
 from auditor.remediate.writer import render_files
 from auditor.render.html import render_html
 from auditor.render.model import build_model
-from auditor.rules.delivery import DEFENDER_ARM_POLICY
+from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 from auditor.snapshot import build_snapshot, load_snapshot
 
 

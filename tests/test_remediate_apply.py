@@ -22,6 +22,7 @@ import pytest
 from deploy_simulator import DEPLOYER, DeployFailed, Simulator
 from test_remediate_plan import ACTION_GROUP, WORKSPACE, sid, tenant
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import verdict
 from auditor.azure import arm
@@ -29,7 +30,7 @@ from auditor.config import Config, load_config
 from auditor.remediate import build_plan, model, permissions, roles, write_plan
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
-from auditor.rules import rule_by_id, rule_ids
+from auditor.rules import rule_ids
 from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,7 +104,7 @@ def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: s
 def _unwaived_findings(ctx: AuditContext, rule_id: str) -> list[str]:
     day = ctx.snapshot.collected_at.date()
     out = []
-    for f in rule_by_id(rule_id).check(ctx):
+    for f in check_of(rule_id)(ctx):
         chain = ctx.hierarchy.scope_chain(f.scope)
         if not any(w.matches(rule_id, chain) and w.active_on(day) for w in ctx.config.waivers):
             out.append(f.scope)

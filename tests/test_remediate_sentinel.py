@@ -11,10 +11,10 @@ from typing import Any
 import builders as b
 import builders_sentinel as bs
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.remediate import build_plan, model, write_plan
-from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
 S1, S2 = b.guid("remediate-sentinel-1"), b.guid("remediate-sentinel-2")
@@ -38,7 +38,7 @@ def config() -> Config:
 
 def alert_findings(raw: dict[str, Any]) -> list[str]:
     ctx = AuditContext(build_snapshot(raw), config())
-    return [f"{f.rule_id} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in rule_by_id(r).check(ctx)]
+    return [f"{r} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in check_of(r)(ctx)]
 
 
 def test_sentinel_workspace_gets_an_analytics_rule(tmp_path: Path) -> None:

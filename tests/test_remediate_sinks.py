@@ -14,7 +14,8 @@ from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
-from auditor.config import CATEGORIES, Config
+from auditor.azure.activity_log import CATEGORIES
+from auditor.config import Config
 from auditor.remediate import build_plan, model, write_plan
 from auditor.snapshot import build_snapshot
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from auditor import operations
 from auditor.analysis.sentinel import sentinel_on
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.defender import (
     ALERT_RULE_KINDS,
     DefenderPlans,
@@ -26,7 +27,6 @@ from auditor.azure.delivery_facts import Delivery, parse_time
 from auditor.azure.policy.classify import effect_with
 from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
 from auditor.azure.policy.flows import member_values
-from auditor.config import CATEGORIES
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:

@@ -17,12 +17,12 @@ from click.core import ParameterSource
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
-from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
+from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
 from auditor.config import Config, load_config
 from auditor.console import print_summary
-from auditor.drift import require_same_tenant
+from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
 from auditor.outfolder import OutputFolder
 from auditor.outputs import atomic_target, check_output_dir
@@ -108,10 +108,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             findings = run_audit(ctx)
         with activity.step("writing findings.json"), atomic_target(staging / "findings.json") as tmp:
             write_findings(findings, tmp)
-        baseline_doc = None
+        drift = None
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
-                baseline_doc = audit_snapshot(baseline_snap, config)
+                drift = compare(audit_snapshot(baseline_snap, config), findings)
         if others:
             from auditor.remediate import build_plan
             from auditor.render import render_reports
@@ -119,7 +119,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             with activity.step("remediation plan"):
                 plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
-            render_reports(findings, snap, staging, others, baseline=baseline_doc, plan=plan, activity=activity)
+            render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity)
     folder.finish()
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)

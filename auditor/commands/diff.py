@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from auditor.cli import EXIT_INCOMPLETE, handle_errors
+from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
 from auditor.errors import InputError
 
 if TYPE_CHECKING:

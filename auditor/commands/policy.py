@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from auditor.cli import EXIT_USAGE, handle_errors
+from auditor.commands.common import EXIT_USAGE, handle_errors
 
 if TYPE_CHECKING:
     from auditor.azure.policy.classification import Classification

@@ -13,9 +13,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.analysis.checks import check_of
 from auditor.azure import arm
-from auditor.rules import rule_by_id
-from auditor.rules.delivery import DEFENDER_ARM_POLICY
+from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -40,13 +40,13 @@ def delivery_advice(ctx: AuditContext) -> DeliveryAdvice:
     if ctx.delivery is None:
         return advice
     seen: set[str] = set()
-    for f in rule_by_id("ALA-DLV-002").check(ctx):
+    for f in check_of("ALA-DLV-002")(ctx):
         key = arm.norm_id(f.evidence["workspace"])
         if key not in seen:
             seen.add(key)
             advice.dropping.append(f.evidence)
-    advice.unwatched = sorted(f.scope for f in rule_by_id("ALA-DET-001").check(ctx))
-    advice.empty_security = sorted(f.scope for f in rule_by_id("ALA-EXP-010").check(ctx))
+    advice.unwatched = sorted(f.scope for f in check_of("ALA-DET-001")(ctx))
+    advice.empty_security = sorted(f.scope for f in check_of("ALA-EXP-010")(ctx))
     return advice
 
 

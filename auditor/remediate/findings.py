@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.hierarchy import Group
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 
 
@@ -20,7 +20,7 @@ def _split(ctx: AuditContext, rule_id: str) -> tuple[list[Finding], list[Finding
     """(unwaived, waived) findings of a rule."""
     day = ctx.snapshot.collected_at.date()
     unwaived, waived = [], []
-    for f in rule_by_id(rule_id).check(ctx):
+    for f in check_of(rule_id)(ctx):
         chain = ctx.hierarchy.scope_chain(f.scope)
         if any(w.matches(rule_id, chain) and w.active_on(day) for w in ctx.config.waivers):
             waived.append(f)

@@ -19,7 +19,7 @@ from typing import Any
 from auditor.analysis.context import AuditContext
 from auditor.analysis.exports import enabled_categories
 from auditor.azure import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.remediate.assignments import parameter_reference
 
 # Diagnostic-setting property naming each kind of destination.

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.policy.definitions import ci
 from auditor.azure.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
-from auditor.config import CATEGORIES
 
 DIAGNOSTIC_SETTINGS = "microsoft.insights/diagnosticsettings"
 DEPLOYMENTS = "microsoft.resources/deployments"
