@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from collect_support import tenant
 from test_cli import assert_one_line_error, run, small_snapshot, write
+from remediate_support import audited_plan
 from test_remediate_cli import _snapshot
 
 from auditor.analysis.context import AuditContext
@@ -29,7 +30,7 @@ from auditor.emulator.runner import running_emulator
 from auditor.errors import InputError
 from auditor.outfolder import MANIFEST, OutputFolder
 from auditor.outputs import write_atomic
-from auditor.remediate import build_plan, writer
+from auditor.remediate import writer
 from auditor.rules import rule_ids
 from auditor.snapshot import load_snapshot
 
@@ -239,7 +240,7 @@ def _full_disk_after(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_full_disk_during_remediate_leaves_no_partial_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     snap, _ = _snapshot(tmp_path)
-    plan = build_plan(AuditContext(load_snapshot(str(snap)), load_config(None, rule_ids())))
+    plan = audited_plan(AuditContext(load_snapshot(str(snap)), load_config(None, rule_ids())))
     out = tmp_path / "out"
     _plant(out, {"terraform/backend.tf": "mine\n"})
     with monkeypatch.context() as m:

@@ -18,18 +18,9 @@ from auditor.analysis.delivery import delivery_summary
 from auditor.azure import arm
 from auditor.config import Config, Waiver
 from auditor.rules.base import SEVERITIES, Finding, Rule
+from auditor.rules.verdicts import VERDICTS, verdict
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
-
-VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
-
-
-def verdict(export: str, enforcement: str) -> str:
-    if export == "unknown" or enforcement == "unknown":
-        return "unknown"
-    if enforcement == "effective":
-        return "covered" if export == "complete" else "unremediated"
-    return {"complete": "unenforced", "partial": "partial", "none": "uncovered"}[export]
 
 
 def _finding_sort_key(f: dict[str, Any]) -> tuple[str, str, str]:

@@ -117,7 +117,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             from auditor.render import render_reports
 
             with activity.step("remediation plan"):
-                plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
+                plan = build_plan(ctx, findings).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity)
     folder.finish()

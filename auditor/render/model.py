@@ -19,9 +19,9 @@ from auditor.render.method import method_and_limits
 from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
 from auditor.rules import all_rules
+from auditor.rules.verdicts import VERDICTS
 from auditor.snapshot import Snapshot
 
-VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
 SEVERITIES = ("high", "medium", "low")
 SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 URGENCY = {"uncovered": 0, "unknown": 1, "partial": 2, "unremediated": 3, "unenforced": 4, "covered": 5}

@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor.analysis.checks import Check
-from auditor.analysis.exports import Destination, ExportResult, eventhub_namespace
+from auditor.analysis.exports import Destination, ExportResult
 from auditor.analysis.retention import destination_retention
 from auditor.azure import arm
+from auditor.azure.destinations import allows_public_blob_access, encryption_key_source
+from auditor.azure.diagnostic_settings import eventhub_namespace
 from auditor.rules.base import Finding, Rule
 from auditor.rules.catalogue import exports as catalogue
 
@@ -75,7 +77,7 @@ def check_broken_destination(ctx: AuditContext) -> Iterator[Finding]:
 def _matches_central(d: Destination, central: set[str]) -> bool:
     ids = {arm.norm_id(d.id)}
     if d.kind == "event_hub":
-        ids.add(arm.norm_id(eventhub_namespace(d.id)))
+        ids.add(arm.norm_id(eventhub_namespace(d.id) or d.id))
     return bool(ids & central)
 
 
@@ -119,7 +121,7 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
                 unknown = True  # its retention settings could not be read: ALA-AUD-001 says so
                 continue
             judged.append({"destination": d.id, "kind": d.kind, "days": _days_value(kept.days),
-                           "setting": kept.setting})
+                           "interactiveDays": _days_value(kept.interactive_days), "setting": kept.setting})
             durable = durable or kept.at_least(minimum)
         if durable or unknown:
             continue
@@ -162,7 +164,7 @@ def check_public_storage(ctx: AuditContext) -> Iterator[Finding]:
         bad = [
             _dest_evidence(s, d)
             for s, d in _storage_destinations(r)
-            if arm.as_bool(arm.ci_get(arm.props(d.resource), "allowBlobPublicAccess"), False) is True
+            if allows_public_blob_access(d.resource)
         ]
         if bad:
             yield Finding(
@@ -176,8 +178,7 @@ def check_storage_cmk(ctx: AuditContext) -> Iterator[Finding]:
     for scope, r in _judged(ctx):
         bad = []
         for s, d in _storage_destinations(r):
-            encryption = arm.ci_get(arm.props(d.resource), "encryption") or {}
-            key_source = str(arm.ci_get(encryption, "keySource") or "Microsoft.Storage")
+            key_source = encryption_key_source(d.resource)
             if key_source.lower() != "microsoft.keyvault":
                 bad.append({**_dest_evidence(s, d), "keySource": key_source})
         if bad:

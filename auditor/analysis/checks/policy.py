@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from auditor import operations
 from auditor.analysis.checks import Check
 from auditor.analysis.enforcement import EFFECTIVE, IMPAIRED, NONE, AssignmentCheck, EnforcementResult
-from auditor.analysis.exports import eventhub_namespace
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import eventhub_namespace
 from auditor.azure.rbac import role_name
 from auditor.rules.base import Finding, Rule
 from auditor.rules.catalogue import policy as catalogue
@@ -132,12 +132,13 @@ def _central(ctx: AuditContext) -> set[str]:
     out: set[str] = set()
     for d in ctx.config.central_destinations:
         out.add(arm.norm_id(d))
-        out.add(arm.norm_id(eventhub_namespace(d)))
+        out.add(arm.norm_id(eventhub_namespace(d) or d))
     return out
 
 
 def _is_central(destination_id: str, central: set[str]) -> bool:
-    return bool({arm.norm_id(destination_id), arm.norm_id(eventhub_namespace(destination_id))} & central)
+    namespace = eventhub_namespace(destination_id) or destination_id
+    return bool({arm.norm_id(destination_id), arm.norm_id(namespace)} & central)
 
 
 def check_deploys_less(ctx: AuditContext) -> Iterator[Finding]:
