@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from collect_support import tenant
-from test_cli import assert_one_line_error, run, small_snapshot, write
 from remediate_support import audited_plan
+from test_cli import assert_one_line_error, run, small_snapshot, write
 from test_remediate_cli import _snapshot
 
 from auditor.analysis.context import AuditContext
