@@ -46,15 +46,19 @@ def test_collection_options_with_a_snapshot_are_refused(tmp_path: Path, extra: l
 def test_the_common_options_are_the_same_across_commands() -> None:
     commands = {name: cmd for name, cmd in main.commands.items()}  # type: ignore[attr-defined]
 
-    def flags(name: str) -> dict[str, tuple[str, ...]]:
-        return {p.name or "": tuple(p.opts) for p in commands[name].params if isinstance(p, click.Option)}
+    def options(name: str) -> dict[str, click.Option]:
+        return {p.name or "": p for p in commands[name].params if isinstance(p, click.Option)}
+
+    def shown(name: str, option: str) -> tuple[tuple[str, ...], str]:  # flags and what --help shows
+        p = options(name)[option]
+        return tuple(p.opts), p.make_metavar(click.Context(commands[name])) if not p.is_flag else ""
 
     for name in ("collect", "audit", "remediate"):
-        assert flags(name).get("quiet") == ("-q", "--quiet"), name
+        assert shown(name, "quiet") == (("-q", "--quiet"), ""), name
     for name in ("audit", "remediate", "diff"):
-        assert flags(name)["config_path"] == ("--config",), name
-        assert flags(name)["out_dir"] == ("--out",), name
-        assert "--format" in [o for opts in flags(name).values() for o in opts], name
+        assert shown(name, "config_path") == (("--config",), "FILE"), name
+        assert shown(name, "out_dir") == (("--out",), "DIR"), name
+        assert "--format" in [o for p in options(name).values() for o in p.opts], name
 
 
 def test_collect_quiet_says_nothing_unless_incomplete(tmp_path: Path) -> None:

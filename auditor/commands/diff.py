@@ -37,7 +37,7 @@ def _formats(value: str) -> list[str]:
 @click.option("--format", "fmt", default="md", show_default=True, help="Comma-separated: md,json.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="auditor.toml applied to both audits.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write drift.md / drift.json here instead of printing.")
 @handle_errors
 def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | None) -> None:
