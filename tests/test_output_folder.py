@@ -280,6 +280,28 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", [["collect", "-o", "{out}/c.json.gz"],
+                                     ["audit", "--out", "{out}", "--format", "json"]])
+def test_sigterm_during_a_collection_leaves_no_snapshot(tmp_path: Path, command: list[str]) -> None:
+    """Killed mid-collection (an answer every 1.5 s): exit 143, one line, no snapshot, no temporary."""
+    out, requests = tmp_path / "o", tmp_path / "requests.jsonl"
+    out.mkdir()
+    with running_emulator(tenant(30, errors=False), latency_ms=1500, request_log=str(requests)) as emu:
+        proc = subprocess.Popen([sys.executable, "-m", "auditor", *[a.format(out=out) for a in command],
+                                 "--emulator", emu.endpoint, "--ca-cert", emu.ca_cert],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not (requests.is_file() and requests.read_text()):  # the collection has started
+            assert proc.poll() is None and time.monotonic() < deadline, "the collection did not start"
+            time.sleep(0.01)
+        assert proc.poll() is None, "the collection finished before it could be stopped"
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert stderr.strip() == "auditor: terminated"
+    assert list(out.iterdir()) == []
+
+
 def test_a_later_run_removes_only_its_own_dead_staging_and_temporaries(tmp_path: Path) -> None:
     snap = write(tmp_path, "s.json", small_snapshot())
     out = tmp_path / "o"
