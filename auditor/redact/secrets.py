@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 MARKER = "REDACTED"
 
