@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from collect_support import DEMO_TENANT, collect
 from test_secrets import _text_of
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.cli import main
 from auditor.emulator.runner import running_emulator
 
