@@ -13,7 +13,7 @@ from typing import Any
 from auditor import __version__
 from auditor.azure import arm
 from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
-from auditor.drift import compare
+from auditor.drift import compare, not_compared_line
 from auditor.render import wording
 from auditor.render.method import method_and_limits
 from auditor.render.names import Names, cut
@@ -361,4 +361,5 @@ def _drift(baseline: dict[str, Any] | None, findings: dict[str, Any], names: Nam
     d = compare(baseline, findings)
     d["newFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["newFindings"]).items()))
     d["resolvedFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["resolvedFindings"]).items()))
+    d["notComparedLines"] = [not_compared_line(item) for item in d["notCompared"]]
     return d

@@ -43,6 +43,9 @@ class Rule:
     controls: tuple[str, ...]
     check: Callable[[AuditContext], Iterable[Finding]] = field(compare=False, repr=False)
     axis: str = ""  # export | enforcement | alerts | integrity
+    # Facts beyond the snapshot's documents the rule needs ("delivery": collected with
+    # --verify-delivery). Without them it cannot fire, which is not the same as passing (drift).
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -117,7 +117,7 @@ RULES: tuple[Rule, ...] = (
         "identity or region quirk); only the data at the destination proves the export works.",
         "Check the subscription's diagnostic setting and destination (auditor collect --verify-delivery "
         "shows whether other subscriptions deliver there); recreate the setting if only this one is silent.",
-        (MCSB_LT3,), check_not_delivered, "delivery",
+        (MCSB_LT3,), check_not_delivered, "delivery", needs=("delivery",),
     ),
     Rule(
         "ALA-DLV-002", "Export destination dropped or refused data", "high",
@@ -125,7 +125,7 @@ RULES: tuple[Rule, ...] = (
         "good: the gap in the audit trail cannot be filled afterwards.",
         "Raise or remove the workspace's daily cap (workspaceCapping.dailyQuotaGb = -1), resolve the "
         "ingestion errors _LogOperation shows, and re-enable ingestion.",
-        (MCSB_LT3,), check_destination_dropped, "delivery",
+        (MCSB_LT3,), check_destination_dropped, "delivery", needs=("delivery",),
     ),
     Rule(
         "ALA-DET-001", "Activity log not analysed for threats", "medium",
@@ -134,7 +134,7 @@ RULES: tuple[Rule, ...] = (
         "Enable Microsoft Defender for Resource Manager (built-in policy 'Configure Azure Defender for "
         "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or onboard Microsoft "
         "Sentinel on the workspace the subscription exports to.",
-        (*CIS_DEFENDER_ARM, MCSB_LT1), check_not_watched, "detection",
+        (*CIS_DEFENDER_ARM, MCSB_LT1), check_not_watched, "detection", needs=("delivery",),
     ),
     Rule(
         "ALA-EXP-010", "Security category exported but nothing can fill it", "low",
@@ -142,6 +142,6 @@ RULES: tuple[Rule, ...] = (
         "empty, and an export that lists it gives a false sense of coverage.",
         "Enable the Microsoft Defender plans the subscription's workloads need (at least Defender for "
         "Resource Manager).",
-        (MCSB_LT3,), check_security_without_defender, "export",
+        (MCSB_LT3,), check_security_without_defender, "export", needs=("delivery",),
     ),
 )
