@@ -62,7 +62,7 @@ def test_values_that_look_like_credentials_go_whatever_their_field(value: str) -
     "/subscriptions/4b657269-d609-5c6e-a75e-1662cb134efd/providers/microsoft.insights/diagnosticSettings/a",
     "https://management.azure.com/subscriptions/x/providers/Microsoft.PolicyInsights/policyStates/$metadata#latest",
     "https://kv-x.vault.azure.net", "[parameters('logAnalytics')]", "Finance: key=value is prose here",
-    "soc@contoso.example",
+    "soc@contoso.example", "Basic configuration of the workspace", "Use a bearer credential instead",
 ])
 def test_ordinary_values_are_kept(value: str) -> None:
     r = Redactor()
@@ -266,10 +266,12 @@ def test_capability_urls_in_any_text_lose_path_and_query() -> None:
     "Endpoint=https://appcs.azconfig.io;Id=abc;Secret={}",
     "cache.redis.cache.windows.net:6380,password={},ssl=True",
     "Authorization: Bearer {}",
+    "Authorization: Basic {}",
 ])
 def test_credential_members_are_found_by_name_pattern(template: str) -> None:
     r = Redactor()
-    assert r.text(template.format("devS3cretValue")) == template.format(MARKER)
+    secret = "ZGV2OnMzY3JldA==" if "Basic" in template else "devS3cretValue"  # base64 of dev:s3cret
+    assert r.text(template.format(secret)) == template.format(MARKER)
     assert r.count == 1
 
 

@@ -14,6 +14,7 @@ The list is documented in docs/redaction.md; keep the two in step.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -44,7 +45,8 @@ _USERINFO_RE = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:\"']+):([^/@\s\"
 _BASE64_KEY_RE = re.compile(r"^[A-Za-z0-9+/_-]{30,}={1,2}$")
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _PEM_RE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)", re.S)
-_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|sharedaccesssignature)\s+([A-Za-z0-9._~+/=%-]{8,})")
+# Authorization header values: ``Bearer <token>``, ``Basic <base64 of user:password>``, a SAS.
+_BEARER_RE = re.compile(r"(?i)\b(bearer|basic|sharedaccesssignature)\s+([A-Za-z0-9._~+/=%&-]{8,})")
 # Capability URLs: whoever holds the URL can post (the token is in the path). Host suffixes.
 CAPABILITY_HOSTS = (
     "hooks.slack.com", "webhook.office.com", "events.pagerduty.com", "events.eu.pagerduty.com", "discord.com",
@@ -92,8 +94,16 @@ class Redactor:
         if "PRIVATE KEY" in out:
             out = _PEM_RE.sub(lambda m: self._sub(m, MARKER, m.group(0)), out)
         if " " in out:
-            out = _BEARER_RE.sub(lambda m: self._sub(m, f"{m.group(1)} {MARKER}", m.group(2)), out)
+            out = _BEARER_RE.sub(self._authorization, out)
         return out
+
+    def _authorization(self, m: re.Match[str]) -> str:
+        """``Bearer``/``Basic`` followed by a credential, not by a word ("Basic configuration")."""
+        scheme, token = m.group(1), m.group(2)
+        if token == MARKER or not _credential_token(scheme, token):
+            return m.group(0)
+        self.count += 1
+        return f"{scheme} {MARKER}"
 
     def _json_held(self, value: str, receiver: bool = False) -> str | None:
         """JSON held in a string (``ticketConfiguration``, policy-state parameters): the same rules
@@ -184,6 +194,16 @@ class Redactor:
                 return {k: (self.secret_value(v) if k in secret else self.tree(v)) for k, v in value.items()}
             return {k: self.secret_value(v) for k, v in value.items()}
         return value
+
+
+def _credential_token(scheme: str, token: str) -> bool:
+    if scheme.lower() == "basic":
+        try:
+            return b":" in base64.b64decode(token, validate=True)
+        except ValueError:
+            return False
+    # a bearer token or SAS: not a plain word (it has digits or punctuation)
+    return not token.isalpha()
 
 
 def _changed_strings(before: Any, after: Any) -> Iterator[tuple[str, str]]:
