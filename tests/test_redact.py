@@ -415,3 +415,10 @@ def test_phone_numbers_and_organisation_hosts_get_pseudonyms() -> None:
     assert got["webhookReceivers"][2]["serviceUri"].endswith(".webhook.office.com/REDACTED")
     assert "https://aka.ms/alerts" in text  # public hosts stay
     assert unmap(shared, p.back)["resources"] == raw["resources"]
+
+
+def test_quoted_names_in_messages_are_found_whole_and_one_after_another() -> None:
+    p = Pseudonymiser(KEY)
+    a, b = p.name("law-y"), p.name("Deploy Contoso Log")
+    message = "action 'Microsoft.Insights/x/read' over 'law-y' and 'Deploy Contoso Log' was denied"
+    assert p.scan(message) == f"action 'Microsoft.Insights/x/read' over '{a}' and '{b}' was denied"

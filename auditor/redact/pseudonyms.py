@@ -75,7 +75,9 @@ _BUILTIN_DEFINITION_RE = re.compile(r"^/providers/microsoft\.authorization/(poli
                                     re.I)
 _WRAPPED_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9.]*)\((.+)\)$")
 # A quoted name in a message ('law-central' in "Workspace 'law-central' is not onboarded").
-_QUOTED_RE = re.compile(r"'([^'/\n]{3,80})'")
+# Lookarounds: the quotes are not consumed, so the text between two quoted names is never
+# mistaken for one that hides the second.
+_QUOTED_RE = re.compile(r"(?<=')([^'/\n]{3,80})(?=')")
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 # Subtrees that are code, not tenant identity: policy rules, templates, alert conditions, SKUs.
 _CODE_KEYS = frozenset({"policyrule", "template", "criteria", "condition", "sku", "logs", "metrics"})
@@ -211,7 +213,7 @@ class Pseudonymiser:
 
     def _quoted(self, m: re.Match[str]) -> str:
         known = self._names.get(m.group(1).lower())
-        return f"'{known}'" if known else m.group(0)
+        return known or m.group(0)
 
     def _scanned(self, m: re.Match[str]) -> str:
         if m.group("id"):
