@@ -1,6 +1,6 @@
 """The held-out check (issue 19): secrets the rules were NOT written against leave no trace.
 
-tests/fixtures/heldout/secrets.json is used by this test only. It plants capability URLs,
+tests/heldout/secrets.json is used by this test only. It plants capability URLs,
 unknown credential query members, JSON held in strings and credential-named String policy
 parameters into the demo tenant, which is served by the emulator and collected with the real
 SDK clients; then the snapshot, every report format, generated remediation and a redacted copy
@@ -23,7 +23,7 @@ from auditor.azure import arm
 from auditor.cli import main
 from auditor.emulator.runner import running_emulator
 
-HELDOUT = Path(__file__).resolve().parent / "fixtures" / "heldout" / "secrets.json"
+HELDOUT = Path(__file__).resolve().parent / "heldout" / "secrets.json"  # our own values, not vendored
 
 
 def _planted(source: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
