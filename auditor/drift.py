@@ -111,14 +111,6 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def not_compared_line(item: dict[str, Any]) -> str:
-    """One sentence for a report: which rules were not compared, and why."""
-    other = "old" if item["evaluatedIn"] == "new" else "new"
-    facts = "delivery facts (--verify-delivery)" if item["facts"] == "delivery" else f"{item['facts']} facts"
-    return (f"Not compared: {', '.join(item['rules'])} ({item['findings']} finding(s) in the {item['evaluatedIn']} "
-            f"audit): the {other} audit was made without {facts}, so these findings are neither new nor resolved.")
-
-
 def has_changes(drift: dict[str, Any]) -> bool:
     return any(drift[k] for k in ("verdictChanges", "newSubscriptions", "removedSubscriptions",
                                   "newFindings", "resolvedFindings"))

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.drift import not_compared_line
-from auditor.render.wording import VERDICT_LABEL
+from auditor.render.wording import VERDICT_LABEL, not_compared_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~@])")
 NEEDING_LIMIT = 50
