@@ -49,8 +49,10 @@ def read_findings(path: str, snap: Snapshot, config: Config) -> dict[str, Any]:
 @click.option("--findings", "findings_path", type=click.Path(dir_okay=False), default=None,
               help="findings.json that 'auditor audit' wrote for this snapshot and config: plan from it "
                    "instead of auditing again.")
+@click.option("-q", "--quiet", is_flag=True, help="No console summary (notes and errors still go to stderr).")
 @handle_errors
-def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, findings_path: str | None) -> None:
+def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, findings_path: str | None,
+              quiet: bool) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps.
 
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
@@ -62,6 +64,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
+    from auditor.termtext import clean_line
 
     chosen = parse_formats(formats)
     check_output_dir(out_dir, "--out")
@@ -72,10 +75,15 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     else:
         ctx = AuditContext(snap, config)
         plan = plan_from_findings(audit(ctx), snap, config, ctx.azure)  # findings and the model, never re-judged
-    written = write_plan(plan, out_dir, chosen)
+    folder = write_plan(plan, out_dir, chosen,
+                        inputs={"--snapshot": snapshot, "--config": config_path, "--findings": findings_path})
+    for line in folder.notes():
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
+    if quiet:
+        return
     s = plan.summary()
     click.echo(
         f"{len([a for a in plan.actions if a.files(chosen)])} deployable actions, "
-        f"{len(written)} files in {out_dir}; effective enforcement: "
+        f"{len(folder.written)} files in {out_dir}; effective enforcement: "
         f"{s['now']['effective']} now, {s['projected']['effective']} after the plan"
     )
