@@ -27,7 +27,7 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
 from auditor.rules import policy as pol
-from auditor.rules.base import Finding
+from auditor.rules.base import Finding, control_labels
 
 
 def fired(ctx: AuditContext, rule_id: str) -> list[Finding]:
@@ -58,7 +58,7 @@ def test_catalogue_entries_match_the_documentation() -> None:
     assert {r.id: r.severity for r in pol.RULES} == expected
     for r in pol.RULES:
         assert r.axis == "enforcement"
-        assert "MCSB LT-3" in r.controls
+        assert "MCSB LT-3" in control_labels(r.controls)
         assert r.title and len(r.rationale) > 60 and len(r.remediation) > 40
 
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__, arm
+from auditor.analysis.compliance import evaluate_compliance
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
-from auditor.rules.base import SEVERITIES, Finding, Rule
+from auditor.rules.base import SEVERITIES, Finding, Rule, control_labels
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
 
@@ -74,7 +75,7 @@ def _finding_doc(rule: Rule, f: Finding, waivers: _WaiverBook) -> dict[str, Any]
         "title": rule.title,
         "message": f.message,
         "evidence": f.evidence,
-        "controls": list(f.controls if f.controls is not None else rule.controls),
+        "controls": control_labels(f.controls if f.controls is not None else rule.controls),
         "waiver": w.as_dict() if w else None,
     }
 
@@ -141,7 +142,8 @@ def _management_groups(ctx: AuditContext) -> list[dict[str, Any]]:
 def audit(ctx: AuditContext) -> dict[str, Any]:
     """The findings document for one audit context."""
     waivers = _WaiverBook(ctx)
-    findings = [_finding_doc(rule, f, waivers) for rule in all_rules() for f in rule.check(ctx)]
+    fired = [(rule, f, _finding_doc(rule, f, waivers)) for rule in all_rules() for f in rule.check(ctx)]
+    findings = [doc for _, _, doc in fired]
     findings.sort(key=_finding_sort_key)
     subscriptions = _subscriptions(ctx)
     verdict_counts = {v: 0 for v in VERDICTS}
@@ -178,6 +180,9 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
     delivery = delivery_summary(ctx)
     if delivery is not None:  # only for snapshots collected with --verify-delivery
         doc["delivery"] = delivery
+    if ctx.config.frameworks:  # only when frameworks are selected (--framework, config audit.frameworks)
+        doc["compliance"] = evaluate_compliance(ctx, ((r, f, d["waiver"] is not None) for r, f, d in fired),
+                                                all_rules())
     return doc
 
 

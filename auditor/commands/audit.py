@@ -17,13 +17,14 @@ from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
 from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import collect_options, collect_options_from
-from auditor.config import Config, load_config
+from auditor.config import Config, load_config, with_frameworks
 from auditor.console import print_summary
 from auditor.drift import require_same_tenant
 from auditor.errors import InputError
+from auditor.frameworks import parse_framework_ids
 from auditor.outputs import atomic_target, check_output_dir, remove_stale
 from auditor.progress import Activity
-from auditor.render import FILE_NAMES
+from auditor.render import COMPLIANCE_CSV, FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
 from auditor.snapshot import Snapshot, load_snapshot
@@ -58,6 +59,9 @@ Precedence 2 > 3 > 1 > 0."""
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="auditor.toml: required categories, retention, central destinations, sensitive operations, "
                    "waivers.")
+@click.option("--framework", "framework", default=None, metavar="ID[,ID]",
+              help="Report status per control of these frameworks (see 'auditor frameworks'), e.g. "
+                   "cis-azure-3.0.0,pci-dss-4.0; adds to the config's audit.frameworks and applies their parameters.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Previous snapshot: the report says what changed since.")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
@@ -68,12 +72,14 @@ Precedence 2 > 3 > 1 > 0."""
                    "written against it) with the real names, in findings and reports.")
 @collect_options
 @handle_errors
-def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
-          fail_on: str | None, quiet: bool, unmap_path: str | None, **collect_params: Any) -> None:
+def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, framework: str | None,
+          baseline: str | None, fail_on: str | None, quiet: bool, unmap_path: str | None,
+          **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
+    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
     collected = snapshot is None
@@ -114,11 +120,11 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan,
                                           activity=activity))
-    for stale in remove_stale(out, FILE_NAMES.values(), written):
+    for stale in remove_stale(out, [*FILE_NAMES.values(), COMPLIANCE_CSV], written):
         click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)
     if not quiet:
         kept = ["snapshot.json.gz"] if collected else []
-        print_summary(findings, out, files=[*kept, "findings.json", *(FILE_NAMES[f] for f in others)])
+        print_summary(findings, out, files=[*kept, "findings.json", *(p.name for p in written[1:])])
     if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
         click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "
                    "(ALA-AUD-001): exit 3", err=True)

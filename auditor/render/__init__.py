@@ -22,6 +22,7 @@ from auditor.termtext import shown
 FORMATS = ("pdf", "html", "csv", "sarif", "md")
 FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif",
               "md": "summary.md"}
+COMPLIANCE_CSV = "compliance.csv"  # with csv, when frameworks are selected: one row per control
 
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
@@ -64,6 +65,13 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity)
         gc.collect()  # a renderer's garbage (WeasyPrint's boxes) is freed before the next one starts
         written.append(path)
+        if fmt == "csv" and findings.get("compliance"):
+            from auditor.render.tabular import write_compliance_csv
+
+            extra = out_dir / COMPLIANCE_CSV
+            with activity.step(f"writing {COMPLIANCE_CSV}"), atomic_target(extra) as tmp:
+                write_compliance_csv(findings, tmp)
+            written.append(extra)
     return written
 
 
@@ -109,4 +117,4 @@ def _attachment_bytes(findings: dict[str, Any], out_dir: Path) -> bytes:
     return (json.dumps(findings, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-__all__ = ["FILE_NAMES", "FORMATS", "render_reports"]
+__all__ = ["COMPLIANCE_CSV", "FILE_NAMES", "FORMATS", "render_reports"]

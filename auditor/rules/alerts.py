@@ -3,34 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import TYPE_CHECKING
 
+from auditor.frameworks import framework_by_id
+from auditor.frameworks.refs import CIS2, CIS3, CIS6, ISO, NIST, SOC2, ControlRef, refs
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.alerts import CoveringAlert
     from auditor.analysis.context import AuditContext
 
-# CIS Microsoft Azure Foundations: 2.0.0 section 5.2 and 3.0.0 section 6.2, per operation.
-_CIS_BY_OPERATION: dict[str, tuple[str, str]] = {
-    "microsoft.authorization/policyassignments/write": ("5.2.1", "6.2.1"),
-    "microsoft.authorization/policyassignments/delete": ("5.2.2", "6.2.2"),
-    "microsoft.network/networksecuritygroups/write": ("5.2.3", "6.2.3"),
-    "microsoft.network/networksecuritygroups/delete": ("5.2.4", "6.2.4"),
-    "microsoft.security/securitysolutions/write": ("5.2.5", "6.2.5"),
-    "microsoft.security/securitysolutions/delete": ("5.2.6", "6.2.6"),
-    "microsoft.sql/servers/firewallrules/write": ("5.2.7", "6.2.7"),
-    "microsoft.sql/servers/firewallrules/delete": ("5.2.8", "6.2.8"),
-    "microsoft.network/publicipaddresses/write": ("5.2.9", "6.2.9"),
-    "microsoft.network/publicipaddresses/delete": ("5.2.10", "6.2.10"),
-}
+# The general controls an alert on a sensitive operation speaks to, whatever the operation.
+ALERTING: tuple[ControlRef, ...] = (MCSB_LT3, *refs(NIST, "SI-4", "SI-4(12)"), *refs(ISO, "A.8.16"),
+                                    *refs(SOC2, "CC7.2"))
 
 
-def controls_for(operation: str) -> tuple[str, ...]:
-    cis = _CIS_BY_OPERATION.get(operation.lower())
-    if cis is None:
-        return (MCSB_LT3,)
-    return (f"CIS Azure 2.0.0 {cis[0]}", f"CIS Azure 3.0.0 {cis[1]}", MCSB_LT3)
+@cache
+def _cis_by_operation() -> dict[str, tuple[ControlRef, ...]]:
+    """CIS's own alert controls (2.0.0 5.2.x, 3.0.0 6.2.x, 6.0.0 6.1.2.x), keyed by the operation each
+    names in the catalogue (``parameters.operation``), so a finding claims only its operation's control."""
+    out: dict[str, list[ControlRef]] = {}
+    for fid in (CIS2, CIS3, CIS6):
+        for c in framework_by_id(fid).controls:
+            op = c.parameters.get("operation")
+            if op:
+                out.setdefault(op.lower(), []).append(c.ref)
+    return {op: tuple(v) for op, v in out.items()}
+
+
+def controls_for(operation: str) -> tuple[ControlRef, ...]:
+    return (*_cis_by_operation().get(operation.lower(), ()), *ALERTING)
 
 
 def _judged(ctx: AuditContext) -> Iterator[tuple[str, str]]:
@@ -78,6 +81,12 @@ def _why_silent(covering: list[CoveringAlert]) -> str:
     return {frozenset({True}): sentinel, frozenset({False}): groups}.get(frozenset(kinds), f"{groups}; {sentinel}")
 
 
+# Every CIS alert control (one per operation; a finding names only its operation's, see controls_for).
+_ALL_ALERT_CONTROLS: tuple[ControlRef, ...] = (
+    *refs(CIS2, *(f"5.2.{i}" for i in range(1, 11))), *refs(CIS3, *(f"6.2.{i}" for i in range(1, 11))),
+    *refs(CIS6, *(f"6.1.2.{i}" for i in range(1, 11))), *ALERTING,
+)
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "ALA-ALR-001", "No alert on a sensitive operation", "medium",
@@ -88,7 +97,7 @@ RULES: tuple[Rule, ...] = (
         "Microsoft Sentinel analytics rule where the central workspace has Sentinel) for the "
         "operation, with an action group (or incidents) that reaches the security team "
         "(auditor remediate).",
-        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_alert, "alerts",
+        _ALL_ALERT_CONTROLS, check_no_alert, "alerts",
     ),
     Rule(
         "ALA-ALR-002", "Alert on a sensitive operation notifies nobody", "medium",
@@ -97,6 +106,6 @@ RULES: tuple[Rule, ...] = (
         "exists on paper only.",
         "Attach an enabled action group with at least one enabled receiver (e-mail, webhook, ITSM) "
         "to the alert, or re-enable the receiver (action group 'subscribe').",
-        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_notification, "alerts",
+        _ALL_ALERT_CONTROLS, check_no_notification, "alerts",
     ),
 )

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.frameworks.refs import MCSB_LT1, MCSB_LT3, MCSB_LT5, MCSB_LT6, ControlRef
+
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
 
@@ -30,7 +32,7 @@ class Finding:
     scope: str
     message: str
     evidence: dict[str, Any]
-    controls: tuple[str, ...] | None = None  # overrides the rule's controls (e.g. per operation)
+    controls: tuple[ControlRef, ...] | None = None  # overrides the rule's controls (e.g. per operation)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Rule:
     severity: str
     rationale: str  # why it matters for security
     remediation: str
-    controls: tuple[str, ...]
+    controls: tuple[ControlRef, ...]  # into the framework catalogue (auditor/frameworks)
     check: Callable[[AuditContext], Iterable[Finding]] = field(compare=False, repr=False)
     axis: str = ""  # export | enforcement | alerts | integrity
 
@@ -56,9 +58,15 @@ class Rule:
             "axis": self.axis,
             "rationale": self.rationale,
             "remediation": self.remediation,
-            "controls": list(self.controls),
+            "controls": control_labels(self.controls),
         }
 
 
-MCSB_LT3 = "MCSB LT-3"
-MCSB_LT6 = "MCSB LT-6"
+def control_labels(refs: tuple[ControlRef, ...]) -> list[str]:
+    """The controls as findings and reports name them ("CIS Azure 3.0.0 6.1.1"), catalogue order."""
+    from auditor.frameworks import label
+
+    return [label(r) for r in refs]
+
+
+__all__ = ["MCSB_LT1", "MCSB_LT3", "MCSB_LT5", "MCSB_LT6", "ControlRef", "Finding", "Rule", "control_labels"]

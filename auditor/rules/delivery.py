@@ -12,13 +12,18 @@ from typing import TYPE_CHECKING
 
 from auditor import arm
 from auditor.analysis.delivery import SILENT, UNKNOWN
-from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.frameworks.refs import ISO, NIST, PCI, SOC2, ControlRef, refs
+from auditor.rules.base import MCSB_LT1, MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
 
-MCSB_LT1 = "MCSB LT-1"  # enable threat detection capabilities
-CIS_DEFENDER_ARM = ("CIS Azure 2.0.0 2.1.11", "CIS Azure 3.0.0 3.1.9.1")
+# CIS's Defender for Resource Manager controls (2.0.0 2.1.12, 3.0.0 3.1.9.1, 6.0.0 8.1.9.1) ask for the plan
+# itself; ALA-DET-001 also accepts Microsoft Sentinel, so those controls are decided by the plan's tier
+# (the fact ``defenderForResourceManager``, analysis/compliance.py), not by this rule.
+WATCHED: tuple[ControlRef, ...] = (MCSB_LT1, *refs(NIST, "SI-4"), *refs(ISO, "A.8.16"), *refs(PCI, "10.4.1.1"),
+                                   *refs(SOC2, "CC7.2"))
+ARRIVES: tuple[ControlRef, ...] = (MCSB_LT3, *refs(NIST, "AU-5"), *refs(ISO, "A.8.15"), *refs(PCI, "10.7.2"))
 DEFENDER_ARM_POLICY = "/providers/Microsoft.Authorization/policyDefinitions/b7021b2b-08fd-4dc0-9de7-3c6ece09faf9"
 
 
@@ -117,7 +122,7 @@ RULES: tuple[Rule, ...] = (
         "identity or region quirk); only the data at the destination proves the export works.",
         "Check the subscription's diagnostic setting and destination (auditor collect --verify-delivery "
         "shows whether other subscriptions deliver there); recreate the setting if only this one is silent.",
-        (MCSB_LT3,), check_not_delivered, "delivery",
+        ARRIVES, check_not_delivered, "delivery",
     ),
     Rule(
         "ALA-DLV-002", "Export destination dropped or refused data", "high",
@@ -125,7 +130,7 @@ RULES: tuple[Rule, ...] = (
         "good: the gap in the audit trail cannot be filled afterwards.",
         "Raise or remove the workspace's daily cap (workspaceCapping.dailyQuotaGb = -1), resolve the "
         "ingestion errors _LogOperation shows, and re-enable ingestion.",
-        (MCSB_LT3,), check_destination_dropped, "delivery",
+        ARRIVES, check_destination_dropped, "delivery",
     ),
     Rule(
         "ALA-DET-001", "Activity log not analysed for threats", "medium",
@@ -134,7 +139,7 @@ RULES: tuple[Rule, ...] = (
         "Enable Microsoft Defender for Resource Manager (built-in policy 'Configure Azure Defender for "
         "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or onboard Microsoft "
         "Sentinel on the workspace the subscription exports to.",
-        (*CIS_DEFENDER_ARM, MCSB_LT1), check_not_watched, "detection",
+        WATCHED, check_not_watched, "detection",
     ),
     Rule(
         "ALA-EXP-010", "Security category exported but nothing can fill it", "low",

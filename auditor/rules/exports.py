@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from auditor import arm
 from auditor.analysis.exports import Destination, ExportResult, eventhub_namespace
 from auditor.analysis.retention import destination_retention
-from auditor.rules.base import MCSB_LT3, MCSB_LT6, Finding, Rule
+from auditor.frameworks.refs import CIS2, CIS3, CIS6, ISO, NIST, PCI, SOC2, ControlRef, refs
+from auditor.rules.base import MCSB_LT3, MCSB_LT5, MCSB_LT6, Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -207,7 +208,19 @@ def check_group_export(ctx: AuditContext) -> Iterator[Finding]:
             )
 
 
-CIS_EXISTS = ("CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1")
+# The controls each rule decides (tests/test_frameworks.py: every reference exists in the catalogue). A
+# subscription that exports nothing also fails the central-store and retention controls (ALA-EXP-001).
+CIS_EXISTS: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.1"), *refs(CIS3, "6.1.1"), *refs(CIS6, "6.1.1.1"))
+LOGGED: tuple[ControlRef, ...] = (*refs(NIST, "AU-2", "AU-12"), *refs(ISO, "A.8.15"), *refs(PCI, "10.2.1"),
+                                  *refs(SOC2, "CC7.2"))
+CATEGORIES: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.2"), *refs(CIS3, "6.1.2"), *refs(CIS6, "6.1.1.2"),
+                                      *refs(NIST, "AU-2", "AU-12"), *refs(ISO, "A.8.15"),
+                                      *refs(PCI, "10.2.1", "10.2.1.2", "10.2.1.7"))
+CENTRAL: tuple[ControlRef, ...] = (MCSB_LT5, *refs(NIST, "AU-9(2)"), *refs(ISO, "A.8.15"), *refs(PCI, "10.3.3"))
+RETAINED: tuple[ControlRef, ...] = (MCSB_LT6, *refs(NIST, "AU-11"), *refs(ISO, "A.8.15"), *refs(PCI, "10.5.1"))
+PROTECTED: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.3"), MCSB_LT3, *refs(NIST, "AU-9"), *refs(ISO, "A.8.15"),
+                                     *refs(PCI, "10.3.2"))
+CMK: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.4"), *refs(CIS3, "6.1.3"), *refs(CIS6, "6.1.1.3"), MCSB_LT3)
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -217,21 +230,21 @@ RULES: tuple[Rule, ...] = (
         "to an auditor.",
         "Create a subscription diagnostic setting sending all categories to the central Log Analytics "
         "workspace (or storage), and enforce it with a DeployIfNotExists policy (auditor remediate).",
-        (*CIS_EXISTS, MCSB_LT3), check_no_export, "export",
+        (*CIS_EXISTS, MCSB_LT3, *LOGGED, *CENTRAL, *RETAINED), check_no_export, "export",
     ),
     Rule(
         "ALA-EXP-002", "Exported activity log misses required categories", "medium",
         "Missing categories hide whole classes of events: without Security or Policy, Defender alerts "
         "and policy denials never reach detection or forensics.",
         "Enable every required category (or categoryGroup allLogs) on the subscription's diagnostic setting.",
-        ("CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2", MCSB_LT3), check_missing_categories, "export",
+        (*CATEGORIES, MCSB_LT3), check_missing_categories, "export",
     ),
     Rule(
         "ALA-EXP-003", "Export destination no longer exists", "high",
         "A diagnostic setting whose workspace, storage account or Event Hub was deleted exports "
         "nothing while looking configured: the gap is silent until an investigation needs the logs.",
         "Point the diagnostic setting at an existing destination, or recreate the destination.",
-        (*CIS_EXISTS, MCSB_LT3), check_broken_destination, "export",
+        (*CIS_EXISTS, MCSB_LT3, *LOGGED), check_broken_destination, "export",
     ),
     Rule(
         "ALA-EXP-004", "Export does not reach a central destination", "medium",
@@ -239,7 +252,7 @@ RULES: tuple[Rule, ...] = (
         "altered or deleted by the same people whose actions they record.",
         "Add the central workspace (config central_destinations) as a destination, or assign the central "
         "export policy.",
-        (MCSB_LT3,), check_not_central, "export",
+        CENTRAL, check_not_central, "export",
     ),
     Rule(
         "ALA-EXP-005", "Exported activity log is not retained long enough", "medium",
@@ -249,7 +262,7 @@ RULES: tuple[Rule, ...] = (
         "lifecycle rules do not delete insights-activity-logs/ sooner (or a time-based immutability "
         "policy on that container), or a workspace whose AzureActivity table (or default) retention "
         "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025).",
-        (MCSB_LT6,), check_retention, "export",
+        RETAINED, check_retention, "export",
     ),
     Rule(
         "ALA-EXP-006", "Legacy log profile present", "medium",
@@ -264,14 +277,14 @@ RULES: tuple[Rule, ...] = (
         "Public containers can expose the tenant's administrative history to anyone who guesses the "
         "URL, including attackers planning lateral movement.",
         "Set allowBlobPublicAccess to false on the storage account.",
-        ("CIS Azure 2.0.0 5.1.3", MCSB_LT3), check_public_storage, "export",
+        PROTECTED, check_public_storage, "export",
     ),
     Rule(
         "ALA-EXP-008", "Activity log storage not encrypted with a customer-managed key", "low",
         "A customer-managed key keeps control of the audit trail's confidentiality with the tenant "
         "and allows crypto-shredding on demand.",
         "Configure customer-managed key encryption (Microsoft.Keyvault key source) on the storage account.",
-        ("CIS Azure 2.0.0 5.1.4", "CIS Azure 3.0.0 6.1.3", MCSB_LT3), check_storage_cmk, "export",
+        CMK, check_storage_cmk, "export",
     ),
     Rule(
         "ALA-EXP-009", "Management group activity is not exported", "low",
@@ -279,6 +292,6 @@ RULES: tuple[Rule, ...] = (
         "log, not in any subscription's: without a group diagnostic setting they are exported nowhere.",
         "Create a management-group diagnostic setting sending Administrative and Policy to the central "
         "workspace (auditor remediate writes the template).",
-        (MCSB_LT3,), check_group_export, "export",
+        (MCSB_LT3, *refs(NIST, "AU-12")), check_group_export, "export",
     ),
 )

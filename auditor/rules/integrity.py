@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from auditor import arm
-from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -35,6 +35,6 @@ RULES: tuple[Rule, ...] = (
         "compliant, and is often exactly where nobody looks.",
         "Grant the collecting identity Reader and Management Group Reader at the tenant root group and "
         "collect again.",
-        (MCSB_LT3,), check_unreadable, "integrity",
+        (), check_unreadable, "integrity",  # decides no control: what it reports makes controls unknown
     ),
 )

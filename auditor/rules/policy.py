@@ -186,7 +186,7 @@ RULES: tuple[Rule, ...] = (
         "unmonitored.",
         "Assign an export policy (e.g. built-in 2465583e-4e78-4c15-b6be-a36cbc7c8b0f or the project's "
         "definitions) at the tenant root group with a managed identity. " + _ENFORCE_REMEDIATION,
-        (MCSB_LT3, "CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1"), check_no_assignment, "enforcement",
+        (MCSB_LT3,), check_no_assignment, "enforcement",
     ),
     Rule(
         "ALA-POL-002", "Subscription excluded or exempted from the export policy", "medium",
@@ -229,6 +229,6 @@ RULES: tuple[Rule, ...] = (
         "incomplete.",
         "Change the assignment parameters (or assign a definition) so the deployed setting enables "
         "every required category and sends to a configured central destination.",
-        (MCSB_LT3, "CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2"), check_deploys_less, "enforcement",
+        (MCSB_LT3,), check_deploys_less, "enforcement",
     ),
 )
