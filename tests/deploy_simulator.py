@@ -22,10 +22,10 @@ import re
 import uuid
 from typing import Any
 
-from auditor import arm
 from auditor.analysis.exports import enabled_categories
-from auditor.hierarchy import Hierarchy
-from auditor.policy.expressions import _Call, _Lit, _Member, expression_body, parse
+from auditor.azure import arm
+from auditor.azure.hierarchy import Hierarchy
+from auditor.azure.policy.expressions import _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import permissions
 
 DEPLOYER = "00000000-0000-0000-0000-00000000d3b1"

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm
 from auditor.analysis.delivery import UNKNOWN
+from auditor.azure import arm
 from auditor.frameworks import Control, ControlRef, framework_by_id
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, sinks
 from auditor.remediate.assignments import AssignmentFix

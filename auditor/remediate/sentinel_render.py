@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor import sentinel
+from auditor.azure import security_insights
 from auditor.remediate import arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action
@@ -71,8 +71,8 @@ def rule_properties(operations: list[str]) -> dict[str, Any]:
 
 def rule_document(workspace_id: str, rule_name: str, operations: list[str]) -> dict[str, Any]:
     """The rule as ARM returns it once deployed (what the audit reads)."""
-    return {"id": f"{sentinel.alert_rules_path(workspace_id)}/{rule_name}", "name": rule_name, "type": RULE_TYPE,
-            "kind": "Scheduled", "properties": rule_properties(operations)}
+    return {"id": f"{security_insights.alert_rules_path(workspace_id)}/{rule_name}", "name": rule_name,
+            "type": RULE_TYPE, "kind": "Scheduled", "properties": rule_properties(operations)}
 
 
 def workspace_parts(workspace_id: str) -> tuple[str, str, str]:
@@ -94,7 +94,7 @@ def render_arm(action: Action) -> dict[str, Any]:
         "parameters": {"workspaceName": {"type": "string", "defaultValue": arm_escape(name)}},
         "resources": [{
             "type": RULE_TYPE,
-            "apiVersion": sentinel.API_VERSION,
+            "apiVersion": security_insights.API_VERSION,
             "scope": "[format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspaceName'))]",
             "name": d["ruleName"],
             "kind": "Scheduled",
@@ -111,7 +111,7 @@ def render_bicep(action: Action) -> str:
     text += f"\nparam workspaceName string = {bicep_string(name)}\n"
     text += (f"\nresource workspace 'Microsoft.OperationalInsights/workspaces@{WORKSPACE_API}' existing = {{\n"
              "  name: workspaceName\n}\n")
-    return text + bicep_render._resource("rule", f"{RULE_TYPE}@{sentinel.API_VERSION}", {
+    return text + bicep_render._resource("rule", f"{RULE_TYPE}@{security_insights.API_VERSION}", {
         "name": d["ruleName"], "scope": Raw("workspace"), "kind": "Scheduled",
         "properties": rule_properties(d["operations"])})
 
@@ -126,7 +126,7 @@ def render_terraform(action: Action) -> str:
                                                          "description": "workspace with Microsoft Sentinel on"})
     body = hcl_value({"kind": "Scheduled", "properties": rule_properties(d["operations"])}, 1)
     text += ("\nresource " + hcl_string("azapi_resource") + " " + hcl_string(sym) + " {\n"
-             f"  type      = {hcl_string(f'{RULE_TYPE}@{sentinel.API_VERSION}')}\n"
+             f"  type      = {hcl_string(f'{RULE_TYPE}@{security_insights.API_VERSION}')}\n"
              f"  name      = {hcl_string(d['ruleName'])}\n"
              f"  parent_id = var.{var}\n"
              f"  body      = jsonencode({body})\n"

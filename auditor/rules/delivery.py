@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor import arm
 from auditor.analysis.delivery import SILENT, UNKNOWN
+from auditor.azure import arm
 from auditor.frameworks.refs import ISO, NIST, PCI, SOC2, ControlRef, refs
 from auditor.rules.base import MCSB_LT1, MCSB_LT3, Finding, Rule
 
