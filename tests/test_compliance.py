@@ -155,3 +155,16 @@ def test_waived_findings_do_not_fail_a_control() -> None:
 
 def test_no_compliance_section_without_frameworks() -> None:
     assert "compliance" not in audit(AuditContext(build_snapshot(tenant()), Config()))
+
+
+def test_html_report_has_a_compliance_table_per_framework(tmp_path: Any) -> None:
+    from auditor.render import render_reports
+
+    snap = build_snapshot(tenant(bad=True))
+    found = audit(AuditContext(snap, with_frameworks(Config(), ("cis-azure-3.0.0", "soc2-2017"))))
+    html = render_reports(found, snap, tmp_path, ["html"])[0].read_text(encoding="utf-8")
+    assert 'id="compliance"' in html and 'href="#compliance"' in html
+    assert 'id="compliance-cis-azure-3.0.0"' in html and 'id="compliance-soc2-2017"' in html
+    assert '<a href="#rule-ALA-ALR-001">ALA-ALR-001</a>' in html  # decided-by links to the rule's findings
+    plain = render_reports(audit(AuditContext(snap, Config())), snap, tmp_path / "none", ["html"])[0]
+    assert 'id="compliance"' not in plain.read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from auditor.azure import arm
 from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
 from auditor.drift import compare
 from auditor.render import wording
+from auditor.render.compliance_view import compliance_view
 from auditor.render.method import method_and_limits
 from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
@@ -306,6 +307,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "drift": _drift(baseline, findings, names),
         "groupFindings": sum(len(v) for v in group_findings.values()),
         "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
+        "compliance": compliance_view(findings, {r["id"] for r in rules}, names.scope_label),
     }
     return model
 
