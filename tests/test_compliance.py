@@ -3,6 +3,7 @@ fails, one the audit cannot judge (manual) and one that applies nowhere (not app
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import builders as b
@@ -168,3 +169,21 @@ def test_html_report_has_a_compliance_table_per_framework(tmp_path: Any) -> None
     assert '<a href="#rule-ALA-ALR-001">ALA-ALR-001</a>' in html  # decided-by links to the rule's findings
     plain = render_reports(audit(AuditContext(snap, Config())), snap, tmp_path / "none", ["html"])[0]
     assert 'id="compliance"' not in plain.read_text(encoding="utf-8")
+
+
+def test_remediate_with_cis_writes_alerts_for_its_operations(tmp_path: Any) -> None:
+    """CIS's own alert list (security solutions, public IP addresses) gets matching alert remediation."""
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps(tenant(bad=True)), encoding="utf-8")
+    outs = {}
+    for name, extra in (("plain", []), ("cis", ["--framework", "cis-azure-3.0.0"])):
+        r = CliRunner().invoke(main, ["remediate", "--snapshot", str(snap), "--out", str(tmp_path / name),
+                                      "--format", "arm", *extra])
+        assert r.exit_code == 0, r.output
+        outs[name] = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / name / "arm").glob("*.json"))
+    for op in CIS_OPS:
+        assert op not in outs["plain"] and op in outs["cis"], op

@@ -17,14 +17,17 @@ from auditor.cli import handle_errors
               help="auditor.toml, as for 'auditor audit' (central destinations, required categories).")
 @click.option("--format", "formats", default="arm,bicep,terraform", show_default=True,
               help="Comma-separated: arm,bicep,terraform.")
+@click.option("--framework", "framework", default=None, metavar="ID[,ID]",
+              help="Apply these frameworks' parameters as 'audit --framework' does (CIS: alerts for its operations).")
 @handle_errors
-def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str) -> None:
+def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, framework: str | None) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps.
 
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
     """
     from auditor.analysis.context import AuditContext
-    from auditor.config import load_config
+    from auditor.config import load_config, with_frameworks
+    from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import build_plan, parse_formats, write_plan
     from auditor.rules import rule_ids
@@ -34,6 +37,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
+    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
     plan = build_plan(AuditContext(snap, config))
     written = write_plan(plan, out_dir, chosen)
     s = plan.summary()
