@@ -64,6 +64,9 @@ Precedence 2 > 3 > 1 > 0."""
                    "cis-azure-3.0.0,pci-dss-4.0; adds to the config's audit.frameworks and applies their parameters.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Previous snapshot: the report says what changed since.")
+@click.option("--history", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Earlier audits (findings.json files or snapshots): the reports show coverage, verdicts and "
+                   "control status over time, like with like (same tenant and scope).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No console summary.")
@@ -73,7 +76,7 @@ Precedence 2 > 3 > 1 > 0."""
 @collect_options
 @handle_errors
 def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, framework: str | None,
-          baseline: str | None, fail_on: str | None, quiet: bool, unmap_path: str | None,
+          baseline: str | None, history: str | None, fail_on: str | None, quiet: bool, unmap_path: str | None,
           **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
@@ -109,6 +112,12 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
                 baseline_doc = audit_snapshot(baseline_snap, config)
+        trend = None
+        if history is not None:
+            from auditor.trend import build_trend, load_history
+
+            with activity.step("earlier audits (--history)"):
+                trend = build_trend(load_history(history, lambda s: audit_snapshot(s, config)), findings)
         others = [f for f in wanted if f != "json"]
         written: list[Path] = [target]
         if others:
@@ -119,7 +128,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
                 plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan,
-                                          activity=activity))
+                                          activity=activity, trend=trend))
     for stale in remove_stale(out, [*FILE_NAMES.values(), COMPLIANCE_CSV], written):
         click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)
     if not quiet:

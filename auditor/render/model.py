@@ -250,7 +250,7 @@ def _file_groups(files: list[str]) -> list[str]:
 
 
 def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: dict[str, Any] | None = None,
-                plan: dict[str, Any] | None = None) -> dict[str, Any]:
+                plan: dict[str, Any] | None = None, trend: dict[str, Any] | None = None) -> dict[str, Any]:
     findings = dict(findings)
     names = Names(findings, snapshot)
     meta = _rule_meta()
@@ -308,6 +308,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "groupFindings": sum(len(v) for v in group_findings.values()),
         "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
         "compliance": compliance_view(findings, {r["id"] for r in rules}, names.scope_label),
+        "trend": trend,
     }
     return model
 
