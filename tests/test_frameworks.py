@@ -116,3 +116,52 @@ def test_parse_framework_ids() -> None:
         "cis-azure-3.0.0", "pci-dss-4.0")
     with pytest.raises(InputError, match="unknown framework 'cis-9'"):
         parse_framework_ids("cis-9", "--framework")
+
+
+def test_frameworks_command_lists_ids_and_json_has_every_control() -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    r = CliRunner().invoke(main, ["frameworks"])
+    assert r.exit_code == 0
+    for fw in all_frameworks():
+        assert fw.id in r.output
+    r = CliRunner().invoke(main, ["frameworks", "--json"])
+    listed = {f["id"]: f for f in json.loads(r.output)}
+    assert set(listed) == set(FRAMEWORKS)
+    pci = listed["pci-dss-4.0"]
+    assert pci["sources"][0]["commit"] and pci["version"] == "4.0"
+    retention = next(c for c in pci["controls"] if c["id"] == "10.5.1")
+    assert retention["judged"] and retention["parameters"]["minRetentionDays"] == 365
+    assert next(c for c in pci["controls"] if c["id"] == "10.4.1")["manual"]
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ('[audit]\nframeworks = ["cis-9"]\n', "unknown framework 'cis-9'"),
+    ('[audit]\nframeworks = "pci-dss-4.0"\n', "must be a list"),
+    ('[framework_scope]\n"pci-dss-4.0" = ["/providers/Microsoft.Management/managementGroups/x"]\n',
+     "does not select"),
+    ('[audit]\nframeworks = ["pci-dss-4.0"]\n[framework_scope]\n"pci-dss-4.0" = ["not-an-id"]\n',
+     "must be a subscription or management group"),
+])
+def test_config_frameworks_errors_are_usage_errors(toml: str, message: str) -> None:
+    import tomllib
+
+    from auditor.config import parse_config
+
+    with pytest.raises(InputError, match=message):
+        parse_config(tomllib.loads(toml), set())
+
+
+def test_config_selects_frameworks_and_applies_their_parameters() -> None:
+    import tomllib
+
+    from auditor.config import parse_config
+
+    cfg = parse_config(tomllib.loads('[audit]\nframeworks = ["CIS-Azure-2.0.0", "pci-dss-4.0"]\n'
+                                     'min_retention_days = 90\n'), set())
+    assert cfg.frameworks == ("cis-azure-2.0.0", "pci-dss-4.0")
+    assert cfg.min_retention_days == 365
+    assert "Microsoft.Network/publicIPAddresses/delete" in cfg.sensitive_operations
+    assert cfg.as_dict()["frameworks"] == ["cis-azure-2.0.0", "pci-dss-4.0"]
