@@ -34,7 +34,7 @@ def good_subscription(sub: str) -> list[dict[str, Any]]:
     ]
 
 
-def tenant(*, bad: bool = False, unreadable: bool = False) -> dict[str, Any]:
+def tenant(*, bad: bool = False, unreadable: bool = False, errors_on_root: bool = False) -> dict[str, Any]:
     subs = {GOOD: "Good"}
     resources = [b.workspace(GOOD, RG, "law-central", retention_days=730),
                  b.action_group(GOOD, "rg-alerts", "ag-soc", emails=["soc@contoso.example"]),
@@ -43,6 +43,8 @@ def tenant(*, bad: bool = False, unreadable: bool = False) -> dict[str, Any]:
         subs[BAD] = "Bad"  # exports nothing, alerts on nothing
     errors = (b.error(b.sub_id(GOOD), "diagnosticSettings"), b.error(b.sub_id(GOOD), "activityLogAlerts")) \
         if unreadable else ()
+    if errors_on_root:
+        errors = (*errors, b.error(b.mg_id("root"), "diagnosticSettings"))
     return b.tenant(resources, subs, errors=errors)
 
 
@@ -187,3 +189,13 @@ def test_remediate_with_cis_writes_alerts_for_its_operations(tmp_path: Any) -> N
         outs[name] = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / name / "arm").glob("*.json"))
     for op in CIS_OPS:
         assert op not in outs["plain"] and op in outs["cis"], op
+
+
+def test_group_rules_count_management_groups() -> None:
+    """ALA-EXP-009 is judged per management group: NIST AU-12 counts groups beside subscriptions."""
+    found = controls(tenant(), "nist-sp-800-53-r5")["AU-12"]
+    assert set(found["counts"]) == {"subscriptions", "managementGroups"}
+    assert found["counts"]["managementGroups"]["fail"] == 1 and found["status"] == "fail"
+    doc = tenant(errors_on_root=True)
+    unread = controls(doc, "nist-sp-800-53-r5")["AU-12"]
+    assert unread["counts"]["managementGroups"]["unknown"] == 1

@@ -57,8 +57,8 @@ def _in_scope(ctx: AuditContext, framework_id: str, keys: list[str]) -> list[str
 def _rule_unknown_and_na(ctx: AuditContext, rule: Rule) -> tuple[set[str], set[str] | None]:
     """Subscriptions where the rule could not judge, and where it does not apply (None: everywhere)."""
     keys = _sub_keys(ctx)
-    if rule.id in GROUP_RULES:
-        return set(), None
+    if rule.id in GROUP_RULES:  # judged per management group: unknown where its settings could not be read
+        return {k for k, g in ctx.group_exports.items() if g.exported is None}, None
     if rule.id in DELIVERY_RULES:
         analysis = ctx.delivery
         if analysis is None:
