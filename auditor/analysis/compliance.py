@@ -103,16 +103,22 @@ FACTS: dict[str, Callable[[AuditContext], _Outcome]] = {
 FACT_NEEDS = {"defenderForResourceManager": "collect --verify-delivery reads the Defender plans"}
 
 
-class _Judged:
-    """Per control reference, the scopes with unwaived and with waived findings."""
+class ControlTally:
+    """Per control reference of the selected frameworks, the scopes with unwaived and with waived findings.
 
-    def __init__(self, fired: Iterable[tuple[Rule, Finding, bool]]) -> None:
+    Filled one finding at a time as the engine makes them (``add``), so no finding is kept for it.
+    """
+
+    def __init__(self, frameworks: Iterable[str]) -> None:
+        self.frameworks = frozenset(frameworks)
         self.fail: dict[ControlRef, set[str]] = defaultdict(set)
         self.waived: dict[ControlRef, set[str]] = defaultdict(set)
         self.findings: dict[ControlRef, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # ref -> scope ->
-        for rule, f, waived in fired:
-            scope = arm.norm_id(f.scope)
-            for ref in f.controls if f.controls is not None else rule.controls:
+
+    def add(self, rule: Rule, f: Finding, waived: bool) -> None:
+        scope = arm.norm_id(f.scope)
+        for ref in f.controls if f.controls is not None else rule.controls:
+            if ref.framework in self.frameworks:
                 (self.waived if waived else self.fail)[ref].add(scope)
                 self.findings[ref][scope] += 1
 
@@ -141,7 +147,7 @@ def _restrict(o: _Outcome, population: set[str]) -> _Outcome:
                     None if o.not_applicable is None else o.not_applicable & population)
 
 
-def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], judged: _Judged,
+def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], judged: ControlTally,
                    rule_scopes: dict[str, tuple[set[str], set[str] | None]]) -> dict[str, Any]:
     ref = control.ref
     subs = _in_scope(ctx, control.framework, _sub_keys(ctx))
@@ -213,10 +219,8 @@ def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], ju
     return entry
 
 
-def evaluate_compliance(ctx: AuditContext, fired: Iterable[tuple[Rule, Finding, bool]],
-                        rules: Iterable[Rule]) -> dict[str, Any]:
+def evaluate_compliance(ctx: AuditContext, judged: ControlTally, rules: Iterable[Rule]) -> dict[str, Any]:
     """The ``compliance`` section of findings.json for the frameworks the config selects."""
-    judged = _Judged(fired)
     rules = tuple(rules)
     deciding: dict[ControlRef, list[Rule]] = defaultdict(list)
     for r in rules:

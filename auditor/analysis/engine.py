@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.analysis.compliance import evaluate_compliance
+from auditor.analysis.compliance import ControlTally, evaluate_compliance
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.azure import arm
@@ -143,8 +143,14 @@ def _management_groups(ctx: AuditContext) -> list[dict[str, Any]]:
 def audit(ctx: AuditContext) -> dict[str, Any]:
     """The findings document for one audit context."""
     waivers = _WaiverBook(ctx)
-    fired = [(rule, f, _finding_doc(rule, f, waivers)) for rule in all_rules() for f in rule.check(ctx)]
-    findings = [doc for _, _, doc in fired]
+    tally = ControlTally(ctx.config.frameworks) if ctx.config.frameworks else None
+    findings: list[dict[str, Any]] = []
+    for rule in all_rules():
+        for fired in rule.check(ctx):
+            entry = _finding_doc(rule, fired, waivers)
+            if tally is not None:
+                tally.add(rule, fired, entry["waiver"] is not None)
+            findings.append(entry)
     findings.sort(key=_finding_sort_key)
     subscriptions = _subscriptions(ctx)
     verdict_counts = {v: 0 for v in VERDICTS}
@@ -181,9 +187,8 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
     delivery = delivery_summary(ctx)
     if delivery is not None:  # only for snapshots collected with --verify-delivery
         doc["delivery"] = delivery
-    if ctx.config.frameworks:  # only when frameworks are selected (--framework, config audit.frameworks)
-        doc["compliance"] = evaluate_compliance(ctx, ((r, f, d["waiver"] is not None) for r, f, d in fired),
-                                                all_rules())
+    if tally is not None:  # only when frameworks are selected (--framework, config audit.frameworks)
+        doc["compliance"] = evaluate_compliance(ctx, tally, all_rules())
     return doc
 
 

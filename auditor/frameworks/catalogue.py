@@ -86,6 +86,7 @@ def control_for(ref: ControlRef) -> Control:
     return framework_by_id(ref.framework).control(ref.control)
 
 
+@cache  # one string per control, shared by every finding that names it (100,000s at 10,000 subscriptions)
 def label(ref: ControlRef) -> str:
     """How a finding names a control: the framework's short name and the control id."""
     return f"{framework_by_id(ref.framework).short_name} {ref.control}"
