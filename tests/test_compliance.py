@@ -199,3 +199,9 @@ def test_group_rules_count_management_groups() -> None:
     doc = tenant(errors_on_root=True)
     unread = controls(doc, "nist-sp-800-53-r5")["AU-12"]
     assert unread["counts"]["managementGroups"]["unknown"] == 1
+
+
+def test_defender_control_without_delivery_data_says_what_would_decide_it() -> None:
+    entry = controls(tenant(), "cis-azure-3.0.0")["3.1.9.1"]
+    assert entry["status"] == "manual" and entry["counts"] == {} and entry["facts"] == ["defenderForResourceManager"]
+    assert "--verify-delivery" in entry["reason"]

@@ -165,6 +165,11 @@ def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], ju
         if not deciding and not facts:
             entry.update(status="manual", reason=reasons[0], counts={}, findings=0)
             return entry
+    if facts and not deciding and all(FACTS[f](ctx).unknown >= set(_sub_keys(ctx)) for f in facts):
+        # nothing of what decides it was read (e.g. no --verify-delivery): say what would, count nothing
+        entry.update(status="manual", reason="; ".join(FACT_NEEDS.get(f, f"{f} was not read") for f in facts),
+                     counts={}, findings=0)
+        return entry
     if control.manual or not (deciding or facts):
         entry.update(status="manual", reason=control.manual or "no rule of this audit decides it", counts={},
                      findings=0)
@@ -205,7 +210,7 @@ def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], ju
         status = "fail"
     elif unknown_n:
         status = "manual"
-        reasons.insert(0, f"{unknown_n} scope(s) could not be judged")
+        reasons.insert(0, f"{unknown_n:,} scope(s) could not be judged")
     elif not applicable:
         status = "not applicable"
         storage_only = deciding and all(r.id in STORAGE_RULES for r in deciding)
