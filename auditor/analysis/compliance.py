@@ -147,11 +147,20 @@ def _restrict(o: _Outcome, population: set[str]) -> _Outcome:
                     None if o.not_applicable is None else o.not_applicable & population)
 
 
-def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], judged: ControlTally,
-                   rule_scopes: dict[str, tuple[set[str], set[str] | None]]) -> dict[str, Any]:
+@dataclass
+class _Inputs:
+    """What every control of one framework is judged against, computed once per audit or framework."""
+
+    judged: ControlTally
+    rule_scopes: dict[str, tuple[set[str], set[str] | None]]  # rule id -> (unknown, not applicable)
+    facts: dict[str, _Outcome]
+    subs: list[str]  # the framework's subscriptions (its scope)
+    groups: list[str]
+
+
+def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], inputs: _Inputs) -> dict[str, Any]:
     ref = control.ref
-    subs = _in_scope(ctx, control.framework, _sub_keys(ctx))
-    groups = _in_scope(ctx, control.framework, sorted(arm.norm_id(g.id) for g in ctx.hierarchy.ordered_groups()))
+    judged, rule_scopes, subs, groups = inputs.judged, inputs.rule_scopes, inputs.subs, inputs.groups
     facts = [f for f in control.facts if f in FACTS]
     entry: dict[str, Any] = {
         "framework": control.framework, "controlId": control.id, "title": control.title,
@@ -165,7 +174,7 @@ def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], ju
         if not deciding and not facts:
             entry.update(status="manual", reason=reasons[0], counts={}, findings=0)
             return entry
-    if facts and not deciding and all(FACTS[f](ctx).unknown >= set(_sub_keys(ctx)) for f in facts):
+    if facts and not deciding and subs and all(inputs.facts[f].unknown >= set(subs) for f in facts):
         # nothing of what decides it was read (e.g. no --verify-delivery): say what would, count nothing
         entry.update(status="manual", reason="; ".join(FACT_NEEDS.get(f, f"{f} was not read") for f in facts),
                      counts={}, findings=0)
@@ -194,7 +203,7 @@ def _control_entry(ctx: AuditContext, control: Control, deciding: list[Rule], ju
                 reasons.append(f"{operation} is not among the audit's sensitive_operations")
         if unit == SUBSCRIPTIONS:
             for name in facts:
-                fo = _restrict(FACTS[name](ctx), pop)
+                fo = _restrict(inputs.facts[name], pop)
                 o.fail |= fo.fail
                 o.unknown |= fo.unknown
                 if fo.unknown == pop and name in FACT_NEEDS:
@@ -232,11 +241,15 @@ def evaluate_compliance(ctx: AuditContext, judged: ControlTally, rules: Iterable
         for ref in dict.fromkeys(r.controls):
             deciding[ref].append(r)
     rule_scopes = {r.id: _rule_unknown_and_na(ctx, r) for r in rules if r.controls}
+    facts = {name: fact(ctx) for name, fact in FACTS.items()}
+    all_subs = _sub_keys(ctx)
+    all_groups = sorted(arm.norm_id(g.id) for g in ctx.hierarchy.ordered_groups())
     frameworks: list[dict[str, Any]] = []
     controls: list[dict[str, Any]] = []
     for fid in ctx.config.frameworks:
         fw = framework_by_id(fid)
-        entries = [_control_entry(ctx, c, deciding.get(c.ref, []), judged, rule_scopes) for c in fw.controls]
+        inputs = _Inputs(judged, rule_scopes, facts, _in_scope(ctx, fid, all_subs), _in_scope(ctx, fid, all_groups))
+        entries = [_control_entry(ctx, c, deciding.get(c.ref, []), inputs) for c in fw.controls]
         summary = {s: sum(1 for e in entries if e["status"] == s) for s in STATUSES}
         frameworks.append({"id": fw.id, "name": fw.name, "version": fw.version, "shortName": fw.short_name,
                            "scope": list(ctx.config.framework_scope(fid)), "statuses": summary})
