@@ -19,7 +19,7 @@ from auditor.errors import InputError
 from auditor.frameworks import all_frameworks, control_for, framework_by_id, parse_framework_ids
 from auditor.frameworks.refs import ControlRef
 from auditor.rules import all_rules
-from auditor.rules.alerts import _ALL_ALERT_CONTROLS, controls_for
+from auditor.rules.catalogue.alerts import ALL_ALERT_CONTROLS, controls_for
 
 EXTRACT = json.loads((Path(__file__).parent / "fixtures" / "frameworks" / "source-extract.json").read_text())
 FRAMEWORKS = {f.id: f for f in all_frameworks()}
@@ -83,7 +83,7 @@ def test_every_control_a_rule_claims_exists() -> None:
         control_for(ref)  # KeyError if not in the catalogue
     for op in ("Microsoft.Security/securitySolutions/write", "Microsoft.Network/publicIPAddresses/delete",
                "Microsoft.Sql/servers/firewallRules/write", "Microsoft.Custom/thing/write"):
-        assert set(controls_for(op)) <= set(_ALL_ALERT_CONTROLS)
+        assert set(controls_for(op)) <= set(ALL_ALERT_CONTROLS)
 
 
 def test_manual_controls_are_claimed_by_no_rule() -> None:
@@ -100,7 +100,7 @@ def test_cis_alert_controls_name_their_operation_in_each_version() -> None:
         assert ops[4:6] == ["Microsoft.Security/securitySolutions/write", "Microsoft.Security/securitySolutions/delete"]
         assert ops[8:10] == ["Microsoft.Network/publicIPAddresses/write", "Microsoft.Network/publicIPAddresses/delete"]
         refs = {ControlRef(fid, f"{section}{i}") for i in range(1, 11)}
-        assert refs <= set(_ALL_ALERT_CONTROLS)
+        assert refs <= set(ALL_ALERT_CONTROLS)
         assert set(controls_for(ops[4])) & refs == {ControlRef(fid, f"{section}5")}
 
 

@@ -9,10 +9,10 @@ import builders_sentinel as bs
 import delivery_builders as db
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.errors import InputError
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -37,7 +37,7 @@ def tenant(*resources: dict[str, Any], delivery: dict[str, Any] | None, errors: 
 
 
 def fire(doc: dict[str, Any], rule_id: str) -> list[Finding]:
-    return list(rule_by_id(rule_id).check(AuditContext(build_snapshot(doc), Config())))
+    return list(check_of(rule_id)(AuditContext(build_snapshot(doc), Config())))
 
 
 def ws_delivery(rows: list[dict[str, Any]], ingestion: list[dict[str, Any]] = ()) -> dict[str, Any]:
@@ -113,9 +113,11 @@ def test_det001_fires_without_defender_for_resource_manager_or_sentinel() -> Non
     assert found[0].evidence["policyDefinitionId"].endswith("b7021b2b-08fd-4dc0-9de7-3c6ece09faf9")
 
 
-def test_det001_passes_with_sentinel_on_the_workspace() -> None:
-    doc = tenant(*db.pricings(S), *db.pricings(S2), bs.onboarding_state(WS), delivery=ws_delivery([]))
-    assert fire(doc, "ALA-DET-001") == []
+def test_det001_passes_with_a_sentinel_rule_over_azure_activity() -> None:
+    on = (bs.onboarding_state(WS), *db.pricings(S), *db.pricings(S2))
+    assert scopes(fire(tenant(*on, delivery=ws_delivery([])), "ALA-DET-001")) == {S, S2}  # on, but no rule
+    rule = bs.analytics_rule(WS, "cis", bs.cis_query("Microsoft.Network/networkSecurityGroups/write"))
+    assert fire(tenant(*on, rule, delivery=ws_delivery([])), "ALA-DET-001") == []
 
 
 def test_det001_unreadable_plans_are_unknown() -> None:

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 STATUSES = ("pass", "fail", "manual", "not applicable")
 SUBSCRIPTIONS, GROUPS = "subscriptions", "managementGroups"
 GROUP_RULES = frozenset({"ALA-EXP-009"})  # rules judged per management group, not per subscription
-STORAGE_RULES = frozenset({"ALA-EXP-007", "ALA-EXP-008"})  # apply only where logs land in storage
+# Apply only where logs land in storage; judged from the export's configuration (ALA-DLV-003/004 too).
+STORAGE_RULES = frozenset({"ALA-EXP-007", "ALA-EXP-008", "ALA-DLV-003", "ALA-DLV-004"})
 DELIVERY_RULES = frozenset({"ALA-DLV-001", "ALA-DLV-002", "ALA-DET-001", "ALA-EXP-010"})  # --verify-delivery
 
 
@@ -73,7 +74,7 @@ def _rule_unknown_and_na(ctx: AuditContext, rule: Rule) -> tuple[set[str], set[s
         "export": lambda k: ctx.exports[k].state == "unknown",
         "enforcement": lambda k: ctx.enforcement[k].state == "unknown",
         "alerts": lambda k: bool(ctx.alerts[k].unreadable),
-    }.get(rule.axis, lambda k: False)
+    }.get("export" if rule.id in STORAGE_RULES else rule.axis, lambda k: False)
     unknown = {k for k in keys if state_of(k)}
     na: set[str] | None = None
     if rule.id in STORAGE_RULES:

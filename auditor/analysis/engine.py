@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.analysis.checks import all_checks
 from auditor.analysis.compliance import ControlTally, evaluate_compliance
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
@@ -19,18 +20,9 @@ from auditor.azure import arm
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule, control_labels
+from auditor.rules.verdicts import VERDICTS, verdict
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
-
-VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
-
-
-def verdict(export: str, enforcement: str) -> str:
-    if export == "unknown" or enforcement == "unknown":
-        return "unknown"
-    if enforcement == "effective":
-        return "covered" if export == "complete" else "unremediated"
-    return {"complete": "unenforced", "partial": "partial", "none": "uncovered"}[export]
 
 
 def _finding_sort_key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -145,10 +137,11 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
     waivers = _WaiverBook(ctx)
     tally = ControlTally(ctx.config.frameworks) if ctx.config.frameworks else None
     findings: list[dict[str, Any]] = []
-    for rule in all_rules():
-        for fired in rule.check(ctx):
+    # Each finding is filed under the rule its check is bound to: a check cannot name another rule.
+    for rule, check in all_checks():
+        for fired in check(ctx):
             entry = _finding_doc(rule, fired, waivers)
-            if tally is not None:
+            if tally is not None:  # control outcomes tallied as findings are made (none kept for it)
                 tally.add(rule, fired, entry["waiver"] is not None)
             findings.append(entry)
     findings.sort(key=_finding_sort_key)

@@ -28,7 +28,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from auditor import operations
-from auditor.azure import arm, delivery_facts
+from auditor.azure import arm, delivery_facts, destinations, diagnostic_settings
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -147,7 +147,7 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
     out: list[dict[str, Any]] = []
 
     async def one(doc: dict[str, Any]) -> None:
-        customer = str(arm.props(doc).get("customerId") or "")
+        customer = destinations.workspace_customer_id(doc)
         with _recorded(ctx, doc["id"], operations.LOG_QUERY):
             if not customer:
                 raise ReadFailure(None, "NoCustomerId", "the workspace document has no properties.customerId")
@@ -157,9 +157,14 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
             partial = getattr(result, "partial_error", None)
             if partial is not None:  # a partial answer is not evidence of silence
                 raise ReadFailure(200, "PartialError", str(getattr(partial, "message", partial))[:500])
-            tables = getattr(result, "tables", None) or []
-            rows = [list(r) for t in tables for r in t.rows]
-            activity, ingestion = delivery_facts.workspace_facts(rows)
+            tables = list(getattr(result, "tables", None) or [])
+            if len(tables) != 1:  # the query answers exactly one table (PrimaryResult)
+                raise ReadFailure(200, "UnexpectedSchema", f"the answer has {len(tables)} tables, not 1")
+            try:
+                activity, ingestion = delivery_facts.workspace_facts(list(tables[0].columns),
+                                                                     [list(r) for r in tables[0].rows])
+            except (delivery_facts.UnexpectedSchema, TypeError, ValueError) as e:
+                raise ReadFailure(200, "UnexpectedSchema", str(e)[:500]) from None
             out.append({"id": doc["id"], "customerId": customer, "activity": activity, "ingestion": ingestion})
 
     try:
@@ -173,8 +178,8 @@ def _exporting_subscriptions(ctx: Ctx, account_id: str) -> list[str]:
     """Readable subscriptions whose own diagnostic setting sends to the account."""
     out = set()
     for doc in ctx.state.docs.values():
-        if arm.kind_of(doc) != arm.DIAGNOSTIC_SETTING or not arm.same_id(arm.props(doc).get("storageAccountId"),
-                                                                           account_id):
+        if arm.kind_of(doc) != arm.DIAGNOSTIC_SETTING or not arm.same_id(
+                diagnostic_settings.destination(doc, diagnostic_settings.STORAGE), account_id):
             continue
         sub = arm.subscription_id_of(doc.get("id"))
         if sub and arm.same_id(arm.scope_of_extension(doc.get("id")), arm.subscription_scope(sub)):
@@ -200,8 +205,7 @@ async def _newest_blobs(ctx: Ctx, options: CollectOptions, doc: dict[str, Any],
     from azure.storage.blob.aio import ContainerClient
 
     name = str(doc.get("name") or arm.last_segment(doc.get("id")))
-    documented = arm.as_dict(arm.as_dict(arm.props(doc).get("primaryEndpoints"))).get("blob")
-    account_url = options.blob_account_url(name, documented if isinstance(documented, str) else None)
+    account_url = options.blob_account_url(name, destinations.blob_endpoint(doc))
     suffix = None if options.emulator else ".blob." + CLOUDS[options.cloud_name].storage_suffix
     client = ContainerClient(account_url, delivery_facts.CONTAINER, credential=ctx.clients.credential,
                              transport=ctx.clients.transport, audience=STORAGE_AUDIENCE,

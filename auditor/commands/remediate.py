@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 
 
 @click.command(short_help="Write the policy, identities, roles and remediation tasks that close the gaps.")
@@ -26,6 +26,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
     """
     from auditor.analysis.context import AuditContext
+    from auditor.analysis.engine import audit
     from auditor.config import load_config, with_frameworks
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
@@ -38,7 +39,8 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
     config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
-    plan = build_plan(AuditContext(snap, config))
+    ctx = AuditContext(snap, config)
+    plan = build_plan(ctx, audit(ctx))  # the plan reads the audit's findings, never re-judges
     written = write_plan(plan, out_dir, chosen)
     s = plan.summary()
     click.echo(

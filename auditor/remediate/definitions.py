@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.remediate import roles
 
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"

@@ -26,11 +26,12 @@ COMPLIANCE_CSV = "compliance.csv"  # with csv, when frameworks are selected: one
 
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
-                   baseline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
+                   drift: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
                    activity: Activity | None = None, trend: dict[str, Any] | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
-    ``baseline`` is the findings dict of a previous audit (adds "since the previous audit");
+    ``drift`` is ``auditor.drift.compare`` of a previous audit's findings and these (adds "since
+    the previous audit"; renderers present it and never compare findings themselves);
     ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
     ``activity`` shows each format (and the PDF's pages) on a terminal; ``trend`` (auditor/trend.py)
@@ -52,7 +53,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             from auditor.render.model import build_model
 
             with activity.step("report contents"):
-                model = build_model(findings, snapshot, baseline, plan, trend)
+                model = build_model(findings, snapshot, drift, plan, trend)
         return model
 
     for fmt in FORMATS:
