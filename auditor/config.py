@@ -27,8 +27,8 @@ DEFAULT_SENSITIVE_OPERATIONS: tuple[str, ...] = (
     "Microsoft.Network/networkSecurityGroups/securityRules/delete",
 )
 
-_AUDIT_KEYS = {"required_categories", "min_retention_days", "central_destinations", "sensitive_operations",
-               "delivery_window_days", "frameworks"}
+_AUDIT_KEYS = {"required_categories", "min_retention_days", "min_interactive_retention_days", "central_destinations",
+               "sensitive_operations", "delivery_window_days", "frameworks"}
 _WAIVER_KEYS = {"rule", "scope", "reason", "owner", "expires"}
 
 
@@ -61,6 +61,9 @@ class Waiver:
 class Config:
     required_categories: tuple[str, ...] = CATEGORIES
     min_retention_days: int = 365
+    # How much of it must be immediately available: a workspace's interactive (analytics) retention, which
+    # queries, alert rules and Sentinel see; storage is read at once. 0: no such requirement (PCI DSS 10.5.1: 90).
+    min_interactive_retention_days: int = 0
     central_destinations: tuple[str, ...] = ()
     sensitive_operations: tuple[str, ...] = DEFAULT_SENSITIVE_OPERATIONS
     delivery_window_days: int = 7  # ALA-DLV-001/002: how far back an event or problem counts
@@ -77,6 +80,7 @@ class Config:
         return {
             "required_categories": list(self.required_categories),
             "min_retention_days": self.min_retention_days,
+            "min_interactive_retention_days": self.min_interactive_retention_days,
             "central_destinations": list(self.central_destinations),
             "sensitive_operations": list(self.sensitive_operations),
             "delivery_window_days": self.delivery_window_days,
@@ -135,11 +139,14 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
         cats = _string_list(audit["required_categories"], "audit.required_categories")
         canon = [_canonical_category(c, "audit.required_categories") for c in cats]
         kwargs["required_categories"] = tuple(c for c in CATEGORIES if c in canon)
-    if "min_retention_days" in audit:
-        v = audit["min_retention_days"]
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise InputError("config: 'audit.min_retention_days' must be a non-negative integer")
-        kwargs["min_retention_days"] = v
+    for key in ("min_retention_days", "min_interactive_retention_days"):
+        if key in audit:
+            v = audit[key]
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise InputError(f"config: 'audit.{key}' must be a non-negative integer")
+            kwargs[key] = v
+    if kwargs.get("min_interactive_retention_days", 0) > kwargs.get("min_retention_days", 365):
+        raise InputError("config: 'audit.min_interactive_retention_days' cannot exceed 'audit.min_retention_days'")
     if "delivery_window_days" in audit:
         v = audit["delivery_window_days"]
         if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 90:
@@ -224,14 +231,15 @@ def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Conf
 
     A framework asks for more than the defaults where its controls say so: CIS's alert controls add
     their operations (security solutions, public IP addresses) to ``sensitive_operations``, PCI DSS
-    10.5.1 raises ``min_retention_days`` to 365. Settings only ever grow: a stricter config stays.
+    10.5.1 raises ``min_retention_days`` to 365 and ``min_interactive_retention_days`` (immediately
+    available) to 90. Settings only ever grow: a stricter config stays.
     """
     from auditor.frameworks import framework_by_id
 
     selected = tuple(dict.fromkeys((*config.frameworks, *framework_ids)))
     operations = list(config.sensitive_operations)
     known = {op.lower() for op in operations}
-    retention = config.min_retention_days
+    retention, interactive = config.min_retention_days, config.min_interactive_retention_days
     for fid in selected:
         for control in framework_by_id(fid).controls:
             op = control.parameters.get("operation")
@@ -239,4 +247,6 @@ def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Conf
                 operations.append(op)
                 known.add(op.lower())
             retention = max(retention, int(control.parameters.get("minRetentionDays", 0)))
-    return replace(config, frameworks=selected, sensitive_operations=tuple(operations), min_retention_days=retention)
+            interactive = max(interactive, int(control.parameters.get("minInteractiveRetentionDays", 0)))
+    return replace(config, frameworks=selected, sensitive_operations=tuple(operations), min_retention_days=retention,
+                   min_interactive_retention_days=interactive)

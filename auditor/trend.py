@@ -50,7 +50,8 @@ def summarise(doc: dict[str, Any], source: str) -> dict[str, Any]:
 def _settings(config: dict[str, Any]) -> list[Any]:
     """The settings a verdict depends on: audits judged under other settings are marked, not mixed silently."""
     return [sorted(config.get("required_categories", [])), config.get("min_retention_days"),
-            sorted(str(c).lower() for c in config.get("central_destinations", []))]
+            sorted(str(c).lower() for c in config.get("central_destinations", [])),
+            config.get("min_interactive_retention_days", 0)]
 
 
 def load_history(folder: str | Path, audit_snapshot: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:

@@ -57,7 +57,9 @@ def test_only_like_with_like(tmp_path: Path) -> None:
     (tmp_path / "other-tenant.json").write_text(json.dumps(other))
     later = audited(quarter("2027-01-01T10:00:00Z", bad=True))
     (tmp_path / "later.json").write_text(json.dumps(later))
-    cis_only = with_frameworks(Config(central_destinations=(WS,)), ("cis-azure-3.0.0",))
+    # the same settings as PCI DSS's (interactive retention too), another framework
+    cis_only = with_frameworks(Config(central_destinations=(WS,), min_interactive_retention_days=90),
+                               ("cis-azure-3.0.0",))
     unscoped = audited(quarter("2026-05-28T10:00:00Z", bad=True), cis_only)
     (tmp_path / "no-pci.json").write_text(json.dumps(unscoped))
     other_settings = audited(quarter("2026-02-28T10:00:00Z", bad=True), with_frameworks(

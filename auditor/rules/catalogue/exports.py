@@ -76,11 +76,13 @@ RETENTION = Rule(
     "Keep the activity log at least min_retention_days where it lands: a storage account whose "
     "lifecycle rules do not delete insights-activity-logs/ sooner (or a time-based immutability "
     "policy on that container), or a workspace whose AzureActivity table (or default) retention "
-    "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025).",
+    "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025). "
+    "Where min_interactive_retention_days is set (PCI DSS 10.5.1: 90), raise the AzureActivity table's "
+    "interactive retentionInDays to it, or also export to storage, which is read at once.",
     RETAINED,
     axis="export",
-    risk=("{n} subscription(s) keep activity logs for less than {min_retention_days} days: evidence "
-          "expires before most breaches are discovered."),
+    risk=("{n} subscription(s) keep activity logs for less than {min_retention_days} days, or too little of "
+          "them immediately available: evidence expires before most breaches are discovered."),
 )
 
 LOG_PROFILE = Rule(
