@@ -27,15 +27,17 @@ COMPLIANCE_CSV = "compliance.csv"  # with csv, when frameworks are selected: one
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
                    drift: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
-                   activity: Activity | None = None, trend: dict[str, Any] | None = None) -> list[Path]:
+                   activity: Activity | None = None, sarif_artifact_path: str | None = None,
+                   trend: dict[str, Any] | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
     ``drift`` is ``auditor.drift.compare`` of a previous audit's findings and these (adds "since
     the previous audit"; renderers present it and never compare findings themselves);
     ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
-    ``activity`` shows each format (and the PDF's pages) on a terminal; ``trend`` (auditor/trend.py)
-    adds the earlier audits' coverage and control status.
+    ``activity`` shows each format (and the PDF's pages) on a terminal. ``sarif_artifact_path``
+    is the snapshot's path in the repository the SARIF is uploaded from (results point at it).
+    ``trend`` (auditor/trend.py) adds the earlier audits' coverage and control status.
     """
     activity = activity or Activity(False)
     wanted = [f.strip().lower() for f in formats if f.strip()]
@@ -64,7 +66,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             view()
         with activity.step(f"writing {FILE_NAMES[fmt]}"), atomic_target(path) as tmp:
             # a failed or interrupted render leaves no partial report
-            _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity)
+            _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity, sarif_artifact_path)
         gc.collect()  # a renderer's garbage (WeasyPrint's boxes) is freed before the next one starts
         written.append(path)
         if fmt == "csv" and findings.get("compliance"):
@@ -78,7 +80,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
 
 
 def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findings: dict[str, Any],
-                snapshot: Snapshot, out_dir: Path, activity: Activity) -> None:
+                snapshot: Snapshot, out_dir: Path, activity: Activity, sarif_artifact_path: str | None = None) -> None:
     if fmt == "pdf":
         from auditor.render.pdf import write_pdf
 
@@ -95,7 +97,7 @@ def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findin
     elif fmt == "sarif":
         from auditor.render.sarif import write_sarif
 
-        write_sarif(findings, snapshot, path)
+        write_sarif(findings, snapshot, path, sarif_artifact_path)
     elif fmt == "md":
         from auditor.render.markdown import summary_markdown
 
