@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 
 CATEGORIES: tuple[str, ...] = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 
 NOT_COVERED = frozenset({"unenforced", "unremediated", "partial", "uncovered", "unknown"})

@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor import arm, operations
-from auditor.delivery.facts import Delivery, read_delivery
+from auditor import operations
+from auditor.azure import arm
+from auditor.azure.delivery_facts import Delivery, read_delivery
 from auditor.errors import InputError
 from auditor.schemas import SNAPSHOT_SCHEMA_VERSION
 
@@ -53,7 +54,7 @@ class Snapshot:
     by_kind: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: list[CollectionError] = field(default_factory=list)
-    delivery: Delivery | None = None  # collect --verify-delivery (auditor/delivery/facts.py)
+    delivery: Delivery | None = None  # collect --verify-delivery (auditor/azure/delivery_facts.py)
 
     @property
     def collected_at(self) -> datetime:

@@ -2,7 +2,7 @@
 
 Shapes as the services return them: ``Microsoft.Security/pricings`` (2024-01-01),
 autoscale settings (2022-10-01), metric alerts (2018-03-01);
-the ``delivery`` section as ``auditor/delivery/facts.py`` documents it.
+the ``delivery`` section as ``auditor/azure/delivery_facts.py`` documents it.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
 from auditor.analysis.exports import enabled_categories
-from auditor.hierarchy import Hierarchy
-from auditor.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
+from auditor.azure import arm
+from auditor.azure.hierarchy import Hierarchy
+from auditor.azure.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import permissions
 
 DEPLOYER = "00000000-0000-0000-0000-00000000d3b1"

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from collect_support import assert_round_trip, collect, request_log, tenant
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.collect import CollectResult, argshape, destination_details
 from auditor.emulator.runner import running_emulator
 

@@ -9,7 +9,7 @@ from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 from collect_support import tenant
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.collect import argshape
 from auditor.emulator.resourcegraph import UnsupportedQuery, handle_query, parse_query
 from auditor.emulator.runner import running_emulator

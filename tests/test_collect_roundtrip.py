@@ -18,8 +18,8 @@ from collect_support import (
     tenant,
 )
 
-from auditor import arm
 from auditor.analysis.engine import audit_snapshot
+from auditor.azure import arm
 from auditor.emulator.runner import running_emulator
 from auditor.snapshot import build_snapshot, load_snapshot
 

@@ -16,8 +16,9 @@ from typing import Any
 
 import builders as b
 
-from auditor import arm, monitor_shapes
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm, monitor_alerts
+from auditor.azure.hierarchy import build_hierarchy
 from auditor.collect import argshape
 from auditor.collect.bulk import graph_page
 from auditor.collect.hosts import HostPolicy
@@ -26,7 +27,6 @@ from auditor.collect.reader import list_page
 from auditor.collect.references import action_group_refs, destination_refs
 from auditor.collect.walk import root_of_group_list
 from auditor.config import Config
-from auditor.hierarchy import build_hierarchy
 from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
@@ -113,7 +113,7 @@ def test_recorded_activity_log_alert_covers_nothing() -> None:
     # Disabled, scoped to a resource group, and narrowed to category Security + level Error.
     items, _ = list_page(load("monitor/activityLogAlerts_list_2017-04-01.json"), ("nextLink",))
     alert = items[0]
-    assert monitor_shapes.alert_action_groups(alert) == (
+    assert monitor_alerts.alert_action_groups(alert) == (
         "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/clitest.rg000001/providers/"
         "microsoft.insights/actionGroups/cliact000002",)
     doc = b.tenant([alert, load("monitor/actionGroup_put_2021-09-01.json")], {SCRUBBED_SUB: "Recorded"})
@@ -121,18 +121,18 @@ def test_recorded_activity_log_alert_covers_nothing() -> None:
 
 
 def test_recorded_action_groups_notify_only_with_a_receiver() -> None:
-    assert monitor_shapes.action_group_notifies(load("monitor/actionGroup_get_2022-06-01.json"))
-    assert not monitor_shapes.action_group_notifies(load("monitor/actionGroup_get_empty_2022-06-01.json"))
+    assert monitor_alerts.action_group_notifies(load("monitor/actionGroup_get_2022-06-01.json"))
+    assert not monitor_alerts.action_group_notifies(load("monitor/actionGroup_get_empty_2022-06-01.json"))
     # 2021-09-01 spells one list "eventhubReceivers": read case-insensitively, still empty.
-    assert not monitor_shapes.action_group_notifies(load("monitor/actionGroup_put_2021-09-01.json"))
+    assert not monitor_alerts.action_group_notifies(load("monitor/actionGroup_put_2021-09-01.json"))
 
 
 def test_recorded_scheduled_query_rules_of_both_older_shapes() -> None:
-    legacy = monitor_shapes.scheduled_query_rule(load("monitor/scheduledQueryRule_put_2018-04-16.json"))
+    legacy = monitor_alerts.scheduled_query_rule(load("monitor/scheduledQueryRule_put_2018-04-16.json"))
     assert legacy.enabled and legacy.queries and legacy.scopes
     listed = load("monitor/scheduledQueryRules_list_2021-02-01-preview.json")
     items, _ = list_page(listed, ("nextLink",))
-    assert [monitor_shapes.scheduled_query_rule(d).enabled for d in items] == [False, False]
+    assert [monitor_alerts.scheduled_query_rule(d).enabled for d in items] == [False, False]
     assert len(action_group_refs(items)) == 1
     # Neither reads AzureActivity: as recorded they cover no sensitive operation.
     doc = b.tenant(items, {SCRUBBED_SUB: "Recorded"})
@@ -161,7 +161,7 @@ def test_resource_graph_page_with_skip_token() -> None:
 def test_current_scheduled_query_rules_list_as_recorded() -> None:
     items, link = list_page(load("monitor/scheduledQueryRules_list_2021-08-01.json"), ("nextLink",))
     assert link is None and [d["name"] for d in items] == ["sq01", "sq02"]
-    rules = [monitor_shapes.scheduled_query_rule(d) for d in items]
+    rules = [monitor_alerts.scheduled_query_rule(d) for d in items]
     assert all(r.enabled for r in rules)
     assert [arm.last_segment(r.action_groups[0]) for r in rules] == ["clitest000003", "clitest000004"]
     assert len(action_group_refs(items)) == 2

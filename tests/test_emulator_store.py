@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_emulator_data import MG, SUB_DIAG, SUB_LOGPROFILES, SUB_POLICY, tenant_snapshot
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.emulator.odata import UnsupportedFilter, parse_filter
 from auditor.emulator.store import TENANT, SnapshotStore
 from auditor.emulator.traffic import UNTHROTTLED_REMAINING, FaultInjector, Throttle, parse_fault_spec

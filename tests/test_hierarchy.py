@@ -6,8 +6,8 @@ from typing import Any
 
 import builders as b
 
-from auditor import arm
-from auditor.hierarchy import Hierarchy, Subscription, build_hierarchy
+from auditor.azure import arm
+from auditor.azure.hierarchy import Hierarchy, Subscription, build_hierarchy
 from auditor.snapshot import build_snapshot
 
 A, B, C, D = (b.guid(f"hierarchy-{x}") for x in "abcd")

@@ -1,4 +1,4 @@
-"""One reader for every alert-rule and action-group shape (auditor/monitor_shapes.py).
+"""One reader for every alert-rule and action-group shape (auditor/azure/monitor_alerts.py).
 
 Built from responses recorded against real Azure (tests/fixtures/conformance/monitor/, see
 tests/fixtures/conformance/PROVENANCE.md). Where a test needs a value the recording does not
@@ -14,8 +14,8 @@ from typing import Any
 
 import builders as b
 
-from auditor import arm, monitor_shapes
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm, monitor_alerts
 from auditor.collect.references import action_group_refs
 from auditor.config import Config
 from auditor.rules import rule_by_id
@@ -67,7 +67,7 @@ def only_email(status: str) -> dict[str, list[dict[str, Any]]]:
     """Every receiver list empty but the recorded email receiver, with ``status`` as given."""
     email = copy.deepcopy(fixture("actionGroup_get_2022-06-01.json")["properties"]["emailReceivers"][0])
     email["status"] = status
-    lists: dict[str, list[dict[str, Any]]] = {k: [] for k in monitor_shapes.RECEIVER_KEYS if k != "incidentReceivers"}
+    lists: dict[str, list[dict[str, Any]]] = {k: [] for k in monitor_alerts.RECEIVER_KEYS if k != "incidentReceivers"}
     lists["emailReceivers"] = [email]
     return lists
 
@@ -88,7 +88,7 @@ def fired(doc: dict[str, Any], rule_id: str) -> set[str]:
 
 
 def test_2018_04_16_rule_as_recorded() -> None:
-    rule = monitor_shapes.scheduled_query_rule(fixture("scheduledQueryRule_put_2018-04-16.json"))
+    rule = monitor_alerts.scheduled_query_rule(fixture("scheduledQueryRule_put_2018-04-16.json"))
     assert rule.queries == ("traces | summarize AggregatedValue = count() by bin(timestamp, 5m)",)
     assert rule.enabled is True  # sent as the string "true"
     assert rule.action_groups == ()
@@ -99,22 +99,22 @@ def test_2018_04_16_rule_as_recorded() -> None:
 def test_2018_04_16_rule_disabled_by_string_flag() -> None:
     doc = fixture("scheduledQueryRule_put_2018-04-16.json")
     doc["properties"]["enabled"] = "false"
-    assert monitor_shapes.scheduled_query_rule(doc).enabled is False
+    assert monitor_alerts.scheduled_query_rule(doc).enabled is False
 
 
 def test_list_actions_shape_as_recorded() -> None:
     sq01, zhoxing = fixture("scheduledQueryRules_list_2021-02-01-preview.json")["value"]
-    rule = monitor_shapes.scheduled_query_rule(zhoxing)
+    rule = monitor_alerts.scheduled_query_rule(zhoxing)
     assert rule.queries == ('requests | where resultCode == "500"',)
     assert rule.enabled is False
     assert rule.action_groups == ("/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/"
                                   "default-activitylogalerts/providers/microsoft.insights/actiongroups/zhoxing-test",)
-    assert monitor_shapes.scheduled_query_rule(sq01).action_groups == ()
+    assert monitor_alerts.scheduled_query_rule(sq01).action_groups == ()
 
 
 def test_current_shape_reads_plain_ids() -> None:
     doc = b.scheduled_query_rule(HUB, "rg", "r", scopes=[WS], query="AzureActivity", action_groups=[AG, AG.upper()])
-    rule = monitor_shapes.scheduled_query_rule(doc)
+    rule = monitor_alerts.scheduled_query_rule(doc)
     assert rule.queries == ("AzureActivity",) and rule.scopes == (WS,)
     assert rule.action_groups == (AG,)  # the same group named twice counts once
 
@@ -124,7 +124,7 @@ def test_collection_and_analysis_read_the_same_action_groups() -> None:
             b.scheduled_query_rule(HUB, "rg", "current", scopes=[WS], query="q", action_groups=[AG]),
             b.activity_log_alert(S, "rg", "ala", operations=OPS, action_groups=[AG])]
     for doc in docs:
-        assert monitor_shapes.alert_action_groups(doc) == (AG,), doc["id"]
+        assert monitor_alerts.alert_action_groups(doc) == (AG,), doc["id"]
     assert action_group_refs(docs) == {arm.norm_id(AG)}
 
 
@@ -133,25 +133,25 @@ def test_collection_and_analysis_read_the_same_action_groups() -> None:
 
 def test_recorded_group_notifies() -> None:
     group = fixture("actionGroup_get_2022-06-01.json")
-    assert monitor_shapes.action_group_notifies(group)
-    kinds = {k for k, _ in monitor_shapes.delivering_receivers(group)}
+    assert monitor_alerts.action_group_notifies(group)
+    kinds = {k for k, _ in monitor_alerts.delivering_receivers(group)}
     assert {"emailReceivers", "webhookReceivers", "eventHubReceivers", "logicAppReceivers"} <= kinds
 
 
 def test_recorded_group_without_receivers_does_not_notify() -> None:
-    assert not monitor_shapes.action_group_notifies(fixture("actionGroup_get_empty_2022-06-01.json"))
+    assert not monitor_alerts.action_group_notifies(fixture("actionGroup_get_empty_2022-06-01.json"))
 
 
 def test_disabled_receiver_does_not_deliver() -> None:
-    assert monitor_shapes.action_group_notifies(recorded_group(**only_email("Enabled")))
-    assert not monitor_shapes.action_group_notifies(recorded_group(**only_email("Disabled")))
-    assert not monitor_shapes.action_group_notifies(recorded_group(**only_email("disabled")))
-    assert not monitor_shapes.action_group_notifies(recorded_group(**only_email(7)))  # type: ignore[arg-type]
+    assert monitor_alerts.action_group_notifies(recorded_group(**only_email("Enabled")))
+    assert not monitor_alerts.action_group_notifies(recorded_group(**only_email("Disabled")))
+    assert not monitor_alerts.action_group_notifies(recorded_group(**only_email("disabled")))
+    assert not monitor_alerts.action_group_notifies(recorded_group(**only_email(7)))  # type: ignore[arg-type]
 
 
 def test_a_disabled_email_beside_a_delivering_webhook_still_notifies() -> None:
     group = recorded_group(emailReceivers=only_email("Disabled")["emailReceivers"])
-    assert monitor_shapes.action_group_notifies(group)
+    assert monitor_alerts.action_group_notifies(group)
 
 
 # ------------------------------------------------------------------ judgement

@@ -19,8 +19,7 @@ import pytest
 from click.testing import CliRunner
 from reference import POLICY_CORPUS
 
-from auditor.cli import main
-from auditor.policy import (
+from auditor.azure.policy import (
     DefinitionIndex,
     PolicyDoc,
     classify_definition,
@@ -28,6 +27,7 @@ from auditor.policy import (
     export_shape,
     is_export_policy,
 )
+from auditor.cli import main
 
 CORPUS = POLICY_CORPUS
 ALL8 = ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale",
@@ -410,7 +410,7 @@ def test_mangled_documents_never_crash_classification() -> None:
     """Deterministic fuzz: odd values anywhere in corpus documents give a result or a clear rejection."""
     import random
 
-    from auditor.policy import NotAPolicyDocument
+    from auditor.azure.policy import NotAPolicyDocument
 
     docs = [load(r) for r in sorted(EXPECTED)]
     odd: list[Any] = [None, 1, "x", [], {}, "[parameters('nope')]", "[[", "[concat(", "[if(parameters('a'), 1)]",

@@ -14,8 +14,8 @@ from typing import Any
 from click.testing import CliRunner
 
 import auditor
+from auditor.azure.policy import DefinitionIndex, PolicyDoc, classify_definition, export_shape
 from auditor.cli import main
-from auditor.policy import DefinitionIndex, PolicyDoc, classify_definition, export_shape
 
 ALL8 = ["Administrative", "Security", "ServiceHealth", "Alert", "Recommendation", "Policy", "Autoscale",
         "ResourceHealth"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from auditor.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, parameter_reference
+from auditor.azure.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, parameter_reference
 
 SCOPE = Scope(parameters={"on": "True", "off": False, "ws": "/ws", "empty": "", "obj": {"Name": "n"},
                           "list": ["a", "b"]},

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 from schema_check import assert_valid
 
-from auditor import arm
 from auditor.analysis.engine import audit_snapshot
+from auditor.azure import arm
 from auditor.cli import main
 from auditor.redact.pseudonyms import _SYSTEM_NAMED_TYPES, Pseudonymiser, unmap
 from auditor.snapshot import build_snapshot
@@ -177,7 +177,7 @@ def test_a_kind_the_pseudonymiser_never_heard_of_is_handled_by_its_ids_and_field
 def test_sentinel_documents_keep_what_the_sentinel_reader_matches() -> None:
     """Solutions are named SecurityInsights(<workspace>), rules name public templates, ARM's
     message quotes the workspace name: the reader still finds the (pseudonymised) workspace."""
-    from auditor import sentinel
+    from auditor.azure import security_insights
 
     raw = demo()
     ws = next(d for d in raw["resources"] if arm.kind_of(d) == arm.WORKSPACE)
@@ -199,9 +199,9 @@ def test_sentinel_documents_keep_what_the_sentinel_reader_matches() -> None:
     raw["errors"].append(error)
     shared, p = shared_copy(raw)
     wid = arm.norm_id(p.scan(ws["id"]))
-    assert sentinel.onboarded_workspaces(shared["resources"]) == {wid}
+    assert security_insights.onboarded_workspaces(shared["resources"]) == {wid}
     assert shared["resources"][-2]["plan"]["name"] == f"SecurityInsights({p.name(ws['name'])})"
-    got_rule = sentinel.analytics_rule(shared["resources"][-1])
+    got_rule = security_insights.analytics_rule(shared["resources"][-1])
     assert got_rule is not None and got_rule.template == template and arm.norm_id(got_rule.workspace) == wid
     message = shared["errors"][-1]["message"]
     assert ws["name"] not in message and p.name(ws["name"]) in message

@@ -22,9 +22,9 @@ import pytest
 from deploy_simulator import DEPLOYER, DeployFailed, Simulator
 from test_remediate_plan import ACTION_GROUP, WORKSPACE, sid, tenant
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import verdict
+from auditor.azure import arm
 from auditor.config import Config, load_config
 from auditor.remediate import build_plan, delivery, model, permissions, roles, write_plan
 from auditor.remediate.findings import alert_findings

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from test_remediate_plan import LA, WORKSPACE, _assignment, _roles
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm
+from auditor.azure.policy.expressions import _Call, _Lit, _Member, expression_body, parse
 from auditor.config import Config
-from auditor.policy.expressions import _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import build_plan, model, render_files
 from auditor.snapshot import build_snapshot
 

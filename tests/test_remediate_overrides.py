@@ -12,8 +12,8 @@ from typing import Any
 import builders as b
 from test_remediate_apply import apply_plan
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm
 from auditor.config import Config
 from auditor.remediate import build_plan, model, write_plan
 from auditor.snapshot import build_snapshot

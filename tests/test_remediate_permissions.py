@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.azure.rbac import BUILTIN_ROLE_NAMES
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, roles
 from auditor.remediate.permissions import (
@@ -19,7 +20,6 @@ from auditor.remediate.permissions import (
     allows,
     least_roles,
 )
-from auditor.roles import BUILTIN_ROLE_NAMES
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 DEST_PARAMETER_KIND = {"storageAccountId": "storage", "eventHubAuthorizationRuleId": "event_hub",
@@ -166,8 +166,8 @@ def test_a_repair_whose_destination_is_unknown_is_not_projected_effective() -> N
     """Without the destination the linked-access grant cannot be made: the projection stays."""
     from test_remediate_plan import sid, tenant
 
-    from auditor import arm
     from auditor.analysis.context import AuditContext
+    from auditor.azure import arm
     from auditor.remediate import build_plan
     from auditor.snapshot import build_snapshot
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import builders as b
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
+from auditor.azure import arm
 from auditor.config import Config
 from auditor.remediate import build_plan, model, render_files
 from auditor.remediate.plan import PLACEHOLDER_PREFIX

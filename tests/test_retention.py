@@ -16,8 +16,8 @@ import builders as b
 import builders_retention as br
 import pytest
 
-from auditor import retention
 from auditor.analysis.context import AuditContext
+from auditor.azure import destinations
 from auditor.config import Config
 from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
@@ -111,7 +111,7 @@ def test_time_based_immutability_counts_as_retention() -> None:
 
 
 def test_real_container_example_reads_its_immutability_policy() -> None:
-    assert retention.immutability_days(real_body("BlobContainersGetWithAllowProtectedAppendWritesAll.json")) == (
+    assert destinations.immutability_days(real_body("BlobContainersGetWithAllowProtectedAppendWritesAll.json")) == (
         100.0, "Locked")
 
 
@@ -154,7 +154,7 @@ def test_workspace_default_without_table_document() -> None:
 
 def test_real_table_example_is_read() -> None:
     table = copy.deepcopy(real_body("TablesGet.json"))
-    got = retention.workspace_retention(None, table)
+    got = destinations.workspace_retention(None, table)
     assert got is not None and got.days == 50
     assert "totalRetentionInDays 50" in got.setting
 

@@ -25,8 +25,8 @@ from typing import Any
 import builders as b
 import pytest
 
-from auditor import arm
 from auditor.analysis.engine import VERDICTS, audit_snapshot, dumps_findings
+from auditor.azure import arm
 from auditor.config import load_config, parse_config
 from auditor.errors import InputError
 from auditor.rules import rule_ids

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from collect_support import DEMO_TENANT, assert_round_trip, collect
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.cli import main
 from auditor.emulator.runner import running_emulator
 from auditor.redact.secrets import MARKER, Redactor, redact_snapshot

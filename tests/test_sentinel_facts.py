@@ -10,9 +10,9 @@ from typing import Any
 import builders as b
 import builders_sentinel as bs
 
-from auditor import sentinel
 from auditor.analysis.context import AuditContext
 from auditor.analysis.sentinel import analytics_rules, sentinel_on
+from auditor.azure import security_insights
 from auditor.config import Config
 from auditor.snapshot import build_snapshot
 
@@ -28,18 +28,18 @@ def body(name: str) -> list[dict[str, Any]]:
 
 
 def test_real_alert_rules_only_scheduled_counts() -> None:
-    rules = [sentinel.analytics_rule(d) for d in body("GetAllAlertRules.json")]
+    rules = [security_insights.analytics_rule(d) for d in body("GetAllAlertRules.json")]
     scheduled, incident_creation, fusion = rules
     assert incident_creation is None and fusion is None  # no query of the customer's
     assert scheduled is not None
     assert scheduled.kind == "Scheduled" and scheduled.enabled and scheduled.creates_incident
     assert scheduled.query == "Heartbeat"
     assert scheduled.template is None
-    assert sentinel.workspace_of(scheduled.id) == EXAMPLE_WS
+    assert security_insights.workspace_of(scheduled.id) == EXAMPLE_WS
 
 
 def test_real_onboarding_state_names_its_workspace() -> None:
-    assert sentinel.onboarded_workspaces(body("GetAllSentinelOnboardingStates.json")) == {
+    assert security_insights.onboarded_workspaces(body("GetAllSentinelOnboardingStates.json")) == {
         EXAMPLE_WS.lower()}
 
 
@@ -54,19 +54,19 @@ def test_legacy_security_insights_solution_counts_as_on() -> None:
         "properties": {"workspaceResourceId": ws, "provisioningState": "Succeeded"},
     }
     other = {**solution, "name": "Updates(law)", "id": solution["id"].replace("SecurityInsights", "Updates")}
-    assert sentinel.onboarded_workspaces([solution, other]) == {ws.lower()}
+    assert security_insights.onboarded_workspaces([solution, other]) == {ws.lower()}
 
 
 def test_nrt_disabled_and_no_incident_rules_are_read_as_such() -> None:
     ws = b.workspace_id(b.guid("s"), "rg", "law")
-    nrt = sentinel.analytics_rule(bs.analytics_rule(ws, "n", bs.cis_query("x/write"), kind="NRT",
+    nrt = security_insights.analytics_rule(bs.analytics_rule(ws, "n", bs.cis_query("x/write"), kind="NRT",
                                                     create_incident=False))
-    off = sentinel.analytics_rule(bs.analytics_rule(ws, "o", "AzureActivity", enabled=False))
+    off = security_insights.analytics_rule(bs.analytics_rule(ws, "o", "AzureActivity", enabled=False))
     assert nrt is not None and nrt.kind == "NRT" and nrt.enabled and not nrt.creates_incident
     assert off is not None and not off.enabled
     flag = bs.analytics_rule(ws, "s", "AzureActivity")
     flag["properties"]["enabled"] = "yes"  # a flag it cannot read is not on
-    got = sentinel.analytics_rule(flag)
+    got = security_insights.analytics_rule(flag)
     assert got is not None and not got.enabled
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import builders as b
 import pytest
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 from auditor.snapshot import build_snapshot, load_snapshot
 

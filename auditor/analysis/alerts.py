@@ -8,7 +8,7 @@ to a workspace in its scopes, when its query reads ``AzureActivity`` and names O
 Microsoft Sentinel analytics rule (Scheduled or NRT) on such a workspace, where Sentinel is on,
 covers O the same way, by the same query matching, and notifies when it creates incidents
 (``analysis/sentinel.py``). Rules and action groups of every api-version are read by
-``auditor.monitor_shapes`` (shared with collection).
+``auditor.azure.monitor_alerts`` (shared with collection).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, monitor_shapes, operations
+from auditor import operations
 from auditor.analysis.sentinel import sentinel_alerts, sentinel_on
+from auditor.azure import arm, monitor_alerts
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def group_notifies(ctx: AuditContext, group_id: str) -> bool:
         if sub and ctx.hierarchy.subscription(sub) is not None:
             return bool(ctx.unreadable(arm.subscription_scope(sub), frozenset({operations.ACTION_GROUPS})))
         return True
-    return monitor_shapes.action_group_notifies(doc)
+    return monitor_alerts.action_group_notifies(doc)
 
 
 def reads_activity_log(query: str) -> bool:
@@ -149,7 +150,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
         allowed = covered_operations(doc)
         if not allowed:
             continue
-        groups = monitor_shapes.activity_log_alert_action_groups(doc)
+        groups = monitor_alerts.activity_log_alert_action_groups(doc)
         alert = CoveringAlert(arm.display_id(doc["id"]), "activity_log", notifies(groups), groups)
         for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
             n = arm.norm_id(scope)
@@ -160,7 +161,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
     # Log search alerts over the workspaces exports send Administrative to.
     search: dict[str, list[tuple[CoveringAlert, str]]] = {}
     for doc in sorted(ctx.snapshot.of_kind(arm.SCHEDULED_QUERY_RULE), key=lambda d: arm.norm_id(d["id"])):
-        rule = monitor_shapes.scheduled_query_rule(doc)
+        rule = monitor_alerts.scheduled_query_rule(doc)
         if not rule.enabled:
             continue
         query = "\n".join(rule.queries).lower()

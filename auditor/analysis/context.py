@@ -10,9 +10,10 @@ from collections import defaultdict
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
+from auditor.azure.hierarchy import Hierarchy, build_hierarchy
 from auditor.config import Config
-from auditor.hierarchy import Hierarchy, build_hierarchy
 from auditor.snapshot import CollectionError, Snapshot
 
 if TYPE_CHECKING:

@@ -12,20 +12,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, operations
+from auditor import operations
 from auditor.analysis.sentinel import sentinel_on
-from auditor.config import CATEGORIES
-from auditor.delivery.facts import Delivery, parse_time
-from auditor.delivery.shapes import (
+from auditor.azure import arm
+from auditor.azure.defender import (
     ALERT_RULE_KINDS,
     DefenderPlans,
     WorkspaceState,
     defender_plans,
     workspace_state,
 )
-from auditor.policy.classify import effect_with
-from auditor.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
-from auditor.policy.flows import member_values
+from auditor.azure.delivery_facts import Delivery, parse_time
+from auditor.azure.policy.classify import effect_with
+from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
+from auditor.azure.policy.flows import member_values
+from auditor.config import CATEGORIES
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, operations
-from auditor.analysis.policy_facts import (
+from auditor import operations
+from auditor.azure import arm
+from auditor.azure.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, DefinitionIndex, ExportTarget, export_targets
+from auditor.azure.policy.assignment_facts import (
     Exemption,
     Identity,
     effect_override,
@@ -35,12 +37,11 @@ from auditor.analysis.policy_facts import (
     latest_state,
     role_holdings,
 )
-from auditor.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, DefinitionIndex, ExportTarget, export_targets
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
-    from auditor.hierarchy import Subscription
+    from auditor.azure.hierarchy import Subscription
 
 REASONS: tuple[str, ...] = (
     "excluded", "exempted", "do_not_enforce", "effect_not_dine", "no_identity", "missing_role", "effective",

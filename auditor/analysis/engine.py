@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__, arm
+from auditor import __version__
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
+from auditor.azure import arm
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule

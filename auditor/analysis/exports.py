@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.config import CATEGORIES
 from auditor.snapshot import CollectionError
 

@@ -1,6 +1,6 @@
 """Retention of each export destination as Azure applies it (ALA-EXP-005), from the snapshot.
 
-The documents are read by :mod:`auditor.retention`; this module finds them for a destination
+The documents are read by :mod:`auditor.azure.destinations`; this module finds them for a destination
 and says *unknown* (None) when a read they depend on failed (operation ``retention`` at the
 destination, or ``*`` above it), so an unread lifecycle policy never passes as "kept".
 """
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from auditor import operations, retention
+from auditor import operations
 from auditor.analysis.exports import Destination
+from auditor.azure import destinations
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 _RETENTION = frozenset({operations.RETENTION})
 
 
-def destination_retention(ctx: AuditContext, dest: Destination, subscription: str) -> retention.Retention | None:
+def destination_retention(ctx: AuditContext, dest: Destination, subscription: str) -> destinations.Retention | None:
     """How long ``dest`` keeps ``subscription``'s activity log; None when it cannot be judged.
 
     Only storage accounts and workspaces keep logs; other kinds give None.
@@ -27,8 +28,8 @@ def destination_retention(ctx: AuditContext, dest: Destination, subscription: st
         return None
     snap = ctx.snapshot
     if dest.kind == "storage":
-        return retention.storage_retention(snap.get(retention.management_policy_id(dest.id)),
-                                           snap.get(retention.activity_container_id(dest.id)), subscription)
+        return destinations.storage_retention(snap.get(destinations.management_policy_id(dest.id)),
+                                           snap.get(destinations.activity_container_id(dest.id)), subscription)
     if dest.kind == "log_analytics":
-        return retention.workspace_retention(dest.resource, snap.get(retention.activity_table_id(dest.id)))
+        return destinations.workspace_retention(dest.resource, snap.get(destinations.activity_table_id(dest.id)))
     return None

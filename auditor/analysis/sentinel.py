@@ -1,7 +1,7 @@
 """Sentinel facts per workspace: is Sentinel on, which analytics rules run there.
 
 Read once per audit (``ctx.sentinel``) from the snapshot's SecurityInsights documents
-(:mod:`auditor.sentinel`) and its errors: a workspace whose Sentinel reads failed
+(:mod:`auditor.azure.security_insights`) and its errors: a workspace whose Sentinel reads failed
 (operation ``sentinel`` at the workspace, or ``*`` at its subscription or above) is
 *unknown*, never "off".
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from auditor import arm, operations, sentinel
+from auditor import operations
+from auditor.azure import arm, security_insights
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
@@ -26,14 +27,14 @@ _SENTINEL = frozenset({operations.SENTINEL})
 @dataclass
 class SentinelFacts:
     onboarded: set[str] = field(default_factory=set)  # normalised workspace ids
-    rules: dict[str, list[sentinel.AnalyticsRule]] = field(default_factory=dict)  # by workspace, id order
+    rules: dict[str, list[security_insights.AnalyticsRule]] = field(default_factory=dict)  # by workspace, id order
 
 
 def read_sentinel(ctx: AuditContext) -> SentinelFacts:
-    facts = SentinelFacts(onboarded=sentinel.onboarded_workspaces(ctx.snapshot.resources))
-    docs = sorted(ctx.snapshot.of_kind(sentinel.ALERT_RULE), key=lambda d: arm.norm_id(d["id"]))
+    facts = SentinelFacts(onboarded=security_insights.onboarded_workspaces(ctx.snapshot.resources))
+    docs = sorted(ctx.snapshot.of_kind(security_insights.ALERT_RULE), key=lambda d: arm.norm_id(d["id"]))
     for doc in docs:
-        rule = sentinel.analytics_rule(doc)
+        rule = security_insights.analytics_rule(doc)
         if rule is not None:
             facts.rules.setdefault(arm.norm_id(rule.workspace), []).append(rule)
     return facts
@@ -51,7 +52,7 @@ def sentinel_on(ctx: AuditContext, workspace_id: str) -> bool | None:
     return None if sentinel_unreadable(ctx, workspace_id) else False
 
 
-def analytics_rules(ctx: AuditContext, workspace_id: str) -> list[sentinel.AnalyticsRule]:
+def analytics_rules(ctx: AuditContext, workspace_id: str) -> list[security_insights.AnalyticsRule]:
     """Scheduled and NRT rules on the workspace (only where Sentinel is on: rules need it)."""
     if not sentinel_on(ctx, workspace_id):
         return []

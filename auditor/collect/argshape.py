@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from auditor import arm, sentinel
+from auditor.azure import arm, security_insights
 
 # Columns of Resource Graph's resource tables that a REST document may have, in REST order.
 DOC_COLUMNS = ("id", "name", "type", "kind", "location", "managedBy", "sku", "plan", "identity",
@@ -53,7 +53,7 @@ TABLE_OF: dict[str, str] = {
 }
 NOT_IN_RESOURCE_GRAPH = frozenset({
     arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE, arm.EVENTHUB_AUTH_RULE, arm.EVENTHUB_HUB_AUTH_RULE,
-    arm.MANAGEMENT_GROUP, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION, sentinel.ONBOARDING_STATE,
+    arm.MANAGEMENT_GROUP, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION, security_insights.ONBOARDING_STATE,
 })
 
 ALERT_KINDS = (arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP)

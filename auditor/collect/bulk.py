@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.context import Ctx

@@ -27,7 +27,8 @@ from typing import Any
 
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm, delivery_facts
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -41,7 +42,6 @@ from auditor.collect.pipeline import (
 )
 from auditor.collect.reader import ReadFailure
 from auditor.collect.references import destination_refs
-from auditor.delivery import facts
 
 STORAGE_AUDIENCE = "https://storage.azure.com"
 
@@ -69,10 +69,10 @@ async def verify_delivery(ctx: Ctx, options: CollectOptions, graph_ok: bool) -> 
     ws_entries: list[dict[str, Any]] = results[-2] or []
     st_entries: list[dict[str, Any]] = results[-1] or []
     hubs = sorted(by_kind[arm.EVENTHUB_NAMESPACE], key=str.lower)
-    return {"version": facts.VERSION, "windowDays": options.delivery_window_days,
+    return {"version": delivery_facts.VERSION, "windowDays": options.delivery_window_days,
             "workspaces": sorted(ws_entries, key=lambda w: arm.norm_id(w["id"])),
             "storageAccounts": sorted(st_entries, key=lambda s: arm.norm_id(s["id"])),
-            "eventHubs": [{"id": h, "status": facts.UNVERIFIABLE} for h in hubs]}
+            "eventHubs": [{"id": h, "status": delivery_facts.UNVERIFIABLE} for h in hubs]}
 
 
 async def _graph_kinds(ctx: Ctx, kinds: tuple[str, ...], subs: list[str], operation: str) -> None:
@@ -143,7 +143,7 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
     client = LogsQueryClient(ctx.clients.credential, endpoint=endpoint, transport=ctx.clients.transport,
                              policies=build_log_query_policies(endpoint, ctx.clients.credential, ctx.reader.stats,
                                                                Gate(), options.retry_backoff))
-    query = facts.delivery_query(options.delivery_window_days)
+    query = delivery_facts.delivery_query(options.delivery_window_days)
     out: list[dict[str, Any]] = []
 
     async def one(doc: dict[str, Any]) -> None:
@@ -159,7 +159,7 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
                 raise ReadFailure(200, "PartialError", str(getattr(partial, "message", partial))[:500])
             tables = getattr(result, "tables", None) or []
             rows = [list(r) for t in tables for r in t.rows]
-            activity, ingestion = facts.workspace_facts(rows)
+            activity, ingestion = delivery_facts.workspace_facts(rows)
             out.append({"id": doc["id"], "customerId": customer, "activity": activity, "ingestion": ingestion})
 
     try:
@@ -203,15 +203,15 @@ async def _newest_blobs(ctx: Ctx, options: CollectOptions, doc: dict[str, Any],
     documented = arm.as_dict(arm.as_dict(arm.props(doc).get("primaryEndpoints"))).get("blob")
     account_url = options.blob_account_url(name, documented if isinstance(documented, str) else None)
     suffix = None if options.emulator else ".blob." + CLOUDS[options.cloud_name].storage_suffix
-    client = ContainerClient(account_url, facts.CONTAINER, credential=ctx.clients.credential,
+    client = ContainerClient(account_url, delivery_facts.CONTAINER, credential=ctx.clients.credential,
                              transport=ctx.clients.transport, audience=STORAGE_AUDIENCE,
                              retry_policy=_guarded_retry(account_url, suffix, options.retry_backoff))
     try:
         entries = []
         for guid in subs:
-            blob, modified = await _newest(ctx, client, facts.blob_prefix(guid))
+            blob, modified = await _newest(ctx, client, delivery_facts.blob_prefix(guid))
             entries.append({"subscriptionId": guid, "newestBlob": blob,
-                            "lastModified": facts.timestamp(modified) if modified else None})
+                            "lastModified": delivery_facts.timestamp(modified) if modified else None})
         return entries
     finally:
         await client.close()

@@ -21,7 +21,8 @@ from typing import Any
 
 from azure.core.rest import HttpRequest
 
-from auditor import arm, operations, retention, sentinel
+from auditor import operations
+from auditor.azure import arm, destinations, security_insights
 from auditor.collect.context import Ctx
 from auditor.collect.references import destination_refs
 
@@ -58,9 +59,9 @@ async def _read_one(ctx: Ctx, path: str, api_version: str, scope: str, operation
 
 async def _storage(ctx: Ctx, storage_id: str) -> None:
     await asyncio.gather(
-        _read_one(ctx, retention.management_policy_id(storage_id), retention.STORAGE_API_VERSION, storage_id,
+        _read_one(ctx, destinations.management_policy_id(storage_id), destinations.STORAGE_API_VERSION, storage_id,
                   operations.RETENTION),
-        _read_one(ctx, retention.activity_container_id(storage_id), retention.STORAGE_API_VERSION, storage_id,
+        _read_one(ctx, destinations.activity_container_id(storage_id), destinations.STORAGE_API_VERSION, storage_id,
                   operations.RETENTION),
     )
     ctx.progress.advance("references")
@@ -68,7 +69,7 @@ async def _storage(ctx: Ctx, storage_id: str) -> None:
 
 async def _workspace(ctx: Ctx, workspace_id: str) -> None:
     await asyncio.gather(
-        _read_one(ctx, retention.activity_table_id(workspace_id), retention.TABLES_API_VERSION, workspace_id,
+        _read_one(ctx, destinations.activity_table_id(workspace_id), destinations.TABLES_API_VERSION, workspace_id,
                   operations.RETENTION),
         _sentinel(ctx, workspace_id),
     )
@@ -77,14 +78,14 @@ async def _workspace(ctx: Ctx, workspace_id: str) -> None:
 
 async def _sentinel(ctx: Ctx, workspace_id: str) -> None:
     """Onboarding state first: ARM answers alertRules with 400 on a workspace without Sentinel."""
-    states = await ctx.read_list(ctx.clients.monitor, _get(sentinel.onboarding_states_path(workspace_id),
-                                                           sentinel.API_VERSION),
+    states = await ctx.read_list(ctx.clients.monitor, _get(security_insights.onboarding_states_path(workspace_id),
+                                                           security_insights.API_VERSION),
                                  workspace_id, operations.SENTINEL)
     if not states:
         return
     ctx.state.add_all(states)
-    rules = await ctx.read_list(ctx.clients.monitor, _get(sentinel.alert_rules_path(workspace_id),
-                                                          sentinel.API_VERSION),
+    rules = await ctx.read_list(ctx.clients.monitor, _get(security_insights.alert_rules_path(workspace_id),
+                                                          security_insights.API_VERSION),
                                 workspace_id, operations.SENTINEL)
     ctx.state.add_all(rules or [])
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__, arm, sentinel
+from auditor import __version__
+from auditor.azure import arm, security_insights
 from auditor.collect.state import Collection
 from auditor.outputs import write_atomic
 from auditor.redact.secrets import redact_snapshot
@@ -18,7 +19,7 @@ from auditor.snapshot import SCHEMA_VERSION
 _KIND_ORDER = [arm.MANAGEMENT_GROUP, arm.SUBSCRIPTION, arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE,
                arm.POLICY_ASSIGNMENT, arm.POLICY_SET_DEFINITION, arm.POLICY_DEFINITION, arm.POLICY_EXEMPTION,
                arm.ROLE_ASSIGNMENT, arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.ACTION_GROUP,
-               arm.DEFENDER_PRICING, arm.AUTOSCALE_SETTING, arm.METRIC_ALERT, sentinel.ONBOARDING_STATE]
+               arm.DEFENDER_PRICING, arm.AUTOSCALE_SETTING, arm.METRIC_ALERT, security_insights.ONBOARDING_STATE]
 
 
 def _sort_key(doc: dict[str, Any]) -> tuple[int, str, str]:

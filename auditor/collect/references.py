@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from auditor import arm, monitor_shapes, operations
+from auditor import operations
+from auditor.azure import arm, monitor_alerts
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -188,7 +189,7 @@ async def _eventhub_rule(ctx: Ctx, rule_id: str) -> None:
 
 def action_group_refs(docs: Any) -> set[str]:
     """Normalised ids of the action groups any alert rule names (every api-version shape)."""
-    return {arm.norm_id(g) for doc in docs for g in monitor_shapes.alert_action_groups(doc)}
+    return {arm.norm_id(g) for doc in docs for g in monitor_alerts.alert_action_groups(doc)}
 
 
 async def action_groups(ctx: Ctx, graph_ok: bool) -> None:

@@ -28,7 +28,7 @@ from azure.mgmt.resource.policy.operations import _operations as policy_ops
 from azure.mgmt.resource.subscriptions.operations import _operations as sub_ops
 from azure.mgmt.resourcegraph.operations import _resource_graph_client_operations as graph_ops
 
-from auditor import arm
+from auditor.azure import arm
 
 EXEMPTIONS_API_VERSION = "2022-07-01-preview"
 # Destinations read over REST when Resource Graph does not cover their subscription.

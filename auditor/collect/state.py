@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.collect.reader import ReadFailure
 
 

@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.collect import requests as rq
 from auditor.collect.context import Ctx
 from auditor.collect.reader import ReadFailure

@@ -10,7 +10,7 @@ import click
 from auditor.cli import handle_errors
 
 if TYPE_CHECKING:
-    from auditor.policy.classification import Classification
+    from auditor.azure.policy.classification import Classification
 
 
 @click.group()
@@ -28,7 +28,7 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
     Sets are judged by their members, looked up among the other FILES and the built-in
     definitions shipped with the tool; members found nowhere are listed, not guessed.
     """
-    from auditor.policy import classify_files
+    from auditor.azure.policy import classify_files
     from auditor.termtext import clean_line
 
     results = classify_files(files)

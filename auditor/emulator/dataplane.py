@@ -1,7 +1,7 @@
 """The two data-plane reads of ``collect --verify-delivery``, answered from the snapshot's ``delivery``.
 
 - Log Analytics query API: ``POST /v1/workspaces/{customerId}/query`` (the workspace is found
-  by its ``customerId``); the answer is the one table ``auditor/delivery/facts.py`` defines.
+  by its ``customerId``); the answer is the one table ``auditor/azure/delivery_facts.py`` defines.
 - Blob listing: ``GET /{account}/insights-activity-logs?restype=container&comp=list`` (path-style,
   as Azure Storage serves IP hosts); ``prefix`` and ``delimiter`` are honoured. Each subscription's
   newest blob is the only blob under its prefix, so walking the tree finds exactly it.
@@ -18,8 +18,9 @@ from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from auditor import arm, operations
-from auditor.delivery.facts import COLUMNS, CONTAINER, workspace_rows
+from auditor import operations
+from auditor.azure import arm
+from auditor.azure.delivery_facts import COLUMNS, CONTAINER, workspace_rows
 from auditor.emulator.http import Answer, Call
 from auditor.emulator.store import SnapshotStore
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from auditor import operations, sentinel
+from auditor import operations
+from auditor.azure import security_insights
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 
 _WS = r"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.operationalinsights/workspaces/[^/]+"
@@ -36,17 +37,17 @@ def onboarding_states(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     missing = _workspace_missing(ctx, args["scope"])
     if missing is not None:
         return missing
-    return ctx.whole(list(ctx.store.kind_at(args["scope"], sentinel.ONBOARDING_STATE)))
+    return ctx.whole(list(ctx.store.kind_at(args["scope"], security_insights.ONBOARDING_STATE)))
 
 
 def alert_rules(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     missing = _workspace_missing(ctx, args["scope"])
     if missing is not None:
         return missing
-    if not ctx.store.kind_at(args["scope"], sentinel.ONBOARDING_STATE):
+    if not ctx.store.kind_at(args["scope"], security_insights.ONBOARDING_STATE):
         name = args["scope"].rsplit("/", 1)[-1]
         return arm_error(400, "BadRequest", f"Workspace '{name}' is not onboarded to Microsoft Sentinel.")
-    return ctx.page(call, list(ctx.store.kind_at(args["scope"], sentinel.ALERT_RULE)))
+    return ctx.page(call, list(ctx.store.kind_at(args["scope"], security_insights.ALERT_RULE)))
 
 
 def _child(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:

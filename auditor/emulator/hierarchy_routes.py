@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.emulator.http import Answer, Call, Ctx, arm_error, parse_bool
 from auditor.emulator.store import SnapshotStore
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.odata import Filter, UnsupportedFilter, parse_filter
 from auditor.snapshot import parse_timestamp

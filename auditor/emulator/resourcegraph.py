@@ -31,7 +31,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.collect.argshape import NOT_IN_RESOURCE_GRAPH, TABLE_OF, row_from_document
 from auditor.emulator.store import SnapshotStore, operation_for_kind
 

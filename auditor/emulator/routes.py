@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from auditor import arm, operations
+from auditor import operations
+from auditor.azure import arm
 from auditor.emulator import destination_routes as d
 from auditor.emulator import hierarchy_routes as h
 from auditor.emulator import policy_routes as p

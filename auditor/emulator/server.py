@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from aiohttp import web
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.emulator import dataplane, resourcegraph
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.routes import RESOURCE_GRAPH, Route, resolve

@@ -5,7 +5,7 @@ scans the snapshot: every question a route asks ("the diagnostic settings at thi
 "the storage accounts in this subscription", "the groups above this subscription", "the
 policy states below this group", "is this read recorded as failed") is a dictionary lookup
 into indexes computed here. Documents are served exactly as stored (never rewritten); keys
-are normalised with :func:`auditor.arm.norm_id` so casing and a missing leading slash do not
+are normalised with :func:`auditor.azure.arm.norm_id` so casing and a missing leading slash do not
 matter. The tenant scope is the empty string ``""``.
 
 The Resource Graph handler (``resourcegraph.py``) uses the same store.
@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from auditor import arm, operations, sentinel
+from auditor import operations
+from auditor.azure import arm, security_insights
 from auditor.snapshot import CollectionError, Snapshot, build_snapshot, load_snapshot
 
 TENANT = ""  # normalised id of the tenant scope
@@ -39,8 +40,8 @@ KIND_OPERATION: dict[str, str] = {
     arm.ACTIVITY_LOG_ALERT: operations.ACTIVITY_LOG_ALERTS,
     arm.SCHEDULED_QUERY_RULE: operations.SCHEDULED_QUERY_RULES,
     arm.ACTION_GROUP: operations.ACTION_GROUPS,
-    sentinel.ONBOARDING_STATE: operations.SENTINEL,
-    sentinel.ALERT_RULE: operations.SENTINEL,
+    security_insights.ONBOARDING_STATE: operations.SENTINEL,
+    security_insights.ALERT_RULE: operations.SENTINEL,
     arm.DEFENDER_PRICING: operations.DEFENDER_PLANS,
     arm.AUTOSCALE_SETTING: operations.CATEGORY_SOURCES,
     arm.METRIC_ALERT: operations.CATEGORY_SOURCES,

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 MARKER = "REDACTED"
 

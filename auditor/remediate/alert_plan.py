@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from auditor import arm, sentinel
 from auditor.analysis.context import AuditContext
 from auditor.analysis.sentinel import sentinel_on
+from auditor.azure import arm, security_insights
 from auditor.remediate import alert_policy, model
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.model import Action, Destination, stable_guid
@@ -152,7 +152,7 @@ class AlertPlanner:
     def _sentinel_rule(self, workspace: str, scope: str, subs: list[str], ids: list[str]) -> str:
         """Where Sentinel is on, the SOC works incidents: one analytics rule instead of a log search alert."""
         name = stable_guid("sentinel-rule", arm.norm_id(workspace))
-        rule_id = f"{sentinel.alert_rules_path(workspace)}/{name}"
+        rule_id = f"{security_insights.alert_rules_path(workspace)}/{name}"
         self.actions.append(Action(
             model.SENTINEL_ALERT_RULE, scope, ids,
             f"Raise Sentinel incidents on {len(self.ctx.config.sensitive_operations)} sensitive operations in the "

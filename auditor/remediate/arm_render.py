@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.remediate import api_versions, model, sink_batch
 from auditor.remediate import definitions as defs
 from auditor.remediate.assignments import AssignmentFix

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import arm
-from auditor.analysis.policy_facts import override_selects
+from auditor.azure import arm
+from auditor.azure.policy.assignment_facts import override_selects
 from auditor.remediate import roles
 from auditor.snapshot import Snapshot
 

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.remediate import api_versions
 from auditor.rules import rule_by_id
 from auditor.rules.delivery import DEFENDER_ARM_POLICY

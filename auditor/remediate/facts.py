@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
-from auditor.policy.classify import is_export_policy
-from auditor.policy.definitions import NotAPolicyDocument, PolicyDoc
+from auditor.azure import arm
+from auditor.azure.policy.classify import is_export_policy
+from auditor.azure.policy.definitions import NotAPolicyDocument, PolicyDoc
 
 
 @dataclass(frozen=True)

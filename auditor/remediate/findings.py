@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
-from auditor.hierarchy import Group
+from auditor.azure import arm
+from auditor.azure.hierarchy import Group
 from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 

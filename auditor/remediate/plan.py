@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import verdict
+from auditor.azure import arm
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, sink_batch, sinks
 from auditor.remediate.alert_plan import AlertPlanner, AlertProjection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.config import CATEGORIES
 from auditor.remediate import alert_render, arm_render, delivery, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.roles import role_name as builtin_role_name
+from auditor.azure.rbac import role_name as builtin_role_name
 
 
 @dataclass(frozen=True)

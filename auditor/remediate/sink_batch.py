@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.remediate import api_versions, sinks
 from auditor.remediate.model import BICEP_UPDATE_SINK_MODULE, Action
 from auditor.remediate.sinks import SinkConflict

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
 from auditor.analysis.context import AuditContext
 from auditor.analysis.exports import enabled_categories
+from auditor.azure import arm
 from auditor.config import CATEGORIES
 from auditor.remediate.assignments import parameter_reference
 

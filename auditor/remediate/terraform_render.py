@@ -11,7 +11,7 @@ import json
 import shlex
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.remediate import arm_render, model, roles, sink_batch
 from auditor.remediate import definitions as defs
 from auditor.remediate.assignments import AssignmentFix

@@ -5,7 +5,7 @@ not exist, or a resource names an api-version its provider does not publish. So,
 string of the document, nested templates included:
 
 * ``"[...]"`` is a template expression: it must parse with the project's one expression parser
-  (:mod:`auditor.policy.expressions`) and call only ARM template functions
+  (:mod:`auditor.azure.policy.expressions`) and call only ARM template functions
   (``auditor/data/arm_template_functions.json``, from Microsoft's list);
 * ``"[[...]"`` is a literal for ARM that becomes an expression one level down (a policy rule, or
   the template a DeployIfNotExists policy deploys): the same, with the policy-rule functions too;
@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from auditor.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
+from auditor.azure.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import api_versions
 
 _RESOURCE_ID_FUNCTIONS = {"resourceid": 0, "subscriptionresourceid": 0, "tenantresourceid": 0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 from auditor.outputs import check_output_dir, remove_stale, write_atomic
 from auditor.remediate import (

@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.render.env import environment, read_asset
 from auditor.render.names import TEXT_LIMIT, cut
 from auditor.termtext import shown_in_json

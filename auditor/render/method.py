@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from auditor import __version__, arm
+from auditor import __version__
+from auditor.azure import arm
 from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
 from auditor.drift import compare
 from auditor.render import wording

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor import arm
-from auditor.roles import BUILTIN_ROLE_NAMES
+from auditor.azure import arm
+from auditor.azure.rbac import BUILTIN_ROLE_NAMES
 from auditor.snapshot import Snapshot
 
 BUILTIN_ROLES = BUILTIN_ROLE_NAMES

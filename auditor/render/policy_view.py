@@ -12,7 +12,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot, parse_timestamp
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from auditor import __version__, arm
+from auditor import __version__
+from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.rules import all_rules
 from auditor.snapshot import Snapshot

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor import arm
 from auditor.analysis.delivery import SILENT, UNKNOWN
+from auditor.azure import arm
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm
 from auditor.analysis.exports import Destination, ExportResult, eventhub_namespace
 from auditor.analysis.retention import destination_retention
+from auditor.azure import arm
 from auditor.rules.base import MCSB_LT3, MCSB_LT6, Finding, Rule
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:

@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from auditor import arm, operations
+from auditor import operations
 from auditor.analysis.enforcement import EFFECTIVE, IMPAIRED, NONE, AssignmentCheck, EnforcementResult
 from auditor.analysis.exports import eventhub_namespace
-from auditor.roles import role_name
+from auditor.azure import arm
+from auditor.azure.rbac import role_name
 from auditor.rules.base import MCSB_LT3, Finding, Rule
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
-    from auditor.hierarchy import Subscription
+    from auditor.azure.hierarchy import Subscription
 
 
 def _role(role_definition_id: str) -> str:

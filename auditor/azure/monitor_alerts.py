@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 RECEIVER_KEYS = (
     "emailReceivers",

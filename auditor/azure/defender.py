@@ -5,7 +5,7 @@ Shared by collection (what to ask for), analysis (what it means), the emulator a
 - ``Microsoft.Security/pricings`` (Defender plans; REST ``2024-01-01`` and Resource Graph's
   ``securityresources`` carry the same ``properties.pricingTier``);
 - a Log Analytics workspace's ``workspaceCapping`` (``dailyQuotaGb``, ``dataIngestionStatus``);
-- (Microsoft Sentinel onboarding is read by ``auditor/sentinel.py``, shared with the alert rules);
+- (Microsoft Sentinel onboarding is read by ``auditor/azure/security_insights.py``, shared with the alert rules);
 - autoscale settings and alert rules (sources that make a category carry events).
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
-from auditor.delivery.facts import STOPPED_INGESTION
+from auditor.azure import arm
+from auditor.azure.delivery_facts import STOPPED_INGESTION
 
 ARM_PLAN = "arm"  # Defender for Resource Manager
 # Plans that are not workload protection: they do not write Security events to the activity log.

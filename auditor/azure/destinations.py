@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 ACTIVITY_CONTAINER = "insights-activity-logs"
 ACTIVITY_TABLE = "AzureActivity"

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 API_VERSION = "2024-03-01"  # first stable version with NRT rules and onboardingStates
 ONBOARDING_STATE = "microsoft.securityinsights/onboardingstates"

@@ -12,8 +12,8 @@ Stable API (used by the enforcement analysis, the remediation engine and ``polic
   export-policy definition an assignment applies, judged under the values in force).
 """
 
-from auditor.policy.classification import Classification, MemberExport, classify_definition, classify_files
-from auditor.policy.classify import (
+from auditor.azure.policy.classification import Classification, MemberExport, classify_definition, classify_files
+from auditor.azure.policy.classify import (
     PARAMETERISED,
     ExportShape,
     classify_bare,
@@ -22,7 +22,7 @@ from auditor.policy.classify import (
     export_shape,
     is_export_policy,
 )
-from auditor.policy.definitions import (
+from auditor.azure.policy.definitions import (
     DEPLOY_IF_NOT_EXISTS,
     DefinitionIndex,
     NotAPolicyDocument,
@@ -33,8 +33,8 @@ from auditor.policy.definitions import (
     member_reference_id,
     parameter_values,
 )
-from auditor.policy.expressions import parameter_reference
-from auditor.policy.flows import AssignedPolicy, ExportTarget, export_targets, member_values
+from auditor.azure.policy.expressions import parameter_reference
+from auditor.azure.policy.flows import AssignedPolicy, ExportTarget, export_targets, member_values
 
 __all__ = [
     "DEPLOY_IF_NOT_EXISTS",

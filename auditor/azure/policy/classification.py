@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor import arm
-from auditor.errors import InputError
-from auditor.policy.classify import (
+from auditor.azure import arm
+from auditor.azure.policy.classify import (
     PARAMETERISED,
     category_parameters,
     classify_bare,
@@ -17,7 +16,7 @@ from auditor.policy.classify import (
     export_shape,
     is_export_policy,
 )
-from auditor.policy.definitions import (
+from auditor.azure.policy.definitions import (
     SET,
     DefinitionIndex,
     NotAPolicyDocument,
@@ -25,8 +24,9 @@ from auditor.policy.definitions import (
     member_definition_id,
     member_reference_id,
 )
-from auditor.policy.flows import member_values
-from auditor.policy.template import order_categories
+from auditor.azure.policy.flows import member_values
+from auditor.azure.policy.template import order_categories
+from auditor.errors import InputError
 from auditor.snapshot import read_json_file
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.snapshot import Snapshot
 
 

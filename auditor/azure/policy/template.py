@@ -3,7 +3,7 @@
 The rule's ``details.deployment`` holds an ARM template and the values the policy passes to
 its parameters. Policy parameter values flow ``policy parameters -> deployment parameters ->
 template parameters -> resource properties`` (and into nested deployments); this module
-follows that flow with :mod:`auditor.policy.expressions` and reports, for every diagnostic
+follows that flow with :mod:`auditor.azure.policy.expressions` and reports, for every diagnostic
 setting the template deploys at subscription scope (type ``Microsoft.Insights/
 diagnosticSettings``, no parent resource), the enabled categories and destinations.
 """
@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
+from auditor.azure.policy.definitions import ci
+from auditor.azure.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
 from auditor.config import CATEGORIES
-from auditor.policy.definitions import ci
-from auditor.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
 
 DIAGNOSTIC_SETTINGS = "microsoft.insights/diagnosticsettings"
 DEPLOYMENTS = "microsoft.resources/deployments"

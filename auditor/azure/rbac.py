@@ -6,7 +6,7 @@ definitions, so findings, reports and remediation name roles from this table.
 
 from __future__ import annotations
 
-from auditor import arm
+from auditor.azure import arm
 
 BUILTIN_ROLE_NAMES: dict[str, str] = {
     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",

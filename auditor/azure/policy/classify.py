@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.policy.definitions import (
+from auditor.azure.policy.definitions import (
     DEPLOY_IF_NOT_EXISTS,
     PolicyDoc,
     canonical_effect,
     ci,
 )
-from auditor.policy.expressions import (
+from auditor.azure.policy.expressions import (
     PARAM,
     UNKNOWN,
     Scope,
@@ -33,7 +33,7 @@ from auditor.policy.expressions import (
     is_sentinel,
     parameter_reference,
 )
-from auditor.policy.template import (
+from auditor.azure.policy.template import (
     DESTINATION_KINDS,
     DIAGNOSTIC_SETTINGS,
     deployed_settings,

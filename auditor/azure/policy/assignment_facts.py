@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from auditor import arm
-from auditor.policy import (
+from auditor.azure import arm
+from auditor.azure.policy import (
     DefinitionIndex,
     ExportTarget,
     canonical_effect,

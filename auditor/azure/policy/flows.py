@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor import arm
-from auditor.policy.classify import ExportShape, export_shape, is_export_policy
-from auditor.policy.definitions import (
+from auditor.azure import arm
+from auditor.azure.policy.classify import ExportShape, export_shape, is_export_policy
+from auditor.azure.policy.definitions import (
     SET,
     DefinitionIndex,
     PolicyDoc,
@@ -24,7 +24,7 @@ from auditor.policy.definitions import (
     member_reference_id,
     parameter_values,
 )
-from auditor.policy.expressions import PARAM, Scope, evaluate
+from auditor.azure.policy.expressions import PARAM, Scope, evaluate
 
 
 def member_values(

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 
 DEFINITION = "definition"
 SET = "set"

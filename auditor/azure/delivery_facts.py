@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from auditor import arm
+from auditor.azure import arm
 from auditor.errors import InputError
 
 VERSION = 1

@@ -1,1 +1,0 @@
-"""Delivery and detection: does the exported activity log arrive, and does anyone analyse it?"""
