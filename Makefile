@@ -35,9 +35,11 @@ demo: venv system-deps
 	$(BIN)/auditor remediate --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out/remediation
 	@echo "Report: out/report.pdf, out/report.html; findings: out/findings.json; remediation: out/remediation/"
 
+# ruff, mypy, and the import contracts of .importlinter (the layers of docs/architecture.md).
 lint: venv
 	$(BIN)/ruff check auditor tests bench examples
 	$(BIN)/mypy auditor
+	$(BIN)/lint-imports --no-cache
 
 unit: venv system-deps
 	$(BIN)/pytest

@@ -13,18 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.errors import InputError
-
-CATEGORIES: tuple[str, ...] = (
-    "Administrative",
-    "Security",
-    "ServiceHealth",
-    "Alert",
-    "Recommendation",
-    "Policy",
-    "Autoscale",
-    "ResourceHealth",
-)
 
 DEFAULT_SENSITIVE_OPERATIONS: tuple[str, ...] = (
     "Microsoft.Authorization/policyAssignments/write",

@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_tenant import generate  # noqa: E402
 
+from auditor.analysis.checks import policy  # noqa: E402
 from auditor.analysis.context import AuditContext  # noqa: E402
 from auditor.config import Config  # noqa: E402
-from auditor.rules import policy  # noqa: E402
 from auditor.snapshot import build_snapshot  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def main() -> None:
     t0 = time.perf_counter()
     result = ctx.enforcement
     t1 = time.perf_counter()
-    findings = sum(len(list(rule.check(ctx))) for rule in policy.RULES)
+    findings = sum(len(list(check(ctx))) for _, check in policy.CHECKS)
     t2 = time.perf_counter()
     print(json.dumps({
         "subscriptions": len(result),

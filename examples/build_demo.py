@@ -2,8 +2,9 @@
 
 Every rule of the catalogue fires somewhere in this tenant and passes somewhere else; every
 verdict occurs at least once. ``examples/README.md`` lists, per subscription, the situation
-it demonstrates and the expected export / enforcement / verdict (the golden test checks the
-audit against that table). Run from the repository root::
+it demonstrates, the expected export / enforcement / verdict and the findings it raises
+(tests/test_repository.py checks that table against the golden findings, which
+tests/test_golden.py checks against the audit). Run from the repository root::
 
     .venv/bin/python examples/build_demo.py          # rewrites examples/demo-tenant.json
     .venv/bin/python examples/build_demo.py --check  # exit 1 if the file is out of date

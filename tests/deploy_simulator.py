@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor.analysis.exports import enabled_categories
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import enabled_categories
 from auditor.azure.hierarchy import Hierarchy
 from auditor.azure.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import permissions
@@ -182,7 +182,9 @@ class Simulator:
             if str(d.get("type", "")).lower() != "microsoft.authorization/roleassignments":
                 continue
             p = d.get("properties") or {}
-            if str(p.get("principalId")).lower() == principal.lower() and arm.norm_id(p.get("scope")) in chain:
+            # ARM writes the tenant root scope as "/" (norm_id would make it ""): it covers everything.
+            scope = "/" if str(p.get("scope") or "").strip() == "/" else arm.norm_id(p.get("scope"))
+            if str(p.get("principalId")).lower() == principal.lower() and scope in chain:
                 g = arm.guid_in(str(p.get("roleDefinitionId") or ""))
                 if g:
                     out.add(g)

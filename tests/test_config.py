@@ -13,7 +13,8 @@ import pytest
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
-from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS, Config, load_config, parse_config
+from auditor.azure.activity_log import CATEGORIES
+from auditor.config import DEFAULT_SENSITIVE_OPERATIONS, Config, load_config, parse_config
 from auditor.errors import InputError
 from auditor.rules import rule_ids
 from auditor.snapshot import build_snapshot

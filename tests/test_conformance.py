@@ -16,6 +16,7 @@ from typing import Any
 
 import builders as b
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm, monitor_alerts
 from auditor.azure.hierarchy import build_hierarchy
@@ -27,7 +28,6 @@ from auditor.collect.reader import list_page
 from auditor.collect.references import action_group_refs, destination_refs
 from auditor.collect.walk import root_of_group_list
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).parent / "fixtures" / "conformance"
@@ -41,7 +41,7 @@ def load(name: str) -> Any:
 
 def fired(doc: dict[str, Any], rule_id: str, sub: str, **config: Any) -> list[Any]:
     ctx = AuditContext(build_snapshot(doc), Config(**config))
-    return [f for f in rule_by_id(rule_id).check(ctx) if f.scope.lower() == f"/subscriptions/{sub}"]
+    return [f for f in check_of(rule_id)(ctx) if f.scope.lower() == f"/subscriptions/{sub}"]
 
 
 def exporting_tenant(setting: dict[str, Any], *extra: dict[str, Any]) -> dict[str, Any]:

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 from collect_support import DEMO_TENANT
+from remediate_support import audited_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
 from auditor.remediate.delivery import DEFENDER_TEMPLATE, SECURITY_ADMIN
-from auditor.remediate.plan import build_plan
 from auditor.remediate.writer import render_files
 from auditor.render.html import render_html
 from auditor.render.model import build_model
-from auditor.rules.delivery import DEFENDER_ARM_POLICY
+from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 from auditor.snapshot import build_snapshot, load_snapshot
 
 
@@ -44,7 +44,7 @@ def test_report_section_says_when_delivery_was_not_verified() -> None:
 @pytest.fixture(scope="module")
 def files() -> dict[str, str]:
     ctx = AuditContext(load_snapshot(Path(DEMO_TENANT)), Config())
-    return render_files(build_plan(ctx), ("arm",))
+    return render_files(audited_plan(ctx), ("arm",))
 
 
 def test_readme_says_what_to_do(files: dict[str, str]) -> None:
@@ -64,5 +64,5 @@ def test_defender_template_assigns_the_builtin_dine_policy_with_security_admin(f
 def test_no_delivery_remediation_without_verification() -> None:
     raw = json.loads(DEMO_TENANT.read_text())
     del raw["delivery"]
-    out = render_files(build_plan(AuditContext(build_snapshot(raw), Config())), ("arm",))
+    out = render_files(audited_plan(AuditContext(build_snapshot(raw), Config())), ("arm",))
     assert DEFENDER_TEMPLATE not in out and "Delivery and detection" not in out["README.md"]

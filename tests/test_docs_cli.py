@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from auditor import cli
 from auditor.cli import main
+from auditor.commands import common
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
@@ -70,6 +70,6 @@ def test_the_walk_sees_the_whole_tree() -> None:
 
 def test_exit_codes_are_explained() -> None:
     table = DOC.read_text(encoding="utf-8").split("## Exit codes", 1)[1].split("\n## ", 1)[0]
-    for code in (cli.EXIT_OK, cli.EXIT_FINDINGS, cli.EXIT_USAGE, cli.EXIT_INCOMPLETE, 130):
+    for code in (common.EXIT_OK, common.EXIT_FINDINGS, common.EXIT_USAGE, common.EXIT_INCOMPLETE, 130):
         assert re.search(rf"^\| {code} \|", table, flags=re.M), code
     assert "2 > 3 > 1 > 0" in table

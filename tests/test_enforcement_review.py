@@ -19,9 +19,9 @@ from typing import Any
 import builders as b
 import pytest
 
+from auditor.analysis.checks import policy as pol
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
-from auditor.rules import policy as pol
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -88,8 +88,8 @@ def reasons(ctx: AuditContext, sub: str) -> list[str]:
 
 
 def fired(ctx: AuditContext, rule_id: str) -> list[Finding]:
-    rule = next(r for r in pol.RULES if r.id == rule_id)
-    return list(rule.check(ctx))
+    check = next(c for r, c in pol.CHECKS if r.id == rule_id)
+    return list(check(ctx))
 
 
 def fired_at(ctx: AuditContext, rule_id: str, sub: str) -> list[Finding]:
@@ -97,7 +97,7 @@ def fired_at(ctx: AuditContext, rule_id: str, sub: str) -> list[Finding]:
 
 
 def pol_rules_at(ctx: AuditContext, sub: str) -> list[str]:
-    return sorted(r.id for r in pol.RULES for f in r.check(ctx) if f.scope.lower() == b.sub_id(sub).lower())
+    return sorted(r.id for r, c in pol.CHECKS for f in c(ctx) if f.scope.lower() == b.sub_id(sub).lower())
 
 
 # ------------------------------------------------------------------------------------ notScopes

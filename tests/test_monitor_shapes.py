@@ -14,11 +14,11 @@ from typing import Any
 
 import builders as b
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm, monitor_alerts
 from auditor.collect.references import action_group_refs
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance" / "monitor"
@@ -80,7 +80,7 @@ def tenant(*resources: dict[str, Any]) -> dict[str, Any]:
 
 def fired(doc: dict[str, Any], rule_id: str) -> set[str]:
     ctx = AuditContext(build_snapshot(doc), Config())
-    return {f.evidence["operation"] for f in rule_by_id(rule_id).check(ctx)
+    return {f.evidence["operation"] for f in check_of(rule_id)(ctx)
             if f.scope.lower() == f"/subscriptions/{S}"}
 
 

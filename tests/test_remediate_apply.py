@@ -20,16 +20,18 @@ from typing import Any
 import builders as b
 import pytest
 from deploy_simulator import DEPLOYER, DeployFailed, Simulator
+from remediate_support import audited_plan
 from test_remediate_plan import ACTION_GROUP, WORKSPACE, sid, tenant
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
-from auditor.analysis.engine import verdict
+from auditor.analysis.engine import audit, verdict
 from auditor.azure import arm
 from auditor.config import Config, load_config
-from auditor.remediate import build_plan, delivery, model, permissions, roles, write_plan
+from auditor.remediate import delivery, model, permissions, roles, write_plan
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
-from auditor.rules import rule_by_id, rule_ids
+from auditor.rules import rule_ids
 from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +120,7 @@ def deploy_delivery_templates(sim: Simulator, out: Path, plan: model.Plan) -> No
 def _unwaived_findings(ctx: AuditContext, rule_id: str) -> list[str]:
     day = ctx.snapshot.collected_at.date()
     out = []
-    for f in rule_by_id(rule_id).check(ctx):
+    for f in check_of(rule_id)(ctx):
         chain = ctx.hierarchy.scope_chain(f.scope)
         if not any(w.matches(rule_id, chain) and w.active_on(day) for w in ctx.config.waivers):
             out.append(f.scope)
@@ -127,7 +129,7 @@ def _unwaived_findings(ctx: AuditContext, rule_id: str) -> list[str]:
 
 def _apply_and_reaudit(raw: dict[str, Any], config: Config, tmp_path: Path) -> tuple[model.Plan, AuditContext]:
     ctx = AuditContext(build_snapshot(raw), config)
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     write_plan(plan, tmp_path, ("arm",))
     applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, ctx)
     # Every remediation task's deployments succeed, projected effective or already effective (issue 18,
@@ -142,7 +144,7 @@ def _apply_and_reaudit(raw: dict[str, Any], config: Config, tmp_path: Path) -> t
 
 def _assert_projection_holds(plan: model.Plan, after: AuditContext) -> None:
     """Enforcement, verdict and alert coverage re-audited after the deployment are as projected."""
-    unwaived, waived = alert_findings(after)
+    unwaived, waived = alert_findings(audit(after))
     for p in plan.subscriptions:
         key = arm.norm_id(p.id)
         got = after.enforcement[key].state
@@ -242,7 +244,7 @@ def test_the_simulator_can_fail(tmp_path: Path) -> None:
     """Without the remediation the re-audit differs from the projection (the check has teeth)."""
     raw, config = tenant()
     ctx = AuditContext(build_snapshot(raw), config)
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     changed = [p for p in plan.subscriptions if p.projected != p.enforcement]
     assert changed
     for p in changed:
@@ -276,7 +278,7 @@ def test_simulator_refuses_a_remediation_without_linked_access_on_the_destinatio
 def test_simulator_refuses_a_deployer_without_deployments_on_the_destination_group(tmp_path: Path) -> None:
     """User Access Administrator alone on the workspace's group cannot run the nested grant deployment."""
     sim, raw, ctx = _sim()
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     write_plan(plan, tmp_path, ("arm",))
     [assign] = [a for a in plan.actions if a.kind == model.ASSIGN_EXPORT_POLICY]
     template = json.loads((tmp_path / assign.files(("arm",))[0]).read_text())

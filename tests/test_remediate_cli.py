@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from remediate_support import audited_plan
 from test_remediate_plan import tenant
 
 from auditor.analysis.context import AuditContext
-from auditor.remediate import build_plan
 from auditor.snapshot import build_snapshot
 
 
@@ -44,7 +44,7 @@ def test_writes_plan_readme_and_all_formats(tmp_path: Path) -> None:
     assert listed == written
     assert {p.split("/")[0] for p in written} == {"arm", "bicep", "terraform", "scripts"}
     raw, config = tenant()
-    expected = build_plan(AuditContext(build_snapshot(raw), config)).as_dict()
+    expected = audited_plan(AuditContext(build_snapshot(raw), config)).as_dict()
     assert plan == expected
     readme = (out / "README.md").read_text()
     assert "## Deploy, in this order" in readme and "permissions:" in readme

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from remediate_support import audited_plan
 from test_remediate_plan import plan_for
 
 from auditor.remediate import model, render_files, write_plan
@@ -201,7 +202,6 @@ def test_same_named_assignments_at_different_scopes_get_distinct_terraform_addre
 
     from auditor.analysis.context import AuditContext
     from auditor.config import Config
-    from auditor.remediate import build_plan
     from auditor.snapshot import build_snapshot
 
     s1, s2 = b.guid("twin-1"), b.guid("twin-2")
@@ -215,7 +215,7 @@ def test_same_named_assignments_at_different_scopes_get_distinct_terraform_addre
         docs += [_assignment(group, "Deploy-AzActivity-Log", LA, enforcement_mode="DoNotEnforce"),
                  *_roles(b.mg_id(group), "Deploy-AzActivity-Log")]
     raw = b.snapshot(docs, root="root")
-    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
+    plan = audited_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
     assert len([a for a in plan.actions if a.kind == model.FIX_ASSIGNMENT]) == 2
     tf = "\n".join(t for p, t in render_files(plan, ("terraform",)).items() if p.endswith(".tf"))
     addresses = re.findall(r'^(?:resource|variable|import) "([^"]+)"(?: "([^"]+)")?', tf, re.M)

@@ -26,13 +26,14 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from remediate_support import audited_plan
 from test_remediate_plan import LA, WORKSPACE, _assignment, _roles
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.policy.expressions import _Call, _Lit, _Member, expression_body, parse
 from auditor.config import Config
-from auditor.remediate import build_plan, model, render_files
+from auditor.remediate import model, render_files
 from auditor.snapshot import build_snapshot
 
 PIECES = ["\n", "\r\n", "'", '"', "''", "${x}", "$${y}", "%{ if true }", "$(touch PWNED)", "`touch PWNED`",
@@ -285,7 +286,7 @@ def test_hostile_names_stay_data_in_every_generated_file(tmp_path_factory: pytes
                                                          group_name: str, assignment: str, exemption: str,
                                                          profile: str) -> None:
     raw = _tenant(sub_name, group_name, assignment, exemption, profile)
-    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
+    plan = audited_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
     assert any(a.kind == model.FIX_ASSIGNMENT for a in plan.actions)
     files = render_files(plan, model.FORMATS)
     out = tmp_path_factory.mktemp("hostile")

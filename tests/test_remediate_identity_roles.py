@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import builders as b
+from remediate_support import audited_plan
 from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.config import Config
-from auditor.remediate import build_plan, model, roles, write_plan
+from auditor.remediate import model, roles, write_plan
 from auditor.snapshot import build_snapshot
 
 S, P = b.guid("idroles-app"), b.guid("idroles-platform")
@@ -38,7 +39,7 @@ def test_a_definition_listing_only_monitoring_contributor_is_completed(tmp_path:
     ], root="root")
     config = Config(central_destinations=(STORAGE,))
     ctx = AuditContext(build_snapshot(raw), config)
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     [fix] = [a.detail["fix"] for a in plan.actions if a.kind == model.FIX_ASSIGNMENT]
     assert fix.missing_roles == [roles.LOG_ANALYTICS_CONTRIBUTOR.guid]
     assert fix.grants_destination and fix.destination_role == roles.STORAGE_ACCOUNT_CONTRIBUTOR.guid

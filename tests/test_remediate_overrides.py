@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import builders as b
+from remediate_support import audited_plan
 from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.config import Config
-from auditor.remediate import build_plan, model, write_plan
+from auditor.remediate import model, write_plan
 from auditor.snapshot import build_snapshot
 
 LA = b.BUILTIN_EXPORT_DEFINITION_ID
@@ -53,7 +54,7 @@ def tenant(definition: str, parameters: dict[str, Any], overrides: list[dict[str
 def plan_and_reaudit(raw: dict[str, Any], tmp_path: Path) -> tuple[model.Plan, AuditContext, AuditContext]:
     config = Config(central_destinations=(WORKSPACE,))
     before = AuditContext(build_snapshot(raw), config)
-    plan = build_plan(before)
+    plan = audited_plan(before)
     write_plan(plan, tmp_path, ("arm",))
     applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, before)
     assert refused == {}

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from remediate_support import audited_plan
 
 from auditor.azure.rbac import BUILTIN_ROLE_NAMES
 from auditor.remediate import definitions as defs
@@ -168,14 +169,13 @@ def test_a_repair_whose_destination_is_unknown_is_not_projected_effective() -> N
 
     from auditor.analysis.context import AuditContext
     from auditor.azure import arm
-    from auditor.remediate import build_plan
     from auditor.snapshot import build_snapshot
 
     raw, config = tenant()
     online = next(d for d in raw["resources"] if str(d.get("id", "")).endswith("/online-export"))
     online["properties"]["parameters"] = {}  # the workspace parameter is gone: nowhere to grant
     ctx = AuditContext(build_snapshot(raw), config)
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     [fix] = [a.detail["fix"] for a in plan.actions
              if a.kind == model.FIX_ASSIGNMENT and a.scope.endswith("/online-export")]
     assert not fix.grants_destination

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import builders as b
+from remediate_support import audited_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.config import Config
-from auditor.remediate import build_plan, model, render_files
+from auditor.remediate import model, render_files
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
 from auditor.snapshot import build_snapshot
 
@@ -114,7 +115,7 @@ def tenant(destination: str = "workspace") -> tuple[dict[str, Any], Config]:
 def plan_for(destination: str = "workspace") -> tuple[model.Plan, AuditContext]:
     raw, config = tenant(destination)
     ctx = AuditContext(build_snapshot(raw), config)
-    return build_plan(ctx), ctx
+    return audited_plan(ctx), ctx
 
 
 def _by_kind(plan: model.Plan, kind: str) -> list[model.Action]:
@@ -298,7 +299,7 @@ def test_tenant_without_any_policy_gets_one_assignment_at_the_root() -> None:
         b.management_group("b", parent="root", children=[b.child_subscription(s2, "two")]),
         b.subscription(s1, "one"), b.subscription(s2, "two"),
     ], root="root")
-    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
+    plan = audited_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,))))
     [assign] = _by_kind(plan, model.ASSIGN_EXPORT_POLICY)
     assert assign.scope == b.mg_id("root")
     assert {p.projected for p in plan.subscriptions} == {"effective"}
@@ -319,7 +320,7 @@ def test_effect_fixed_by_a_set_is_reviewed_and_covered_by_a_new_assignment() -> 
     ], root="root")
     ctx = AuditContext(build_snapshot(raw), Config(central_destinations=(WORKSPACE,)))
     assert [c.reason for c in ctx.enforcement[b.sub_id(s1).lower()].checks] == ["effect_not_dine"]
-    plan = build_plan(ctx)
+    plan = audited_plan(ctx)
     [review] = _by_kind(plan, model.REVIEW_ASSIGNMENT)
     assert review.scope == assignment["id"] and "edit the set" in review.title
     assert not _by_kind(plan, model.FIX_ASSIGNMENT)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from auditor.azure.activity_log import CATEGORIES
 from auditor.cli import main
-from auditor.config import CATEGORIES
 from auditor.remediate import definitions as defs
 from auditor.remediate import permissions
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import builders as b
 import builders_sentinel as bs
+from remediate_support import audited_plan
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
-from auditor.remediate import build_plan, model, write_plan
-from auditor.rules import rule_by_id
+from auditor.remediate import model, write_plan
 from auditor.snapshot import build_snapshot
 
 S1, S2 = b.guid("remediate-sentinel-1"), b.guid("remediate-sentinel-2")
@@ -38,13 +39,13 @@ def config() -> Config:
 
 def alert_findings(raw: dict[str, Any]) -> list[str]:
     ctx = AuditContext(build_snapshot(raw), config())
-    return [f"{f.rule_id} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in rule_by_id(r).check(ctx)]
+    return [f"{r} {f.scope}" for r in ("ALA-ALR-001", "ALA-ALR-002") for f in check_of(r)(ctx)]
 
 
 def test_sentinel_workspace_gets_an_analytics_rule(tmp_path: Path) -> None:
     raw = tenant(sentinel_on=True)
     assert alert_findings(raw)  # the gap to close
-    plan = build_plan(AuditContext(build_snapshot(raw), config()))
+    plan = audited_plan(AuditContext(build_snapshot(raw), config()))
     kinds = [a.kind for a in plan.actions]
     assert model.SENTINEL_ALERT_RULE in kinds and model.CENTRAL_ALERT_RULE not in kinds
     write_plan(plan, tmp_path, ("arm", "bicep", "terraform"))
@@ -64,13 +65,13 @@ def test_sentinel_workspace_gets_an_analytics_rule(tmp_path: Path) -> None:
 
 
 def test_without_sentinel_the_log_search_alert_stays() -> None:
-    plan = build_plan(AuditContext(build_snapshot(tenant(sentinel_on=False)), config()))
+    plan = audited_plan(AuditContext(build_snapshot(tenant(sentinel_on=False)), config()))
     kinds = [a.kind for a in plan.actions]
     assert model.SENTINEL_ALERT_RULE not in kinds and model.CENTRAL_ALERT_RULE in kinds
 
 
 def test_readme_says_why_and_where(tmp_path: Path) -> None:
-    plan = build_plan(AuditContext(build_snapshot(tenant(sentinel_on=True)), config()))
+    plan = audited_plan(AuditContext(build_snapshot(tenant(sentinel_on=True)), config()))
     write_plan(plan, tmp_path, ("arm",))
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "Microsoft Sentinel analytics rule" in text
@@ -84,6 +85,6 @@ def test_docs_permission_row_matches_the_model() -> None:
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "remediation.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| ([a-z -]+) \| (.+) \|$", docs.split("## Permissions to deploy")[1], re.M))
-    plan = build_plan(AuditContext(build_snapshot(tenant(sentinel_on=True)), config()))
+    plan = audited_plan(AuditContext(build_snapshot(tenant(sentinel_on=True)), config()))
     action = next(a for a in plan.actions if a.kind == model.SENTINEL_ALERT_RULE)
     assert rows["sentinel alert rule"].startswith(permissions.deployer_permissions(action).split(";")[0])

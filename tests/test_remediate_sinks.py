@@ -10,12 +10,14 @@ from typing import Any
 
 import builders as b
 import pytest
+from remediate_support import audited_plan
 from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
-from auditor.config import CATEGORIES, Config
-from auditor.remediate import build_plan, model, write_plan
+from auditor.azure.activity_log import CATEGORIES
+from auditor.config import Config
+from auditor.remediate import model, write_plan
 from auditor.snapshot import build_snapshot
 
 A, P = b.guid("sink-app"), b.guid("sink-platform")
@@ -41,7 +43,7 @@ def tenant(destination: str, setting_name: str = "legacy") -> tuple[dict[str, An
 
 def _plan(raw: dict[str, Any], config: Config) -> tuple[model.Plan, AuditContext]:
     ctx = AuditContext(build_snapshot(raw), config)
-    return build_plan(ctx), ctx
+    return audited_plan(ctx), ctx
 
 
 @pytest.mark.parametrize("destination", ["workspace", "storage"])

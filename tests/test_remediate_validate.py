@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from iac_checks import arm_folder_problems, bicep_problems, output_problems, terraform_problems
+from remediate_support import audited_plan
 from tenant_support import synthetic, tenant
 
 from auditor.analysis.context import AuditContext
 from auditor.config import Config, load_config
-from auditor.remediate import api_versions, build_plan, model, sink_batch, write_plan
+from auditor.remediate import api_versions, model, sink_batch, write_plan
 from auditor.remediate.validate import arm_problems, type_of_id
 from auditor.rules import rule_ids
 from auditor.snapshot import build_snapshot
@@ -30,7 +31,7 @@ TYPES = ROOT / "tests" / "fixtures" / "azure-types"
 
 
 def _write(raw: dict, config: Config, out: Path) -> Path:
-    plan = build_plan(AuditContext(build_snapshot(raw), config))
+    plan = audited_plan(AuditContext(build_snapshot(raw), config))
     write_plan(plan, out)
     return out
 
@@ -78,7 +79,7 @@ def test_repair_of_many_settings_is_one_action_with_the_settings_as_data(
                      if str(d.get("type", "")).lower() == "microsoft.operationalinsights/workspaces")
     added = synthetic.with_partial_exports_to(raw, workspace)
     monkeypatch.setattr(sink_batch, "BATCH", 7)  # several files without thousands of subscriptions
-    plan = build_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(workspace,))))
+    plan = audited_plan(AuditContext(build_snapshot(raw), Config(central_destinations=(workspace,))))
     [update] = [a for a in plan.actions if a.kind == model.UPDATE_SINK]
     conflicts = update.detail["conflicts"]
     assert 7 < len(conflicts) <= added and len(update.subscriptions) == len(conflicts)

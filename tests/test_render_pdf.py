@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from test_report_fixtures import HOSTILE, audited, drifted_raw, hostile_raw, plan_for
 
 from auditor.analysis.engine import dumps_findings
+from auditor.drift import compare
 from auditor.render import render_reports
 
 SECTIONS = ("Contents", "Executive summary", "Top risks", "Since the previous audit", "Management-group hierarchy",
@@ -32,7 +33,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     baseline, _ = audited(old_raw)
     findings, snap = audited(drifted_raw(old_raw))
     (out / "findings.json").write_text(dumps_findings(findings), encoding="utf-8")
-    paths = render_reports(findings, snap, out, ["pdf"], baseline=baseline, plan=plan_for(findings))
+    paths = render_reports(findings, snap, out, ["pdf"], drift=compare(baseline, findings), plan=plan_for(findings))
     reader = PdfReader(str(paths[0]))
     pages = [p.extract_text() or "" for p in reader.pages]
     return {"findings": findings, "snap": snap, "path": paths[0], "reader": reader, "pages": pages,

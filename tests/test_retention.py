@@ -16,10 +16,10 @@ import builders as b
 import builders_retention as br
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import destinations
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -32,7 +32,7 @@ ST = b.storage_id(S, RG, "stactivity")
 
 def fire(*resources: dict[str, Any], errors: tuple[dict[str, Any], ...] = (), **config: Any) -> list[Finding]:
     doc = b.tenant(list(resources), {S: "Prod"}, errors=errors)
-    return list(rule_by_id("ALA-EXP-005").check(AuditContext(build_snapshot(doc), Config(**config))))
+    return list(check_of("ALA-EXP-005")(AuditContext(build_snapshot(doc), Config(**config))))
 
 
 def to_storage(*docs: dict[str, Any], errors: tuple[dict[str, Any], ...] = ()) -> list[Finding]:

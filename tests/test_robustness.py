@@ -509,7 +509,7 @@ def _key_name(path: tuple[Any, ...]) -> str:
 
 def _sane(config: Any) -> None:
     """An accepted config holds values of the types the analysis relies on."""
-    from auditor.config import CATEGORIES
+    from auditor.azure.activity_log import CATEGORIES
     assert all(c in CATEGORIES for c in config.required_categories)
     assert isinstance(config.min_retention_days, int) and not isinstance(config.min_retention_days, bool)
     assert all(isinstance(s, str) and s for s in (*config.central_destinations, *config.sensitive_operations))

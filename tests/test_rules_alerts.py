@@ -7,6 +7,7 @@ from typing import Any
 import builders as b
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.rules import rule_by_id
@@ -24,7 +25,7 @@ AG = b.action_group_id(HUB, "rg-alerts", "ag-soc")
 
 
 def fire(doc: dict[str, Any], rule_id: str, **config: Any) -> list[Finding]:
-    return list(rule_by_id(rule_id).check(AuditContext(build_snapshot(doc), Config(**config))))
+    return list(check_of(rule_id)(AuditContext(build_snapshot(doc), Config(**config))))
 
 
 def ops_fired(doc: dict[str, Any], rule_id: str, sub: str = S, **config: Any) -> set[str]:

@@ -9,10 +9,10 @@ import builders_sentinel as bs
 import delivery_builders as db
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.errors import InputError
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot
 
@@ -37,7 +37,7 @@ def tenant(*resources: dict[str, Any], delivery: dict[str, Any] | None, errors: 
 
 
 def fire(doc: dict[str, Any], rule_id: str) -> list[Finding]:
-    return list(rule_by_id(rule_id).check(AuditContext(build_snapshot(doc), Config())))
+    return list(check_of(rule_id)(AuditContext(build_snapshot(doc), Config())))
 
 
 def ws_delivery(rows: list[dict[str, Any]], ingestion: list[dict[str, Any]] = ()) -> dict[str, Any]:

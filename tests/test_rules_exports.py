@@ -7,6 +7,7 @@ from typing import Any
 import builders as b
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.rules import rule_by_id
@@ -28,7 +29,7 @@ def ctx_for(doc: dict[str, Any], **config: Any) -> AuditContext:
 
 
 def fire(doc: dict[str, Any], rule_id: str, **config: Any) -> list[Finding]:
-    return list(rule_by_id(rule_id).check(ctx_for(doc, **config)))
+    return list(check_of(rule_id)(ctx_for(doc, **config)))
 
 
 def one_sub(*resources: dict[str, Any], errors: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:

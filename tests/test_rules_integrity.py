@@ -9,10 +9,10 @@ from typing import Any
 import builders as b
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.rules.base import Finding
 from auditor.snapshot import build_snapshot, load_snapshot
 
@@ -22,7 +22,7 @@ DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo-tenant.json"
 
 
 def aud(doc: dict[str, Any]) -> list[Finding]:
-    return list(rule_by_id("ALA-AUD-001").check(AuditContext(build_snapshot(doc), Config())))
+    return list(check_of("ALA-AUD-001")(AuditContext(build_snapshot(doc), Config())))
 
 
 def test_aud001_silent_when_everything_was_read() -> None:

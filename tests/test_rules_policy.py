@@ -23,16 +23,17 @@ from enforcement_world import (
     principal_of,
 )
 
+from auditor.analysis.checks import check_of
+from auditor.analysis.checks import policy as checks
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
-from auditor.rules import policy as pol
 from auditor.rules.base import Finding
+from auditor.rules.catalogue import policy as pol
 
 
 def fired(ctx: AuditContext, rule_id: str) -> list[Finding]:
-    rule = next(r for r in pol.RULES if r.id == rule_id)
-    return list(rule.check(ctx))
+    return list(check_of(rule_id)(ctx))
 
 
 def scopes(findings: list[Finding]) -> list[str]:
@@ -44,7 +45,7 @@ def sub(s: str) -> str:
 
 
 def all_fired(ctx: AuditContext) -> dict[str, list[str]]:
-    return {r.id: scopes(list(r.check(ctx))) for r in pol.RULES}
+    return {r.id: scopes(list(check(ctx))) for r, check in checks.CHECKS}
 
 
 def effective_root(**kw: Any) -> tuple[dict, list[dict]]:

@@ -11,10 +11,10 @@ import builders as b
 import builders_sentinel as bs
 import pytest
 
+from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
-from auditor.rules import rule_by_id
 from auditor.snapshot import build_snapshot
 
 S, S2 = b.guid("sentinel-a"), b.guid("sentinel-b")
@@ -43,7 +43,7 @@ def ctx(doc: dict[str, Any]) -> AuditContext:
 
 
 def findings(doc: dict[str, Any], rule_id: str) -> list[tuple[str, str]]:
-    return sorted((f.scope.rsplit("/", 1)[-1], f.evidence["operation"]) for f in rule_by_id(rule_id).check(ctx(doc)))
+    return sorted((f.scope.rsplit("/", 1)[-1], f.evidence["operation"]) for f in check_of(rule_id)(ctx(doc)))
 
 
 def test_cis_rule_covers_every_subscription_exporting_to_its_workspace() -> None:
@@ -99,7 +99,7 @@ def test_same_matching_as_log_search_alerts() -> None:
 def test_unreadable_sentinel_leaves_operations_undecided() -> None:
     doc = tenant(onboard=False, errors=(b.error(WS, "sentinel"),))
     assert findings(doc, "ALA-ALR-001") == []  # unknown, not "no alert"
-    assert [f.scope.lower() for f in rule_by_id("ALA-AUD-001").check(ctx(doc))] == [WS.lower()]
+    assert [f.scope.lower() for f in check_of("ALA-AUD-001")(ctx(doc))] == [WS.lower()]
     assert findings(tenant(onboard=False), "ALA-ALR-001") != []  # the control: readable and off
 
 
@@ -109,7 +109,7 @@ def test_findings_name_the_mechanism_per_operation() -> None:
     sub = next(s for s in out["subscriptions"] if s["id"].endswith(S))
     assert sub["alertedBy"] == {NSG_WRITE: ["sentinel"]}
     quiet = tenant(bs.analytics_rule(WS, "quiet", bs.cis_query(NSG_WRITE), create_incident=False))
-    [alr2] = [f for f in rule_by_id("ALA-ALR-002").check(ctx(quiet)) if f.scope.endswith(S)]
+    [alr2] = [f for f in check_of("ALA-ALR-002")(ctx(quiet)) if f.scope.endswith(S)]
     assert "Sentinel rules that create no incident" in alr2.message
 
 

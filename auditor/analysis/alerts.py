@@ -64,7 +64,7 @@ def covered_operations(alert: dict[str, Any]) -> set[str] | None:
     any other field (or a category other than Administrative) narrows it to a subset of the
     operation's events, so it is not counted as covering anything.
     """
-    condition = arm.ci_get(arm.props(alert), "condition")
+    condition = monitor_alerts.alert_condition(alert)
     all_of = arm.ci_get(condition, "allOf")
     if all_of is None:
         all_of = []
@@ -99,7 +99,7 @@ def covered_operations(alert: dict[str, Any]) -> set[str] | None:
 
 def _alert_enabled(doc: dict[str, Any]) -> bool:
     """Absent means enabled (the ARM default); a flag it cannot read does not count as enabled."""
-    return arm.as_bool(arm.ci_get(arm.props(doc), "enabled"), True) is True
+    return monitor_alerts.alert_enabled(doc)
 
 
 def group_notifies(ctx: AuditContext, group_id: str) -> bool:
@@ -152,7 +152,7 @@ def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:
             continue
         groups = monitor_alerts.activity_log_alert_action_groups(doc)
         alert = CoveringAlert(arm.display_id(doc["id"]), "activity_log", notifies(groups), groups)
-        for scope in arm.as_list(arm.ci_get(arm.props(doc), "scopes")):
+        for scope in monitor_alerts.alert_scopes(doc):
             n = arm.norm_id(scope)
             sub_guid = arm.subscription_id_of(n)
             if sub_guid and n == arm.subscription_scope(sub_guid):

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.azure.hierarchy import Hierarchy, build_hierarchy
+from auditor.azure.hierarchy import Hierarchy
+from auditor.azure.tenant import AzureTenant
 from auditor.config import Config
 from auditor.snapshot import CollectionError, Snapshot
 
@@ -30,8 +31,13 @@ class AuditContext:
         self.config = config
 
     @cached_property
+    def azure(self) -> AzureTenant:
+        """The snapshot's Azure documents read once and indexed (the model layer)."""
+        return AzureTenant(self.snapshot)
+
+    @property
     def hierarchy(self) -> Hierarchy:
-        return build_hierarchy(self.snapshot)
+        return self.azure.hierarchy
 
     @cached_property
     def _errors_by_scope(self) -> dict[str, list[CollectionError]]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from auditor import operations
 from auditor.analysis.sentinel import sentinel_on
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.defender import (
     ALERT_RULE_KINDS,
     DefenderPlans,
@@ -23,10 +24,16 @@ from auditor.azure.defender import (
     workspace_state,
 )
 from auditor.azure.delivery_facts import Delivery, parse_time
-from auditor.azure.policy.classify import effect_with
-from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id, parameter_values
+from auditor.azure.policy.assignment_facts import (
+    assigned_definition_id,
+    assigned_parameters,
+    assignment_scope,
+    enforces,
+    not_scopes,
+)
+from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id
+from auditor.azure.policy.export_policy import effect_with
 from auditor.azure.policy.flows import member_values
-from auditor.config import CATEGORIES
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -199,8 +206,7 @@ def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection
 
 
 def _policy_index(ctx: AuditContext) -> DefinitionIndex:
-    snap = ctx.snapshot
-    return DefinitionIndex([*snap.of_kind(arm.POLICY_DEFINITION), *snap.of_kind(arm.POLICY_SET_DEFINITION)])
+    return ctx.azure.definitions
 
 
 def _yields(ctx: AuditContext, index: DefinitionIndex, sub_id: str, guid: str,
@@ -226,11 +232,9 @@ def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str
     if ctx.unreadable_in_chain(sub_id, operations.POLICY_INPUTS):
         return "unknown"
     for doc in ctx.snapshot.of_kind(arm.POLICY_ASSIGNMENT):
-        p = arm.props(doc)
-        scope = p.get("scope") if isinstance(p.get("scope"), str) else arm.scope_of_extension(doc.get("id"))
-        if arm.norm_id(scope) not in chain or str(p.get("enforcementMode") or "Default").lower() != "default":
+        if arm.norm_id(assignment_scope(doc)) not in chain or not enforces(doc):
             continue
-        if any(arm.norm_id(n) in chain for n in arm.as_list(p.get("notScopes")) if isinstance(n, str)):
+        if any(arm.norm_id(n) in chain for n in not_scopes(doc)):
             continue
         if _assignment_can_act(doc, index):
             return "yes"
@@ -239,10 +243,10 @@ def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str
 
 def _assignment_can_act(doc: dict[str, Any], index: DefinitionIndex) -> bool:
     """An assignment whose (set's) effect audits, denies or deploys; an unreadable definition counts."""
-    pd = index.get(str(arm.props(doc).get("policyDefinitionId") or ""))
+    pd = index.get(assigned_definition_id(doc))
     if pd is None:
         return True
-    values = parameter_values(arm.props(doc).get("parameters"))
+    values = assigned_parameters(doc)
     if pd.kind != SET:
         effect = effect_with(pd, values)
         return effect is None or effect.lower() in _POLICY_EVENT_EFFECTS

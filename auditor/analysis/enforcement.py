@@ -19,23 +19,25 @@ management-group tree, with nothing effective at S itself, is ``unknown``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.azure.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, DefinitionIndex, ExportTarget, export_targets
+from auditor.azure.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, ExportTarget, export_targets
 from auditor.azure.policy.assignment_facts import (
     Exemption,
     Identity,
+    assigned_definition_id,
+    assignment_scope,
     effect_override,
     effect_source,
+    enforcement_mode,
+    enforces,
     identity_of,
     latest_state,
-    role_holdings,
+    not_scopes,
 )
 from auditor.snapshot import CollectionError
 
@@ -146,18 +148,12 @@ class _Tenant:
 
     def __init__(self, ctx: AuditContext) -> None:
         self.ctx = ctx
-        snap = ctx.snapshot
-        self.index = DefinitionIndex(
-            [*snap.of_kind(arm.POLICY_DEFINITION), *snap.of_kind(arm.POLICY_SET_DEFINITION)]
-        )
-        self.assignments_by_scope: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for doc in snap.of_kind(arm.POLICY_ASSIGNMENT):
-            self.assignments_by_scope[arm.norm_id(_assignment_scope(doc))].append(doc)
-        self.exemptions_by_scope: dict[str, list[Exemption]] = defaultdict(list)
-        for doc in snap.of_kind(arm.POLICY_EXEMPTION):
-            ex = Exemption.from_doc(doc, snap.collected_at)
-            self.exemptions_by_scope[arm.norm_id(ex.scope)].append(ex)
-        self.roles = role_holdings(snap.of_kind(arm.ROLE_ASSIGNMENT))
+        tenant = ctx.azure
+        self.index = tenant.definitions
+        self.assignments_by_scope = tenant.assignments_by_scope
+        self.exemptions_by_scope = tenant.exemptions_by_scope
+        self.roles = tenant.roles
+        self.states = tenant.states
         self._assigned: dict[str, AssignedPolicy] = {}
         self._effect_sources: dict[tuple[int, int], str] = {}
         self.above_root = self._groups_above_root()
@@ -193,28 +189,11 @@ class _Tenant:
             self._assigned[key] = export_targets(doc, self.index)
         return self._assigned[key]
 
-    @cached_property
-    def states(self) -> dict[tuple[str, str], list[dict[str, Any]]]:
-        out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for rec in self.ctx.snapshot.policy_states:
-            key = (arm.norm_id(str(rec.get("policyAssignmentId") or "")), arm.norm_id(str(rec.get("resourceId") or "")))
-            out[key].append(rec)
-        return out
-
-
-def _assignment_scope(doc: Mapping[str, Any]) -> str:
-    scope = arm.props(dict(doc)).get("scope")
-    return arm.display_id(scope) if isinstance(scope, str) and scope else arm.scope_of_extension(doc.get("id"))
-
 
 def _excluded_by(doc: Mapping[str, Any], chain_below: list[str]) -> str | None:
     """The notScope that takes S out: S itself or a group between the assignment scope and S."""
-    not_scopes = arm.props(dict(doc)).get("notScopes") or []
     wanted = set(chain_below)
-    for n in not_scopes if isinstance(not_scopes, list) else []:
-        if isinstance(n, str) and arm.norm_id(n) in wanted:
-            return arm.display_id(n)
-    return None
+    return next((n for n in not_scopes(doc) if arm.norm_id(n) in wanted), None)
 
 
 def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[str], position: int,
@@ -223,16 +202,13 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
 
     ``chain[inherited_from:]`` are the groups above the audited root.
     """
-    props = arm.props(doc)
     assignment_id = arm.display_id(doc.get("id"))
-    raw_mode = props.get("enforcementMode")
-    # Absent or null is ARM's default; any other value that is not a string is not "Default".
-    mode = "Default" if raw_mode is None or raw_mode == "" else str(raw_mode)
+    mode = enforcement_mode(doc)
     identity = identity_of(doc)
     check = AssignmentCheck(
         assignment_id=assignment_id,
-        assignment_scope=_assignment_scope(doc),
-        assigned_definition_id=arm.display_id(str(props.get("policyDefinitionId") or "")),
+        assignment_scope=assignment_scope(doc),
+        assigned_definition_id=assigned_definition_id(doc),
         target=target,
         reason=EFFECTIVE,
         enforcement_mode=mode,
@@ -258,7 +234,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
             break
     if check.exemption:
         check.reason = "exempted"
-    elif mode.lower() != "default":
+    elif not enforces(doc):
         check.reason = "do_not_enforce"
     elif check.effect != DEPLOY_IF_NOT_EXISTS:
         check.reason = "effect_not_dine"

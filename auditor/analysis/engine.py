@@ -12,24 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.analysis.checks import all_checks
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.azure import arm
 from auditor.config import Config, Waiver
-from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule
+from auditor.rules.verdicts import VERDICTS, verdict
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
-
-VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
-
-
-def verdict(export: str, enforcement: str) -> str:
-    if export == "unknown" or enforcement == "unknown":
-        return "unknown"
-    if enforcement == "effective":
-        return "covered" if export == "complete" else "unremediated"
-    return {"complete": "unenforced", "partial": "partial", "none": "uncovered"}[export]
 
 
 def _finding_sort_key(f: dict[str, Any]) -> tuple[str, str, str]:
@@ -142,7 +133,8 @@ def _management_groups(ctx: AuditContext) -> list[dict[str, Any]]:
 def audit(ctx: AuditContext) -> dict[str, Any]:
     """The findings document for one audit context."""
     waivers = _WaiverBook(ctx)
-    findings = [_finding_doc(rule, f, waivers) for rule in all_rules() for f in rule.check(ctx)]
+    # Each finding is filed under the rule its check is bound to: a check cannot name another rule.
+    findings = [_finding_doc(rule, f, waivers) for rule, check in all_checks() for f in check(ctx)]
     findings.sort(key=_finding_sort_key)
     subscriptions = _subscriptions(ctx)
     verdict_counts = {v: 0 for v in VERDICTS}

@@ -13,20 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
+from auditor.azure.diagnostic_settings import (
+    EVENT_HUB,
+    PARTNER,
+    destinations,
+    enabled_categories,
+    eventhub_namespace,
+    setting_name,
+)
 from auditor.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
-
-# Diagnostic-setting property -> destination kind.
-_DESTINATION_PROPERTIES = (
-    ("workspaceId", "log_analytics"),
-    ("storageAccountId", "storage"),
-    ("eventHubAuthorizationRuleId", "event_hub"),
-    ("marketplacePartnerId", "partner"),
-)
-
 
 @dataclass(frozen=True)
 class Destination:
@@ -93,35 +92,6 @@ class GroupExport:
     unreadable: list[CollectionError] = field(default_factory=list)
 
 
-def enabled_categories(setting: dict[str, Any]) -> tuple[str, ...]:
-    """Enabled activity-log categories of a setting; ``categoryGroup: allLogs`` means all eight."""
-    got: set[str] = set()
-    for entry in arm.as_list(arm.props(setting).get("logs")):
-        # Only an explicit true enables a category (also sent as the string "true").
-        if not isinstance(entry, dict) or arm.as_bool(entry.get("enabled"), False) is not True:
-            continue
-        group = str(entry.get("categoryGroup") or "")
-        if group.lower() == "alllogs":
-            got.update(CATEGORIES)
-            continue
-        name = str(entry.get("category") or "")
-        for c in CATEGORIES:
-            if c.lower() == name.lower():
-                got.add(c)
-    return tuple(c for c in CATEGORIES if c in got)
-
-
-def eventhub_namespace(rule_id: str) -> str:
-    """``.../namespaces/ns/authorizationrules/r`` (or ``.../eventhubs/h/authorizationrules/r``) -> namespace id."""
-    n = arm.display_id(rule_id)
-    low = n.lower()
-    idx = low.find("/namespaces/")
-    if idx < 0:
-        return n
-    rest = n[idx + len("/namespaces/"):].split("/", 1)[0]
-    return n[: idx + len("/namespaces/")] + rest
-
-
 class DestinationJudge:
     """Decides destination health against the snapshot, once per destination id."""
 
@@ -142,7 +112,7 @@ class DestinationJudge:
         snap = self.ctx.snapshot
         resource: dict[str, Any] | None = None
         healthy: bool | None
-        if kind == "partner":
+        if kind == PARTNER:
             healthy = None
             resource = snap.get(dest_id)
         else:
@@ -156,8 +126,9 @@ class DestinationJudge:
             else:
                 healthy = None
             resource = found
-            if resource is None and kind == "event_hub":
-                resource = snap.get(eventhub_namespace(dest_id))
+            namespace = eventhub_namespace(dest_id) if kind == EVENT_HUB else None
+            if resource is None and namespace:
+                resource = snap.get(namespace)
         d = Destination(kind=kind, id=arm.display_id(dest_id), healthy=healthy, resource=resource)
         self._cache[key] = d
         return d
@@ -166,19 +137,14 @@ class DestinationJudge:
 def build_export(setting: dict[str, Any], judge: DestinationJudge) -> Export | None:
     """The setting as an export, or None when it enables no category or names no destination."""
     categories = enabled_categories(setting)
-    p = arm.props(setting)
-    destinations = tuple(
-        judge.judge(kind, str(p[prop]))
-        for prop, kind in _DESTINATION_PROPERTIES
-        if isinstance(p.get(prop), str) and p[prop].strip()
-    )
-    if not categories or not destinations:
+    dests = tuple(judge.judge(kind, dest) for kind, dest in destinations(setting))
+    if not categories or not dests:
         return None
     return Export(
         setting_id=arm.display_id(setting.get("id")),
-        setting_name=str(setting.get("name") or arm.last_segment(setting.get("id"))),
+        setting_name=setting_name(setting),
         categories=categories,
-        destinations=destinations,
+        destinations=dests,
     )
 
 
@@ -191,10 +157,7 @@ def _state(exports: list[Export], required: tuple[str, ...]) -> str:
 
 
 def _settings_by_scope(ctx: AuditContext) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for doc in ctx.snapshot.of_kind(arm.DIAGNOSTIC_SETTING):
-        out.setdefault(arm.norm_id(arm.scope_of_extension(doc["id"])), []).append(doc)
-    return out
+    return ctx.azure.settings_by_scope
 
 
 def evaluate_exports(ctx: AuditContext) -> dict[str, ExportResult]:

@@ -31,7 +31,7 @@ class SentinelFacts:
 
 
 def read_sentinel(ctx: AuditContext) -> SentinelFacts:
-    facts = SentinelFacts(onboarded=security_insights.onboarded_workspaces(ctx.snapshot.resources))
+    facts = SentinelFacts(onboarded=set(ctx.azure.sentinel_workspaces))
     docs = sorted(ctx.snapshot.of_kind(security_insights.ALERT_RULE), key=lambda d: arm.norm_id(d["id"]))
     for doc in docs:
         rule = security_insights.analytics_rule(doc)

@@ -214,3 +214,9 @@ def as_bool(value: Any, default: bool) -> bool | None:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     return None
+
+
+def display_name(doc: dict[str, Any]) -> Any:
+    """What a document is called: a top-level ``displayName`` (subscriptions), ``properties.displayName``
+    (groups, policy documents), else its ``name``; as written (callers check it is a string)."""
+    return doc.get("displayName") or props(doc).get("displayName") or doc.get("name")

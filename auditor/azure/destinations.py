@@ -181,3 +181,25 @@ def _fmt(days: float | None) -> str:
     if days is None:
         return "unset"
     return str(int(days)) if float(days).is_integer() else str(days)
+
+
+def allows_public_blob_access(storage: dict[str, Any] | None) -> bool:
+    """``allowBlobPublicAccess`` is explicitly true (absent: false since api-version 2023-01-01)."""
+    return arm.as_bool(arm.ci_get(arm.props(storage), "allowBlobPublicAccess"), False) is True
+
+
+def encryption_key_source(storage: dict[str, Any] | None) -> str:
+    """``encryption.keySource`` as written: ``Microsoft.Storage`` (the default) or ``Microsoft.Keyvault``."""
+    encryption = arm.ci_get(arm.props(storage), "encryption") or {}
+    return str(arm.ci_get(encryption, "keySource") or "Microsoft.Storage")
+
+
+def blob_endpoint(storage: dict[str, Any] | None) -> str | None:
+    """The account's documented blob endpoint (``primaryEndpoints.blob``), when it states one."""
+    endpoint = arm.as_dict(arm.as_dict(arm.props(storage).get("primaryEndpoints"))).get("blob")
+    return endpoint if isinstance(endpoint, str) else None
+
+
+def workspace_customer_id(workspace: dict[str, Any] | None) -> str:
+    """A Log Analytics workspace's ``customerId`` (the id log queries address), "" when absent."""
+    return str(arm.props(workspace).get("customerId") or "")

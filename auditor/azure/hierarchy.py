@@ -134,13 +134,16 @@ class Hierarchy:
         return sorted(self.subscriptions.values(), key=lambda s: s.guid)
 
 
-def _child_entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Child entries with a usable id; ARM sends ``children: null`` for a group without any."""
+def child_entries(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Child entries with a usable id; ARM sends ``children: null`` for a group without any.
+
+    The one reader of a group's children, for the hierarchy and for the collector's tree walk.
+    """
     children = arm.as_list(arm.props(doc).get("children")) or arm.as_list(doc.get("children"))
     return [c for c in children if isinstance(c, dict) and arm.norm_id(c.get("id"))]
 
 
-def _is_subscription_child(child: dict[str, Any]) -> bool:
+def is_subscription_child(child: dict[str, Any]) -> bool:
     t = str(child.get("type") or "").lower()
     if t.endswith("/subscriptions") or t == "subscriptions":
         return True
@@ -168,7 +171,7 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
     def walk_children(parent: Group, children: list[dict[str, Any]]) -> None:
         for child in children:
             cid = child["id"]
-            if _is_subscription_child(child):
+            if is_subscription_child(child):
                 skey = arm.norm_id(cid)
                 sub_names.setdefault(skey, str(child.get("displayName") or child.get("name") or ""))
                 sub_parent.setdefault(skey, arm.norm_id(parent.id))
@@ -179,7 +182,7 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
                               str(child.get("displayName") or ""), parent.id)
                 if arm.norm_id(cid) not in parent.children:
                     parent.children.append(arm.norm_id(cid))
-                walk_children(g, _child_entries(child))
+                walk_children(g, child_entries(child))
 
     for doc in snapshot.of_kind(arm.MANAGEMENT_GROUP):
         p = arm.props(doc)
@@ -188,7 +191,7 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
                       str(p.get("displayName") or ""), arm.display_id(parent) if parent else None)
         if parent and g.parent_id != arm.display_id(parent):
             g.parent_id = arm.display_id(parent)
-        walk_children(g, _child_entries(doc))
+        walk_children(g, child_entries(doc))
 
     # Link parents that were only known through details.parent.
     for key, g in groups.items():
@@ -238,3 +241,8 @@ def build_hierarchy(snapshot: Snapshot) -> Hierarchy:
             doc=sub_doc,
         )
     return hierarchy
+
+
+def group_tenant_id(doc: dict[str, Any]) -> str:
+    """The tenant a management-group document names (``properties.tenantId``), "" when absent."""
+    return str(arm.props(doc).get("tenantId") or "")

@@ -153,3 +153,18 @@ def _dedup(ids: list[str]) -> list[str]:
             seen.add(arm.norm_id(i))
             out.append(i)
     return out
+
+
+def alert_condition(doc: dict[str, Any]) -> Any:
+    """An activity log alert's ``condition`` (``allOf`` / ``anyOf`` of field constraints), as written."""
+    return arm.ci_get(arm.props(doc), "condition")
+
+
+def alert_enabled(doc: dict[str, Any]) -> bool:
+    """Absent means enabled (the ARM default); a flag it cannot read does not count as enabled."""
+    return arm.as_bool(arm.ci_get(arm.props(doc), "enabled"), True) is True
+
+
+def alert_scopes(doc: dict[str, Any]) -> list[Any]:
+    """The scopes an alert rule watches, as written."""
+    return arm.as_list(arm.ci_get(arm.props(doc), "scopes"))

@@ -6,6 +6,8 @@ definitions, so findings, reports and remediation name roles from this table.
 
 from __future__ import annotations
 
+from typing import Any
+
 from auditor.azure import arm
 
 BUILTIN_ROLE_NAMES: dict[str, str] = {
@@ -27,3 +29,20 @@ def role_name(role: str | None) -> str | None:
     """Name of a built-in role from its GUID or any role definition id; None when not built in."""
     guid = arm.guid_in(role)
     return BUILTIN_ROLE_NAMES.get(guid) if guid else None
+
+
+def assignment_scope(doc: dict[str, Any]) -> str:
+    """A role assignment's scope as written (``properties.scope``, else its id's prefix); ``/`` is the tenant root."""
+    scope = arm.props(doc).get("scope")
+    return scope if isinstance(scope, str) and scope else arm.scope_of_extension(doc.get("id"))
+
+
+def assignment_principal(doc: dict[str, Any]) -> str:
+    """The principal id a role assignment grants to, lower-cased ("" when absent)."""
+    return str(arm.props(doc).get("principalId") or "").lower()
+
+
+def assignment_role(doc: dict[str, Any]) -> str | None:
+    """The role definition id a role assignment grants, as written."""
+    role = arm.props(doc).get("roleDefinitionId")
+    return role if isinstance(role, str) and role else None

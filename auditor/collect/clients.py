@@ -1,5 +1,11 @@
 """The Azure SDK clients of a run, their credential, and one shared HTTP session.
 
+Every read is an ``azure.core.rest.HttpRequest`` of ``requests.py`` sent with a client's public
+``send_request`` (answers stay raw JSON). The azure-mgmt-resource-* and management-group clients
+offer that method; the Monitor, PolicyInsights, Authorization and Resource Graph clients do not
+(theirs is private or absent), so those reads go through azure-mgmt-core's public
+``AsyncARMPipelineClient`` with the same policies. No private SDK name is used.
+
 Azure mode: ``DefaultAzureCredential`` with the cloud's authority, token scope of the cloud's ARM
 endpoint. Emulator mode: :class:`StaticTokenCredential` (a placeholder, never a real identity);
 ``DefaultAzureCredential`` is not even imported.
@@ -11,31 +17,30 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from azure.mgmt.authorization.aio import AuthorizationManagementClient
+from azure.mgmt.core import AsyncARMPipelineClient
 from azure.mgmt.managementgroups.aio import ManagementGroupsMgmtClient
-from azure.mgmt.monitor.aio import MonitorManagementClient
-from azure.mgmt.policyinsights.aio import PolicyInsightsClient
 from azure.mgmt.resource.policy.aio import PolicyClient
 from azure.mgmt.resource.subscriptions.aio import SubscriptionClient
-from azure.mgmt.resourcegraph.aio import ResourceGraphClient
 
 from auditor.collect.options import CLOUDS, CollectOptions
 from auditor.collect.pipeline import Gate, StaticTokenCredential, Stats, build_policies, make_transport
 
 # Clients bound to a subscription need one at construction; every request this tool sends
-# carries its subscription in the URL built by the request builders, so the value is unused.
+# carries its subscription in its URL (requests.py), so the value is unused.
 _UNUSED_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass
 class Clients:
+    """One client per provider family; each has a public ``send_request`` and its own policy chain."""
+
     management_groups: ManagementGroupsMgmtClient
     subscriptions: SubscriptionClient
     policy: PolicyClient
-    monitor: MonitorManagementClient
-    policy_insights: PolicyInsightsClient
-    authorization: AuthorizationManagementClient
-    resource_graph: ResourceGraphClient
+    monitor: AsyncARMPipelineClient[Any, Any]
+    policy_insights: AsyncARMPipelineClient[Any, Any]
+    authorization: AsyncARMPipelineClient[Any, Any]
+    resource_graph: AsyncARMPipelineClient[Any, Any]
     credential: Any = None  # shared with the data-plane clients of --verify-delivery
     transport: Any = None
 
@@ -58,14 +63,18 @@ async def open_clients(options: CollectOptions, stats: Stats, gate: Gate, stack:
         return {"base_url": endpoint, "credential_scopes": [scope], "transport": transport,
                 "policies": build_policies(endpoint, scope, credential, stats, gate, options.retry_backoff)}
 
+    def arm_client() -> AsyncARMPipelineClient[Any, Any]:
+        return AsyncARMPipelineClient(endpoint, transport=transport, policies=build_policies(
+            endpoint, scope, credential, stats, gate, options.retry_backoff))
+
     clients = Clients(
         management_groups=ManagementGroupsMgmtClient(credential, **common()),
         subscriptions=SubscriptionClient(credential, **common()),
         policy=PolicyClient(credential, _UNUSED_SUBSCRIPTION, **common()),
-        monitor=MonitorManagementClient(credential, _UNUSED_SUBSCRIPTION, **common()),
-        policy_insights=PolicyInsightsClient(credential, _UNUSED_SUBSCRIPTION, **common()),
-        authorization=AuthorizationManagementClient(credential, _UNUSED_SUBSCRIPTION, **common()),
-        resource_graph=ResourceGraphClient(credential, **common()),
+        monitor=arm_client(),
+        policy_insights=arm_client(),
+        authorization=arm_client(),
+        resource_graph=arm_client(),
     )
     for client in vars(clients).values():
         if client is not None:

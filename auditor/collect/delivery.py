@@ -28,7 +28,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 
 from auditor import operations
-from auditor.azure import arm, delivery_facts
+from auditor.azure import arm, delivery_facts, destinations, diagnostic_settings
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -147,7 +147,7 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
     out: list[dict[str, Any]] = []
 
     async def one(doc: dict[str, Any]) -> None:
-        customer = str(arm.props(doc).get("customerId") or "")
+        customer = destinations.workspace_customer_id(doc)
         with _recorded(ctx, doc["id"], operations.LOG_QUERY):
             if not customer:
                 raise ReadFailure(None, "NoCustomerId", "the workspace document has no properties.customerId")
@@ -173,8 +173,8 @@ def _exporting_subscriptions(ctx: Ctx, account_id: str) -> list[str]:
     """Readable subscriptions whose own diagnostic setting sends to the account."""
     out = set()
     for doc in ctx.state.docs.values():
-        if arm.kind_of(doc) != arm.DIAGNOSTIC_SETTING or not arm.same_id(arm.props(doc).get("storageAccountId"),
-                                                                           account_id):
+        if arm.kind_of(doc) != arm.DIAGNOSTIC_SETTING or not arm.same_id(
+                diagnostic_settings.destination(doc, diagnostic_settings.STORAGE), account_id):
             continue
         sub = arm.subscription_id_of(doc.get("id"))
         if sub and arm.same_id(arm.scope_of_extension(doc.get("id")), arm.subscription_scope(sub)):
@@ -200,8 +200,7 @@ async def _newest_blobs(ctx: Ctx, options: CollectOptions, doc: dict[str, Any],
     from azure.storage.blob.aio import ContainerClient
 
     name = str(doc.get("name") or arm.last_segment(doc.get("id")))
-    documented = arm.as_dict(arm.as_dict(arm.props(doc).get("primaryEndpoints"))).get("blob")
-    account_url = options.blob_account_url(name, documented if isinstance(documented, str) else None)
+    account_url = options.blob_account_url(name, destinations.blob_endpoint(doc))
     suffix = None if options.emulator else ".blob." + CLOUDS[options.cloud_name].storage_suffix
     client = ContainerClient(account_url, delivery_facts.CONTAINER, credential=ctx.clients.credential,
                              transport=ctx.clients.transport, audience=STORAGE_AUDIENCE,

@@ -195,15 +195,26 @@ def check_blob_listing(url: str, method: str, account_url: str, host_suffix: str
         raise WriteRefused(f"refusing {method.upper()} {parts.path}: only listing {BLOB_CONTAINER} is allowed")
 
 
+# Every POST this pipeline may send is a read-only query (ReadOnlyGuardPolicy), so it is as safe
+# to repeat as a GET.
+READ_METHODS = frozenset({"GET", "POST"})
+
+
 class CountingRetryPolicy(AsyncRetryPolicy):
-    """azure-core's retry policy with full jitter, retried read-only POSTs and counted retries."""
+    """azure-core's retry policy with full jitter, retried read-only POSTs and counted retries.
+
+    Configured only through azure-core's documented settings: the constructor's ``retry_*``
+    keywords, and ``retry_on_methods``, the per-operation setting of azure-core's RetryPolicy
+    documentation, defaulted here for every call (a caller's own value still wins).
+    """
 
     def __init__(self, stats: Stats, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._stats = stats
-        # Every POST this pipeline may send is a read-only query (ReadOnlyGuardPolicy), so it is as
-        # safe to repeat as a GET.
-        self._method_whitelist = frozenset(["GET", "POST"])
+
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("retry_on_methods", READ_METHODS)
+        return super().configure_retries(options)
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:
         base = super().get_backoff_time(settings)

@@ -1,7 +1,7 @@
 """Raw reads through the Azure SDK clients' pipelines, with paging and uniform failures.
 
-Requests are built by the SDKs' own request builders (so URLs and api-versions are exactly what
-the SDK operations send) and sent with the client's ``send_request``. Answers are kept as the
+Requests are ``azure.core.rest.HttpRequest`` objects (``requests.py``: the URLs and api-versions
+the SDK operations send) sent with the client's public ``send_request``. Answers are kept as the
 raw JSON the service returned: SDK models would rename keys to snake_case and drop unknown
 properties, and the snapshot must hold documents exactly as REST returns them.
 """
@@ -69,10 +69,9 @@ class Reader:
             self.stats.calls += 1
             self.stats.calls_by_operation[label] += 1
             try:
-                pipeline = client._client  # the SDK client's ARM pipeline (ours: see pipeline.py)
                 if request.url.startswith("/"):
                     request.url = self._endpoint + request.url
-                response = await pipeline.send_request(request)
+                response = await client.send_request(request, stream=False)
                 body = response.content
             except WriteRefused:
                 raise

@@ -13,7 +13,9 @@ import asyncio
 from typing import Any
 
 from auditor import operations
-from auditor.azure import arm, monitor_alerts
+from auditor.azure import arm, diagnostic_settings, monitor_alerts, rbac
+from auditor.azure.policy import PolicyDoc, member_definition_id
+from auditor.azure.policy.assignment_facts import assigned_definition_id, identity_of
 from auditor.collect import argshape
 from auditor.collect import requests as rq
 from auditor.collect.bulk import graph_query
@@ -41,12 +43,10 @@ def _definition_refs(docs: Any) -> list[str]:
     refs: list[str] = []
     for doc in list(docs):
         kind = arm.kind_of(doc)
-        p = arm.props(doc)
-        if kind == arm.POLICY_ASSIGNMENT and p.get("policyDefinitionId"):
-            refs.append(str(p["policyDefinitionId"]))
+        if kind == arm.POLICY_ASSIGNMENT and assigned_definition_id(doc):
+            refs.append(assigned_definition_id(doc))
         elif kind == arm.POLICY_SET_DEFINITION:
-            refs.extend(str(m["policyDefinitionId"]) for m in p.get("policyDefinitions") or []
-                        if isinstance(m, dict) and m.get("policyDefinitionId"))
+            refs.extend(m for m in (member_definition_id(m) for m in PolicyDoc(doc).members) if m)
     return refs
 
 
@@ -67,12 +67,7 @@ def policy_principals(docs: Any) -> set[str]:
     for doc in docs:
         if arm.kind_of(doc) != arm.POLICY_ASSIGNMENT:
             continue
-        identity = doc.get("identity") if isinstance(doc.get("identity"), dict) else {}
-        if identity.get("principalId"):
-            out.add(str(identity["principalId"]).lower())
-        for ua in (identity.get("userAssignedIdentities") or {}).values():
-            if isinstance(ua, dict) and ua.get("principalId"):
-                out.add(str(ua["principalId"]).lower())
+        out.update(p.lower() for p in identity_of(doc).principal_ids)
     return out
 
 
@@ -99,7 +94,7 @@ async def role_assignments(ctx: Ctx, graph_ok: bool) -> None:
                          and arm.subscription_id_of(r.get("id")) in state.readable_subscriptions)
     wanted = set(principals)
     for ra in found:
-        if str(arm.props(ra).get("principalId") or "").lower() in wanted:
+        if rbac.assignment_principal(ra) in wanted:
             state.add(ra)
 
 
@@ -110,27 +105,17 @@ def destination_refs(docs: Any) -> tuple[dict[str, set[str]], set[str]]:
     for doc in docs:
         if arm.kind_of(doc) != arm.DIAGNOSTIC_SETTING:
             continue
-        p = arm.props(doc)
-        if p.get("workspaceId"):
-            by_kind[arm.WORKSPACE].add(arm.display_id(str(p["workspaceId"])))
-        if p.get("storageAccountId"):
-            by_kind[arm.STORAGE_ACCOUNT].add(arm.display_id(str(p["storageAccountId"])))
-        rule = p.get("eventHubAuthorizationRuleId")
-        if rule:
-            rules.add(arm.display_id(str(rule)))
-            namespace = _namespace_of(str(rule))
-            if namespace:
-                by_kind[arm.EVENTHUB_NAMESPACE].add(namespace)
+        for kind, dest in diagnostic_settings.destinations(doc):
+            if kind == diagnostic_settings.LOG_ANALYTICS:
+                by_kind[arm.WORKSPACE].add(arm.display_id(dest))
+            elif kind == diagnostic_settings.STORAGE:
+                by_kind[arm.STORAGE_ACCOUNT].add(arm.display_id(dest))
+            elif kind == diagnostic_settings.EVENT_HUB:
+                rules.add(arm.display_id(dest))
+                namespace = diagnostic_settings.eventhub_namespace(dest)
+                if namespace:
+                    by_kind[arm.EVENTHUB_NAMESPACE].add(namespace)
     return by_kind, rules
-
-
-def _namespace_of(rule_id: str) -> str:
-    s = arm.display_id(rule_id)
-    idx = s.lower().find("/providers/microsoft.eventhub/namespaces/")
-    if idx < 0:
-        return ""
-    parts = s[idx:].split("/")  # "", providers, Microsoft.EventHub, namespaces, <name>, ...
-    return s[:idx] + "/".join(parts[:5]) if len(parts) >= 5 else ""
 
 
 async def destinations(ctx: Ctx, graph_ok: bool) -> None:

@@ -1,119 +1,116 @@
-"""Every request the collector sends, built by the Azure SDKs' own request builders.
+"""Every request the collector sends, as public ``azure.core.rest.HttpRequest`` objects.
 
-Using the builders keeps paths, query parameters and api-versions identical to what the SDK
-operations send (see tests/fixtures/azure-rest-examples/README.md). Two reads have no builder
-in the pinned SDKs and are spelled out here: policy exemptions (azure-mgmt-resource-policy 1.0.0
-has no exemptions group) and Event Hub authorization rules (no Event Hub SDK is a dependency).
+Paths, query parameters and api-versions are those the azure-mgmt-* operations send (the
+versions are in :mod:`auditor.azure.api_versions`; tests/test_collect_requests.py pins every
+URL). The requests go through the SDK clients' public ``send_request``, so answers stay raw JSON
+and no private request builder ties the collector to one SDK release.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from azure.core.rest import HttpRequest
-from azure.mgmt.authorization.v2022_04_01.operations import _role_assignments_operations as role_ops
-from azure.mgmt.managementgroups.operations import _operations as mg_ops
-from azure.mgmt.monitor.v2016_03_01.operations import _log_profiles_operations as log_profile_ops
-from azure.mgmt.monitor.v2020_10_01.operations import _activity_log_alerts_operations as alert_ops
-from azure.mgmt.monitor.v2021_05_01_preview.operations import (
-    _management_group_diagnostic_settings_operations as mg_diag_ops,
-)
-from azure.mgmt.monitor.v2021_05_01_preview.operations import (
-    _subscription_diagnostic_settings_operations as sub_diag_ops,
-)
-from azure.mgmt.monitor.v2022_08_01_preview.operations import _scheduled_query_rules_operations as sqr_ops
-from azure.mgmt.monitor.v2023_01_01.operations import _action_groups_operations as action_group_ops
-from azure.mgmt.policyinsights.operations import _policy_states_operations as states_ops
-from azure.mgmt.resource.policy.operations import _operations as policy_ops
-from azure.mgmt.resource.subscriptions.operations import _operations as sub_ops
-from azure.mgmt.resourcegraph.operations import _resource_graph_client_operations as graph_ops
 
+from auditor.azure import api_versions as v
 from auditor.azure import arm
 
-EXEMPTIONS_API_VERSION = "2022-07-01-preview"
 # Destinations read over REST when Resource Graph does not cover their subscription.
 DESTINATION_API_VERSIONS = {
-    arm.WORKSPACE: ("Microsoft.OperationalInsights/workspaces", "2022-10-01"),
-    arm.STORAGE_ACCOUNT: ("Microsoft.Storage/storageAccounts", "2023-01-01"),
-    arm.EVENTHUB_NAMESPACE: ("Microsoft.EventHub/namespaces", "2021-11-01"),
+    arm.WORKSPACE: ("Microsoft.OperationalInsights/workspaces", v.WORKSPACES),
+    arm.STORAGE_ACCOUNT: ("Microsoft.Storage/storageAccounts", v.STORAGE_ACCOUNTS),
+    arm.EVENTHUB_NAMESPACE: ("Microsoft.EventHub/namespaces", v.EVENT_HUBS),
 }
-EVENTHUB_API_VERSION = "2021-11-01"
-# collect --verify-delivery: no SDK of these providers is a dependency, so they are spelled out.
-PRICINGS_API_VERSION = "2024-01-01"
+# collect --verify-delivery: category sources of subscriptions.
 CATEGORY_SOURCE_API_VERSIONS = {
-    arm.AUTOSCALE_SETTING: ("Microsoft.Insights/autoscalesettings", "2022-10-01"),
-    arm.METRIC_ALERT: ("Microsoft.Insights/metricAlerts", "2018-03-01"),
+    arm.AUTOSCALE_SETTING: ("Microsoft.Insights/autoscalesettings", v.AUTOSCALE_SETTINGS),
+    arm.METRIC_ALERT: ("Microsoft.Insights/metricAlerts", v.METRIC_ALERTS),
 }
 # Only the records the analysis reads: the DeployIfNotExists export policy targets the
 # subscription itself, so its compliance records are those of subscription resources.
 POLICY_STATES_FILTER = "resourceType eq 'Microsoft.Resources/subscriptions'"
+_JSON = {"Accept": "application/json"}
+_MG = "/providers/Microsoft.Management/managementGroups"
+
+
+def _get(path: str, version: str, **params: Any) -> HttpRequest:
+    return HttpRequest("GET", path, params={"api-version": version, **params}, headers=_JSON)
+
+
+def _quoted(value: str) -> str:
+    """A query value percent-encoded as the SDK serializer encodes it (``HttpRequest`` sends params as given)."""
+    return quote(value, safe="")
 
 
 def management_groups_list() -> HttpRequest:
-    return mg_ops.build_management_groups_list_request()
+    return HttpRequest("GET", _MG, params={"api-version": v.MANAGEMENT_GROUPS},
+                       headers={"Cache-Control": "no-cache", **_JSON})
 
 
 def management_group(name: str) -> HttpRequest:
-    return mg_ops.build_management_groups_get_request(group_id=name, expand="children")
+    return HttpRequest("GET", f"{_MG}/{name}", params={"api-version": v.MANAGEMENT_GROUPS, "$expand": "children"},
+                       headers={"Cache-Control": "no-cache", **_JSON})
 
 
 def subscriptions_list() -> HttpRequest:
-    return sub_ops.build_subscriptions_list_request()
+    return _get("/subscriptions", v.SUBSCRIPTIONS)
 
 
 def subscription(guid: str) -> HttpRequest:
-    return sub_ops.build_subscriptions_get_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}", v.SUBSCRIPTIONS)
 
 
 def tenants_list() -> HttpRequest:
-    return sub_ops.build_tenants_list_request()
+    return _get("/tenants", v.SUBSCRIPTIONS)
 
 
 def group_diagnostic_settings(name: str) -> HttpRequest:
-    return mg_diag_ops.build_list_request(management_group_id=name)
+    return _get(f"{_MG}/{name}/providers/Microsoft.Insights/diagnosticSettings", v.DIAGNOSTIC_SETTINGS)
 
 
 def subscription_diagnostic_settings(guid: str) -> HttpRequest:
-    return sub_diag_ops.build_list_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Insights/diagnosticSettings", v.DIAGNOSTIC_SETTINGS)
 
 
 def log_profiles(guid: str) -> HttpRequest:
-    return log_profile_ops.build_list_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Insights/logprofiles", v.LOG_PROFILES)
 
 
 def group_policy_assignments(name: str, *, inherited: bool = False) -> HttpRequest:
     """At the group only, or (``inherited``) at the group and the groups above it."""
-    return policy_ops.build_policy_assignments_list_for_management_group_request(
-        management_group_id=name, filter="atScope()" if inherited else "atExactScope()")
+    return _get(f"{_MG}/{name}/providers/Microsoft.Authorization/policyAssignments", v.POLICY,
+                **{"$filter": _quoted("atScope()" if inherited else "atExactScope()")})
 
 
 def subscription_policy_assignments(guid: str) -> HttpRequest:
     """Unfiltered: assignments at the subscription, inherited ones and those inside it."""
-    return policy_ops.build_policy_assignments_list_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Authorization/policyAssignments", v.POLICY)
 
 
 def policy_exemptions(scope: str, *, exact: bool, inherited: bool = False) -> HttpRequest:
     """``exact``: at the scope only; else unfiltered (at, above and below the scope)."""
-    params: dict[str, Any] = {"api-version": EXEMPTIONS_API_VERSION}
+    params: dict[str, Any] = {"api-version": v.POLICY_EXEMPTIONS}
     if exact:
         params["$filter"] = "atExactScope()"
     elif inherited:
         params["$filter"] = "atScope()"
     return HttpRequest("GET", f"{arm.display_id(scope)}/providers/Microsoft.Authorization/policyExemptions",
-                       params=params, headers={"Accept": "application/json"})
+                       params=params, headers=_JSON)
 
 
 def policy_exemption(exemption_id: str) -> HttpRequest:
-    return HttpRequest("GET", arm.display_id(exemption_id), params={"api-version": EXEMPTIONS_API_VERSION},
-                       headers={"Accept": "application/json"})
+    return _get(arm.display_id(exemption_id), v.POLICY_EXEMPTIONS)
 
 
 def group_role_assignments(group_id: str) -> HttpRequest:
-    return role_ops.build_list_for_scope_request(scope=arm.display_id(group_id).lstrip("/"), filter="atScope()")
+    # The filter unquoted and first, as the SDK's list_for_scope sends it.
+    return HttpRequest("GET", f"{arm.display_id(group_id)}/providers/Microsoft.Authorization/roleAssignments",
+                       params={"$filter": "atScope()", "api-version": v.ROLE_ASSIGNMENTS}, headers=_JSON)
 
 
 def subscription_role_assignments(guid: str) -> HttpRequest:
-    return role_ops.build_list_for_subscription_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Authorization/roleAssignments", v.ROLE_ASSIGNMENTS)
 
 
 def policy_definition(def_id: str, *, is_set: bool) -> HttpRequest:
@@ -121,20 +118,14 @@ def policy_definition(def_id: str, *, is_set: bool) -> HttpRequest:
     name = arm.last_segment(def_id)
     mg = arm.management_group_name_of(def_id)
     sub = arm.subscription_id_of(def_id)
-    if is_set:
-        if sub:
-            return policy_ops.build_policy_set_definitions_get_request(
-                policy_set_definition_name=name, subscription_id=sub)
-        if mg:
-            return policy_ops.build_policy_set_definitions_get_at_management_group_request(
-                management_group_id=_mg_name_as_written(def_id), policy_set_definition_name=name)
-        return policy_ops.build_policy_set_definitions_get_built_in_request(policy_set_definition_name=name)
+    kind = "policySetDefinitions" if is_set else "policyDefinitions"
     if sub:
-        return policy_ops.build_policy_definitions_get_request(policy_definition_name=name, subscription_id=sub)
-    if mg:
-        return policy_ops.build_policy_definitions_get_at_management_group_request(
-            management_group_id=_mg_name_as_written(def_id), policy_definition_name=name)
-    return policy_ops.build_policy_definitions_get_built_in_request(policy_definition_name=name)
+        scope = f"/subscriptions/{sub}"
+    elif mg:
+        scope = f"{_MG}/{_mg_name_as_written(def_id)}"
+    else:
+        scope = ""
+    return _get(f"{scope}/providers/Microsoft.Authorization/{kind}/{name}", v.POLICY)
 
 
 def _mg_name_as_written(arm_id: str) -> str:
@@ -143,36 +134,37 @@ def _mg_name_as_written(arm_id: str) -> str:
 
 
 def group_policy_states(name: str) -> HttpRequest:
-    return states_ops.build_list_query_results_for_management_group_request(
-        policy_states_resource="latest", management_group_name=name, filter=POLICY_STATES_FILTER)
+    return _states(f"{_MG}/{name}")
 
 
 def subscription_policy_states(guid: str) -> HttpRequest:
-    return states_ops.build_list_query_results_for_subscription_request(
-        policy_states_resource="latest", subscription_id=guid, filter=POLICY_STATES_FILTER)
+    return _states(f"/subscriptions/{guid}")
+
+
+def _states(scope: str) -> HttpRequest:
+    return HttpRequest("POST", f"{scope}/providers/Microsoft.PolicyInsights/policyStates/latest/queryResults",
+                       params={"api-version": v.POLICY_STATES, "$filter": _quoted(POLICY_STATES_FILTER)}, headers=_JSON)
 
 
 def activity_log_alerts(guid: str) -> HttpRequest:
-    return alert_ops.build_list_by_subscription_id_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Insights/activityLogAlerts", v.ACTIVITY_LOG_ALERTS)
 
 
 def scheduled_query_rules(guid: str) -> HttpRequest:
-    return sqr_ops.build_list_by_subscription_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Insights/scheduledQueryRules", v.SCHEDULED_QUERY_RULES)
 
 
 def action_groups(guid: str) -> HttpRequest:
-    return action_group_ops.build_list_by_subscription_id_request(subscription_id=guid)
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Insights/actionGroups", v.ACTION_GROUPS)
 
 
 def destinations_in_subscription(guid: str, kind: str) -> HttpRequest:
     rtype, version = DESTINATION_API_VERSIONS[kind]
-    return HttpRequest("GET", f"/subscriptions/{guid}/providers/{rtype}", params={"api-version": version},
-                       headers={"Accept": "application/json"})
+    return _get(f"/subscriptions/{guid}/providers/{rtype}", version)
 
 
 def eventhub_authorization_rule(rule_id: str) -> HttpRequest:
-    return HttpRequest("GET", arm.display_id(rule_id), params={"api-version": EVENTHUB_API_VERSION},
-                       headers={"Accept": "application/json"})
+    return _get(arm.display_id(rule_id), v.EVENT_HUBS)
 
 
 def resource_graph(query: str, *, management_group: str | None, skip_token: str | None,
@@ -184,16 +176,15 @@ def resource_graph(query: str, *, management_group: str | None, skip_token: str 
     body: dict[str, Any] = {"query": query, "options": options}
     if management_group:
         body["managementGroups"] = [management_group]
-    return graph_ops.build_resources_request(json=body, content_type="application/json")
+    return HttpRequest("POST", "/providers/Microsoft.ResourceGraph/resources",
+                       params={"api-version": v.RESOURCE_GRAPH}, json=body, headers=_JSON)
 
 
 def defender_pricings(guid: str) -> HttpRequest:
-    return HttpRequest("GET", f"/subscriptions/{guid}/providers/Microsoft.Security/pricings",
-                       params={"api-version": PRICINGS_API_VERSION}, headers={"Accept": "application/json"})
+    return _get(f"/subscriptions/{guid}/providers/Microsoft.Security/pricings", v.DEFENDER_PRICINGS)
 
 
 def category_sources(guid: str, kind: str) -> HttpRequest:
     rtype, version = CATEGORY_SOURCE_API_VERSIONS[kind]
-    return HttpRequest("GET", f"/subscriptions/{guid}/providers/{rtype}", params={"api-version": version},
-                       headers={"Accept": "application/json"})
+    return _get(f"/subscriptions/{guid}/providers/{rtype}", version)
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from auditor import operations
-from auditor.azure import arm
+from auditor.azure import arm, rbac
+from auditor.azure.hierarchy import child_entries, group_tenant_id, is_subscription_child
 from auditor.collect import requests as rq
 from auditor.collect.context import Ctx
 from auditor.collect.reader import ReadFailure
@@ -52,7 +53,7 @@ async def discover_root(ctx: Ctx, management_group: str | None) -> dict[str, Any
                              operations.ALL, label=operations.MANAGEMENT_GROUPS)
     if doc is not None:
         tree.root_name = str(doc.get("name") or tree.root_name)
-        tree.tenant_id = tree.tenant_id or str(arm.props(doc).get("tenantId") or "")
+        tree.tenant_id = tree.tenant_id or group_tenant_id(doc)
     return doc
 
 
@@ -60,7 +61,7 @@ def root_of_group_list(listed: list[dict[str, Any]], tenant: str = "") -> tuple[
     """(tenant id, root group name) from ``GET managementGroups``: the tenant root group is named
     after the tenant (the name as listed, else the tenant id); ("", "") when no group names a
     tenant and none is given."""
-    tenant = tenant or next((str(arm.props(g).get("tenantId")) for g in listed if arm.props(g).get("tenantId")), "")
+    tenant = tenant or next((group_tenant_id(g) for g in listed if group_tenant_id(g)), "")
     names = {str(g.get("name") or "").lower(): str(g.get("name")) for g in listed}
     return tenant, names.get(tenant.lower(), tenant) if tenant else ""
 
@@ -90,11 +91,9 @@ async def walk_tree(ctx: Ctx, root_doc: dict[str, Any], on_subscription: Callabl
             state.add(doc)
             tree.groups[gid] = str(doc.get("name") or arm.last_segment(gid))
             pending.append(asyncio.create_task(_group_reads(ctx, doc, is_start=gid == level_root)))
-            for child in arm.props(doc).get("children") or []:
-                if not isinstance(child, dict) or not child.get("id"):
-                    continue
+            for child in child_entries(doc):
                 cid = arm.norm_id(child["id"])
-                if cid.startswith("/subscriptions/"):
+                if is_subscription_child(child):
                     guid = cid.rsplit("/", 1)[1]
                     if guid not in tree.subscriptions:
                         tree.subscriptions[guid] = gid
@@ -140,7 +139,7 @@ async def _group_reads(ctx: Ctx, doc: dict[str, Any], *, is_start: bool) -> None
     for ra in roles or []:
         # atScope() also lists assignments of the groups above; each group keeps its own (the
         # start group keeps those above it too).
-        if is_start or arm.same_id(arm.props(ra).get("scope") or arm.scope_of_extension(ra.get("id")), gid):
+        if is_start or arm.same_id(rbac.assignment_scope(ra), gid):
             state.role_candidates.append(ra)
 
 

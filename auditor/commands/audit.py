@@ -15,11 +15,11 @@ import click
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
-from auditor.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.collect import collect_options, collect_options_from
+from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.config import Config, load_config
 from auditor.console import print_summary
-from auditor.drift import require_same_tenant
+from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
 from auditor.outputs import atomic_target, check_output_dir, remove_stale
 from auditor.progress import Activity
@@ -99,10 +99,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             target = out / "findings.json"
             with atomic_target(target) as tmp:
                 write_findings(findings, tmp)
-        baseline_doc = None
+        drift = None
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
-                baseline_doc = audit_snapshot(baseline_snap, config)
+                drift = compare(audit_snapshot(baseline_snap, config), findings)
         others = [f for f in wanted if f != "json"]
         written: list[Path] = [target]
         if others:
@@ -110,9 +110,9 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             from auditor.render import render_reports
 
             with activity.step("remediation plan"):
-                plan = build_plan(ctx).as_dict()  # projected coverage after remediation, for the report
+                plan = build_plan(ctx, findings).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
-            written.extend(render_reports(findings, snap, out, others, baseline=baseline_doc, plan=plan,
+            written.extend(render_reports(findings, snap, out, others, drift=drift, plan=plan,
                                           activity=activity))
     for stale in remove_stale(out, FILE_NAMES.values(), written):
         click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)

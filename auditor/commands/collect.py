@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 import click
 
-from auditor.cli import EXIT_INCOMPLETE, handle_errors
 from auditor.collect import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions, run_collection
 from auditor.collect.options import emulator_env_warning
+from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
 from auditor.outputs import check_output_file
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from auditor.cli import EXIT_INCOMPLETE, handle_errors
+from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
 from auditor.errors import InputError
 
 DIFF_FORMATS = ("md", "json")

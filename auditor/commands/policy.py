@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 
 if TYPE_CHECKING:
     from auditor.azure.policy.classification import Classification

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 from auditor.errors import InputError
 
 EPILOG = """\b

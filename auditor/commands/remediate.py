@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 
 
 @click.command(short_help="Write the policy, identities, roles and remediation tasks that close the gaps.")
@@ -24,6 +24,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
     """
     from auditor.analysis.context import AuditContext
+    from auditor.analysis.engine import audit
     from auditor.config import load_config
     from auditor.outputs import check_output_dir
     from auditor.remediate import build_plan, parse_formats, write_plan
@@ -34,7 +35,8 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
-    plan = build_plan(AuditContext(snap, config))
+    ctx = AuditContext(snap, config)
+    plan = build_plan(ctx, audit(ctx))  # the plan reads the audit's findings, never re-judges
     written = write_plan(plan, out_dir, chosen)
     s = plan.summary()
     click.echo(

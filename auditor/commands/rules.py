@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 from auditor.rules import all_rules
 
 

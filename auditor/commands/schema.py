@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from auditor.cli import handle_errors
+from auditor.commands.common import handle_errors
 from auditor.schemas import NAMES, schema_text
 
 

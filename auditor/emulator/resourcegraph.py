@@ -33,7 +33,7 @@ from typing import Any
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.collect.argshape import NOT_IN_RESOURCE_GRAPH, TABLE_OF, row_from_document
+from auditor.azure.resource_graph import NOT_IN_RESOURCE_GRAPH, TABLE_OF, row_from_document
 from auditor.emulator.store import SnapshotStore, operation_for_kind
 
 

@@ -2,7 +2,8 @@
 
 API::
 
-    plan = build_plan(AuditContext(snapshot, config))   # pure
+    ctx = AuditContext(snapshot, config)
+    plan = build_plan(ctx, audit(ctx))                   # pure: the audit's findings document
     plan.as_dict()                                       # plan.json
     plan.projected()                                     # {subscription id (lower): projected state}
     write_plan(plan, out_dir, ("arm", "bicep", "terraform"))

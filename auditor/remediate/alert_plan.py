@@ -16,10 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from auditor.analysis.context import AuditContext
-from auditor.analysis.sentinel import sentinel_on
 from auditor.azure import arm, security_insights
 from auditor.remediate import alert_policy, model
-from auditor.remediate.findings import alert_findings
+from auditor.remediate.findings import Findings, alert_findings
 from auditor.remediate.model import Action, Destination, stable_guid
 
 # Longest notScopes list an alert-policy assignment gets: beyond it, lower groups are used.
@@ -68,9 +67,10 @@ def _exports_to(ctx: AuditContext, key: str, central: set[str]) -> str | None:
 
 
 class AlertPlanner:
-    def __init__(self, ctx: AuditContext, destination: Destination, exports_after: dict[str, str],
-                 action_group: str) -> None:
+    def __init__(self, ctx: AuditContext, findings: Findings, destination: Destination,
+                 exports_after: dict[str, str], action_group: str) -> None:
         self.ctx, self.h = ctx, ctx.hierarchy
+        self.findings = findings
         self.destination = destination
         self.exports_after = exports_after  # sub key -> destination id the plan makes it export to
         self.action_group = action_group
@@ -97,7 +97,7 @@ class AlertPlanner:
         return ws
 
     def plan(self) -> None:
-        unwaived, waived = alert_findings(self.ctx)
+        unwaived, waived = alert_findings(self.findings)
         by_workspace: dict[str, list[str]] = defaultdict(list)
         by_policy: list[str] = []
         waived_on: dict[str, list[str]] = defaultdict(list)
@@ -135,7 +135,7 @@ class AlertPlanner:
         scope = f"/subscriptions/{sub_guid}/resourceGroups/{rg}" if sub_guid and rg else workspace
         rule_id = f"{scope}/providers/Microsoft.Insights/scheduledQueryRules/{alert_policy.CENTRAL_RULE_NAME}"
         ids = sorted((self.h.subscriptions[k].id for k in subs), key=str.lower)
-        if sentinel_on(self.ctx, workspace):
+        if arm.norm_id(workspace) in self.ctx.azure.sentinel_workspaces:  # Sentinel on: its rule, not a log alert
             return self._sentinel_rule(workspace, scope, subs, ids)
         self.actions.append(Action(
             model.CENTRAL_ALERT_RULE, scope, ids,

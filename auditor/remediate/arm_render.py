@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.policy.assignment_facts import assignment_properties, identity_of
 from auditor.remediate import api_versions, model, sink_batch
 from auditor.remediate import definitions as defs
 from auditor.remediate.assignments import AssignmentFix
@@ -186,7 +187,7 @@ def render_assignment(action: Action) -> dict[str, Any]:
 
 def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
     """The assignment's own properties with only the repaired fields changed."""
-    p = dict(arm.props(fix.assignment))
+    p = assignment_properties(fix.assignment)
     for read_only in ("scope", "instanceId", "assignmentType"):
         p.pop(read_only, None)
     if fix.set_enforcement_mode:
@@ -205,13 +206,12 @@ def fixed_assignment_properties(fix: AssignmentFix) -> dict[str, Any]:
 
 
 def fixed_identity(fix: AssignmentFix) -> dict[str, Any]:
-    identity = arm.as_dict(fix.assignment.get("identity"))
-    if fix.add_identity or not identity:
+    identity = identity_of(fix.assignment)
+    if fix.add_identity or not identity.present:
         return {"type": "SystemAssigned"}
-    out: dict[str, Any] = {"type": identity.get("type")}
-    user_assigned = arm.as_dict(identity.get("userAssignedIdentities"))
-    if user_assigned:
-        out["userAssignedIdentities"] = {k: {} for k in user_assigned}
+    out: dict[str, Any] = {"type": identity.type}
+    if identity.user_assigned:
+        out["userAssignedIdentities"] = {k: {} for k in identity.user_assigned}
     return out
 
 

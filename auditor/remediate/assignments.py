@@ -13,7 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.assignment_facts import override_selects
+from auditor.azure.policy import NotAPolicyDocument, PolicyDoc, member_definition_id, member_reference_id
+from auditor.azure.policy.assignment_facts import (
+    assigned_definition_id,
+    assigned_parameters,
+    assignment_overrides,
+    assignment_scope,
+    enforces,
+    identity_of,
+    override_selects,
+)
 from auditor.remediate import roles
 from auditor.snapshot import Snapshot
 
@@ -29,31 +38,32 @@ def parameter_reference(value: Any) -> str | None:
     return m.group(1) if m else None
 
 
+def _policy(doc: dict[str, Any]) -> PolicyDoc | None:
+    """The definition or set as the model reads it (None when it is neither)."""
+    try:
+        return PolicyDoc(doc)
+    except NotAPolicyDocument:
+        return None
+
+
 def _rule_then(definition: dict[str, Any]) -> dict[str, Any]:
-    rule = arm.props(definition).get("policyRule") or {}
-    then = arm.ci_get(rule, "then") or {}
-    return then if isinstance(then, dict) else {}
+    pd = _policy(definition)
+    return dict(pd.then) if pd else {}
 
 
 def definition_roles(definition: dict[str, Any]) -> list[str]:
-    details = arm.ci_get(_rule_then(definition), "details") or {}
-    ids = arm.ci_get(details, "roleDefinitionIds") or [] if isinstance(details, dict) else []
-    return sorted({g for g in (arm.guid_in(str(i)) for i in ids) if g})
+    pd = _policy(definition)
+    return sorted({g for g in (arm.guid_in(i) for i in (pd.role_definition_ids() if pd else [])) if g})
 
 
-def _param_default(params_decl: dict[str, Any], name: str) -> Any:
-    for k, v in arm.as_dict(params_decl).items():
-        if k.lower() == name.lower() and isinstance(v, dict):
-            return arm.ci_get(v, "defaultValue")
-    return None
+def _param_default(doc: dict[str, Any], name: str) -> Any:
+    """The default a definition or set declares for a parameter (any casing); None when none."""
+    pd = _policy(doc)
+    return pd.defaults().get(name.lower()) if pd else None
 
 
 def _assigned_value(assignment: dict[str, Any], name: str) -> Any:
-    params = arm.as_dict(arm.props(assignment).get("parameters"))
-    for k, v in params.items():
-        if k.lower() == name.lower() and isinstance(v, dict):
-            return v.get("value")
-    return None
+    return assigned_parameters(assignment).get(name.lower())
 
 
 @dataclass
@@ -93,8 +103,7 @@ class AssignmentFix:
 
     @property
     def scope(self) -> str:
-        p = arm.props(self.assignment)
-        return arm.display_id(p.get("scope") or arm.scope_of_extension(self.assignment.get("id")))
+        return assignment_scope(self.assignment)
 
     @property
     def changes(self) -> list[str]:
@@ -124,9 +133,9 @@ def _member_effects(
     """For each export member of a set: (effective effect, assignment parameter carrying it)."""
     out: list[tuple[Any, str | None]] = []
     roles: set[str] = set()
-    set_params = arm.props(set_doc).get("parameters") or {}
-    for member in arm.props(set_doc).get("policyDefinitions") or []:
-        definition = snapshot.get(member.get("policyDefinitionId"))
+    set_pd = _policy(set_doc)
+    for member in set_pd.members if set_pd else []:
+        definition = snapshot.get(member_definition_id(member))
         if not definition or not is_export(definition):
             continue
         roles.update(definition_roles(definition))
@@ -140,14 +149,14 @@ def _member_effects(
             if k.lower() == member_param.lower() and isinstance(v, dict):
                 passed = v.get("value")
         if passed is None:
-            out.append((_param_default(arm.props(definition).get("parameters") or {}, member_param), None))
+            out.append((_param_default(definition, member_param), None))
             continue
         set_param = parameter_reference(passed)
         if set_param is None:
             out.append((passed, None))
             continue
         value = _assigned_value(assignment, set_param)
-        out.append((value if value is not None else _param_default(set_params, set_param), set_param))
+        out.append((value if value is not None else _param_default(set_doc, set_param), set_param))
     return out, sorted(roles)
 
 
@@ -155,11 +164,10 @@ def plan_fix(
     snapshot: Snapshot, assignment: dict[str, Any], is_export: Any, granted: set[str]
 ) -> AssignmentFix:
     """What the assignment needs to be effective. ``granted``: role GUIDs its identity holds."""
-    p = arm.props(assignment)
     fix = AssignmentFix(assignment)
-    if str(p.get("enforcementMode") or "Default").lower() != "default":
+    if not enforces(assignment):
         fix.set_enforcement_mode = True
-    target = snapshot.get(p.get("policyDefinitionId"))
+    target = snapshot.get(assigned_definition_id(assignment))
     if target is None:
         fix.unfixable.append("definition not in the snapshot")
         return fix
@@ -181,18 +189,17 @@ def plan_fix(
         else:
             value = _assigned_value(assignment, param)
             if value is None:
-                value = _param_default(arm.props(target).get("parameters") or {}, param)
+                value = _param_default(target, param)
             if str(value).lower() != DINE:
                 fix.effect_parameter = param
     fix.overrides = _freed_overrides(assignment, _export_reference_ids(snapshot, target, is_export))
     fix.required_roles = roles_needed
-    identity = arm.as_dict(assignment.get("identity"))
-    id_type = str(identity.get("type") or "None").lower()
-    if id_type == "none" or not identity:
+    identity = identity_of(assignment)
+    if not identity.present:
         fix.add_identity = True
         fix.missing_roles = list(roles_needed)
     else:
-        fix.principal_id = identity_principal(assignment)
+        fix.principal_id = identity.principal_id
         fix.missing_roles = [r for r in roles_needed if r not in granted]
         if fix.missing_roles and not fix.principal_id:
             fix.unfixable.append("the identity's principal id is not in the snapshot")
@@ -204,12 +211,11 @@ def _export_reference_ids(snapshot: Snapshot, target: dict[str, Any], is_export:
     if arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
         return [None]
     refs: list[str | None] = []
-    for member in arm.as_list(arm.props(target).get("policyDefinitions")):
-        if not isinstance(member, dict):
-            continue
-        definition = snapshot.get(member.get("policyDefinitionId"))
+    set_pd = _policy(target)
+    for member in set_pd.members if set_pd else []:
+        definition = snapshot.get(member_definition_id(member))
         if definition and is_export(definition):
-            refs.append(str(member.get("policyDefinitionReferenceId") or ""))
+            refs.append(member_reference_id(member))
     return refs
 
 
@@ -221,8 +227,8 @@ def _freed_overrides(assignment: dict[str, Any], export_refs: list[str | None]) 
     For a single definition such an override is dropped; for a set, the export members are taken
     out of its ``in`` selector or added to a ``notIn`` one, leaving the other members as they were.
     """
-    overrides = arm.props(assignment).get("overrides")
-    if not isinstance(overrides, list):
+    overrides = assignment_overrides(assignment)
+    if overrides is None:
         return None
     changed = False
     out: list[Any] = []
@@ -261,10 +267,4 @@ def _freed_overrides(assignment: dict[str, Any], export_refs: list[str | None]) 
 
 def identity_principal(assignment: dict[str, Any]) -> str | None:
     """Principal id of the assignment's identity (system-assigned, else the first user-assigned)."""
-    identity = arm.as_dict(assignment.get("identity"))
-    if identity.get("principalId"):
-        return str(identity["principalId"])
-    for _, ua in sorted(arm.as_dict(identity.get("userAssignedIdentities")).items()):
-        if isinstance(ua, dict) and ua.get("principalId"):
-            return str(ua["principalId"])
-    return None
+    return identity_of(assignment).principal_id

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.remediate import api_versions, roles
 
 DIAGNOSTIC_SETTINGS_API = api_versions.of(api_versions.DIAGNOSTIC_SETTINGS)

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor.azure import arm
 from auditor.remediate import api_versions
-from auditor.rules import rule_by_id
-from auditor.rules.delivery import DEFENDER_ARM_POLICY
-
-if TYPE_CHECKING:
-    from auditor.analysis.context import AuditContext
+from auditor.remediate.findings import Findings, of_rule
+from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 
 SECURITY_ADMIN = "fb1c8493-542b-48eb-b624-b4c8fea62acd"
 DEFENDER_TEMPLATE = "arm/defender-for-resource-manager.json"
@@ -37,18 +34,18 @@ class DeliveryAdvice:
         return bool(self.dropping or self.unwatched or self.empty_security)
 
 
-def delivery_advice(ctx: AuditContext) -> DeliveryAdvice:
+def delivery_advice(findings: Findings) -> DeliveryAdvice:
+    """From the audit's ALA-DLV-002, ALA-DET-001 and ALA-EXP-010 findings (all of them, waived or not:
+    this is advice in the README, not a change the plan deploys)."""
     advice = DeliveryAdvice()
-    if ctx.delivery is None:
-        return advice
     seen: set[str] = set()
-    for f in rule_by_id("ALA-DLV-002").check(ctx):
-        key = arm.norm_id(f.evidence["workspace"])
+    for f in of_rule(findings, "ALA-DLV-002", waived=None):
+        key = arm.norm_id(f["evidence"]["workspace"])
         if key not in seen:
             seen.add(key)
-            advice.dropping.append(f.evidence)
-    advice.unwatched = sorted(f.scope for f in rule_by_id("ALA-DET-001").check(ctx))
-    advice.empty_security = sorted(f.scope for f in rule_by_id("ALA-EXP-010").check(ctx))
+            advice.dropping.append(f["evidence"])
+    advice.unwatched = sorted(f["scope"] for f in of_rule(findings, "ALA-DET-001", waived=None))
+    advice.empty_security = sorted(f["scope"] for f in of_rule(findings, "ALA-EXP-010", waived=None))
     return advice
 
 

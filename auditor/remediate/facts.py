@@ -12,8 +12,9 @@ from typing import Any
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
-from auditor.azure.policy.classify import is_export_policy
+from auditor.azure.policy.assignment_facts import assignment_scope, identity_of
 from auditor.azure.policy.definitions import NotAPolicyDocument, PolicyDoc
+from auditor.azure.policy.export_policy import is_export_policy
 
 
 @dataclass(frozen=True)
@@ -43,47 +44,22 @@ def is_export_definition(ctx: AuditContext, doc: dict[str, Any]) -> bool:
         return False
 
 
-def _principals(assignment: dict[str, Any]) -> set[str]:
-    identity = arm.as_dict(assignment.get("identity"))
-    principal = identity.get("principalId")
-    principals = {principal.lower() if isinstance(principal, str) else ""}
-    for ua in arm.as_dict(identity.get("userAssignedIdentities")).values():
-        if isinstance(ua, dict) and ua.get("principalId"):
-            principals.add(str(ua["principalId"]).lower())
-    principals.discard("")
-    return principals
-
-
 def covering_scopes(ctx: AuditContext, target: str) -> set[str]:
-    """Normalised scopes whose role assignments apply to ``target``: every id prefix of it (resource,
-    resource group, subscription), its management groups, and the tenant root ``/``."""
-    n = arm.norm_id(target)
-    parts = n.strip("/").split("/")
-    out = {"/" + "/".join(parts[:i]) for i in range(2, len(parts) + 1, 2)}
-    out.update(ctx.hierarchy.scope_chain(n))
-    out.add("/")
-    return out
+    """Normalised scopes whose role assignments apply to ``target`` (the tenant root ``/`` included)."""
+    return ctx.azure.covering_scopes(target)
 
 
 def roles_held_at(ctx: AuditContext, assignment: dict[str, Any], target: str) -> set[str]:
-    """Role GUIDs the assignment's identity holds on ``target`` (at it or at a scope containing it)."""
-    principals = _principals(assignment)
+    """Role GUIDs the assignment's identity holds on ``target`` (at it, a scope containing it, or ``/``).
+
+    Read from the same role index the enforcement analysis judges with, so the two agree.
+    """
+    principals = identity_of(assignment).principal_ids
     if not principals:
         return set()
-    chain = covering_scopes(ctx, target)
-    held: set[str] = set()
-    for ra in ctx.snapshot.of_kind(arm.ROLE_ASSIGNMENT):
-        p = arm.props(ra)
-        if str(p.get("principalId") or "").lower() not in principals:
-            continue
-        if arm.norm_id(p.get("scope") or arm.scope_of_extension(ra.get("id"))) in chain:
-            g = arm.guid_in(str(p.get("roleDefinitionId") or ""))
-            if g:
-                held.add(g)
-    return held
+    return ctx.azure.roles.granted(principals, covering_scopes(ctx, target))
 
 
 def held_roles(ctx: AuditContext, assignment: dict[str, Any]) -> set[str]:
     """Role GUIDs the assignment's identity holds at its scope or above (so: for every subscription)."""
-    scope = arm.props(assignment).get("scope") or arm.scope_of_extension(assignment.get("id"))
-    return roles_held_at(ctx, assignment, str(scope))
+    return roles_held_at(ctx, assignment, assignment_scope(assignment))

@@ -26,8 +26,11 @@ from collections import defaultdict
 from typing import Any
 
 from auditor.analysis.context import AuditContext
-from auditor.analysis.engine import verdict
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import log_profile
+from auditor.azure.policy import PolicyDoc, member_definition_id, member_reference_id
+from auditor.azure.policy.assignment_facts import assigned_definition_id, assigned_parameters
+from auditor.azure.policy.template import deployed_setting_name
 from auditor.remediate import definitions as defs
 from auditor.remediate import model, permissions, sink_batch, sinks
 from auditor.remediate.alert_plan import AlertPlanner, AlertProjection
@@ -41,8 +44,9 @@ from auditor.remediate.facts import (
     is_export_definition,
     roles_held_at,
 )
-from auditor.remediate.findings import group_export_gaps, log_profiles, noncompliant
+from auditor.remediate.findings import Findings, group_export_gaps, log_profiles, noncompliant
 from auditor.remediate.model import Action, Destination, Plan, Projection, stable_guid
+from auditor.rules.verdicts import verdict
 
 FIXABLE = frozenset({"do_not_enforce", "effect_not_dine", "no_identity", "missing_role"})
 REVIEW = frozenset({"excluded", "exempted"})
@@ -60,13 +64,13 @@ def _profile_seen(doc: dict[str, Any] | None) -> str:
     """What the audit saw configured on a legacy log profile, in one line."""
     if doc is None:
         return "listed by ALA-EXP-006, not in the snapshot"
-    p = arm.props(doc)
-    parts = [f"categories {', '.join(str(c) for c in arm.as_list(p.get('categories'))) or 'none'}",
-             f"locations {', '.join(str(c) for c in arm.as_list(p.get('locations'))) or 'none'}"]
-    if p.get("storageAccountId"):
-        parts.append(f"storage account {p['storageAccountId']}")
-    if p.get("serviceBusRuleId"):
-        parts.append(f"service bus rule {p['serviceBusRuleId']}")
+    profile = log_profile(doc)
+    parts = [f"categories {', '.join(profile.categories) or 'none'}",
+             f"locations {', '.join(profile.locations) or 'none'}"]
+    if profile.storage_account_id:
+        parts.append(f"storage account {profile.storage_account_id}")
+    if profile.service_bus_rule_id:
+        parts.append(f"service bus rule {profile.service_bus_rule_id}")
     return "; ".join(parts)
 
 
@@ -96,8 +100,9 @@ def _definition_id(ctx: AuditContext, destination: Destination) -> str:
 
 
 class _Planner:
-    def __init__(self, ctx: AuditContext) -> None:
+    def __init__(self, ctx: AuditContext, findings: Findings) -> None:
         self.ctx = ctx
+        self.findings = findings
         self.h = ctx.hierarchy
         self.destination, self.placeholders = choose_destination(ctx)
         self.actions: list[Action] = []
@@ -208,12 +213,11 @@ class _Planner:
     def _remediated_by_fix(self, sub_key: str, fix: AssignmentFix) -> None:
         if not fix.destination_kind or not fix.destination_id:
             return
-        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
-        values = {k: v.get("value") for k, v in arm.as_dict(arm.props(fix.assignment).get("parameters")).items()
-                  if isinstance(v, dict)}
+        target = self.ctx.snapshot.get(assigned_definition_id(fix.assignment))
+        values = assigned_parameters(fix.assignment)
         name = None
         if target is not None and arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
-            name = sinks.deployed_setting_name(target, values)
+            name = deployed_setting_name(target, values)
         self.remediated[sub_key] = (fix.destination_kind, fix.destination_id, name)
 
     def _unmet_after_fix(self, fix: AssignmentFix) -> list[str]:
@@ -311,7 +315,7 @@ class _Planner:
             ))
             definition = (self.ctx.snapshot.get(definition_id) if self.destination.kind == defs.LOG_ANALYTICS
                           else defs.export_definition(self.destination.kind))
-            setting_name = sinks.deployed_setting_name(definition, self._assignment_parameters())
+            setting_name = deployed_setting_name(definition, self._assignment_parameters())
             for k in scopes[scope_key]:
                 self.projection[k] = ("effective", f"new assignment {assignment_id}")
                 self.exports_after[k] = self.destination.id
@@ -344,13 +348,13 @@ class _Planner:
             ))
 
     def _reference_id(self, fix: AssignmentFix) -> str | None:
-        target = self.ctx.snapshot.get(arm.props(fix.assignment).get("policyDefinitionId"))
+        target = self.ctx.snapshot.get(assigned_definition_id(fix.assignment))
         if target is None or arm.kind_of(target) != arm.POLICY_SET_DEFINITION:
             return None
-        for member in arm.props(target).get("policyDefinitions") or []:
-            d = self.ctx.snapshot.get(member.get("policyDefinitionId"))
+        for member in PolicyDoc(target).members:
+            d = self.ctx.snapshot.get(member_definition_id(member))
             if d is not None and is_export_definition(self.ctx, d):
-                return str(member.get("policyDefinitionReferenceId") or "") or None
+                return member_reference_id(member) or None
         return None
 
     def _plan_reviews(self, considered: dict[str, list[Considered]], fixes: dict[str, AssignmentFix]) -> None:
@@ -388,7 +392,7 @@ class _Planner:
         only acts on new or changed subscriptions, so the existing ones need a remediation task."""
         by_assignment: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         names: dict[tuple[str, str | None], str] = {}
-        for sub_id, assignments in noncompliant(self.ctx):
+        for sub_id, assignments in noncompliant(self.findings):
             key = arm.norm_id(sub_id)
             for a in assignments:
                 ref = a.get("policyDefinitionReferenceId")
@@ -458,7 +462,7 @@ class _Planner:
                     or key in self.remediated):
                 continue
             found = self._complete_destination(key)
-            if found and sinks.conflicts(self.ctx, key, found[0], found[1], ()):
+            if found and sinks.conflicts(self.ctx.azure, key, found[0], found[1], ()):
                 self.remediated[key] = (*found, None)
                 self.exports_after[key] = found[1]
                 continue
@@ -485,7 +489,7 @@ class _Planner:
         by_dest: dict[tuple[str, str], list[sinks.SinkConflict]] = defaultdict(list)
         for key in sorted(self.remediated):
             kind, dest_id, name = self.remediated[key]
-            by_dest[(kind, arm.display_id(dest_id))] += sinks.conflicts(self.ctx, key, kind, dest_id,
+            by_dest[(kind, arm.display_id(dest_id))] += sinks.conflicts(self.ctx.azure, key, kind, dest_id,
                                                                         (name,) if name else ())
         for (kind, dest_id), found in sorted(by_dest.items(), key=lambda kv: arm.norm_id(kv[0][1])):
             if not found:
@@ -509,7 +513,7 @@ class _Planner:
         return self.h.ordered_groups()[0].id if self.h.groups else "/"
 
     def plan_group_exports(self) -> None:
-        groups = group_export_gaps(self.ctx)
+        groups = group_export_gaps(self.findings, self.h)
         if not groups:
             return
         self.actions.append(Action(
@@ -522,7 +526,7 @@ class _Planner:
 
     def plan_alerts(self) -> None:
         value = f"{PLACEHOLDER_PREFIX} action group resource id>"
-        planner = AlertPlanner(self.ctx, self.destination, self.exports_after, value)
+        planner = AlertPlanner(self.ctx, self.findings, self.destination, self.exports_after, value)
         planner.plan()
         self.alerts = planner.projection
         if planner.actions:
@@ -530,7 +534,7 @@ class _Planner:
         self.actions.extend(planner.actions)
 
     def plan_log_profiles(self) -> None:
-        found = log_profiles(self.ctx)
+        found = log_profiles(self.findings)
         if not found:
             return
         pairs = [(sub_id, p) for sub_id, profiles in found for p in profiles]
@@ -567,9 +571,10 @@ class _Planner:
         return Plan(self.actions, projections, self.destination, root, list(self.placeholders))
 
 
-def build_plan(ctx: AuditContext) -> Plan:
-    """The remediation plan for an audit context (pure: reads the context, writes nothing)."""
-    p = _Planner(ctx)
+def build_plan(ctx: AuditContext, findings: Findings) -> Plan:
+    """The remediation plan for an audit (pure: reads the context and the findings document the audit
+    wrote from it, writes nothing). Rule verdicts and waivers come from ``findings``, never re-judged."""
+    p = _Planner(ctx, findings)
     p.plan_enforcement()
     p.plan_noncompliant()
     p.plan_partial_exports()
@@ -578,5 +583,5 @@ def build_plan(ctx: AuditContext) -> Plan:
     p.plan_alerts()
     p.plan_log_profiles()
     plan = p.finish()
-    plan.delivery = delivery_advice(ctx)
+    plan.delivery = delivery_advice(findings)
     return plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 from auditor.azure import arm
-from auditor.config import CATEGORIES
+from auditor.azure.activity_log import CATEGORIES
 from auditor.remediate import alert_render, arm_render, delivery, model, permissions, roles
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Plan

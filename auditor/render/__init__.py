@@ -25,11 +25,12 @@ FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv",
 
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
-                   baseline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
+                   drift: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
                    activity: Activity | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
-    ``baseline`` is the findings dict of a previous audit (adds "since the previous audit");
+    ``drift`` is ``auditor.drift.compare`` of a previous audit's findings and these (adds "since
+    the previous audit"; renderers present it and never compare findings themselves);
     ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
     ``activity`` shows each format (and the PDF's pages) on a terminal.
@@ -50,7 +51,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             from auditor.render.model import build_model
 
             with activity.step("report contents"):
-                model = build_model(findings, snapshot, baseline, plan)
+                model = build_model(findings, snapshot, drift, plan)
         return model
 
     for fmt in FORMATS:

@@ -1,7 +1,7 @@
 """Method and limits: what the audit read, what it could not, and what the activity log never shows.
 
 An audit report is only as strong as its stated limits. This section lists the data sources
-with the API versions the collector's SDK clients send, counts what the snapshot holds, names
+with the API versions the collector reads at, counts what the snapshot holds, names
 every scope or call that could not be read, and states the activity log's own blind spots.
 """
 
@@ -9,57 +9,35 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
+from auditor.azure import api_versions as v
 from auditor.azure import arm
 from auditor.render.names import Names
 from auditor.snapshot import Snapshot
 
-_G = "00000000-0000-0000-0000-000000000000"
-# (label, provider, request the collector sends (by name, built lazily), kinds counted)
+# (label, provider, api-version the collector reads it at, kinds counted)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("Management groups (hierarchy)", "Microsoft.Management", "management_group", (arm.MANAGEMENT_GROUP,)),
-    ("Subscriptions", "Microsoft.Resources", "subscriptions_list", (arm.SUBSCRIPTION,)),
-    ("Diagnostic settings (subscription and management group)", "Microsoft.Insights",
-     "subscription_diagnostic_settings", (arm.DIAGNOSTIC_SETTING,)),
-    ("Log profiles (legacy)", "Microsoft.Insights", "log_profiles", (arm.LOG_PROFILE,)),
-    ("Policy assignments, definitions, set definitions", "Microsoft.Authorization",
-     "subscription_policy_assignments", (arm.POLICY_ASSIGNMENT, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION)),
-    ("Policy exemptions", "Microsoft.Authorization", "policy_exemptions", (arm.POLICY_EXEMPTION,)),
-    ("Policy states (latest)", "Microsoft.PolicyInsights", "subscription_policy_states", ()),
-    ("Role assignments of policy identities", "Microsoft.Authorization", "subscription_role_assignments",
+    ("Management groups (hierarchy)", "Microsoft.Management", v.MANAGEMENT_GROUPS, (arm.MANAGEMENT_GROUP,)),
+    ("Subscriptions", "Microsoft.Resources", v.SUBSCRIPTIONS, (arm.SUBSCRIPTION,)),
+    ("Diagnostic settings (subscription and management group)", "Microsoft.Insights", v.DIAGNOSTIC_SETTINGS,
+     (arm.DIAGNOSTIC_SETTING,)),
+    ("Log profiles (legacy)", "Microsoft.Insights", v.LOG_PROFILES, (arm.LOG_PROFILE,)),
+    ("Policy assignments, definitions, set definitions", "Microsoft.Authorization", v.POLICY,
+     (arm.POLICY_ASSIGNMENT, arm.POLICY_DEFINITION, arm.POLICY_SET_DEFINITION)),
+    ("Policy exemptions", "Microsoft.Authorization", v.POLICY_EXEMPTIONS, (arm.POLICY_EXEMPTION,)),
+    ("Policy states (latest)", "Microsoft.PolicyInsights", v.POLICY_STATES, ()),
+    ("Role assignments of policy identities", "Microsoft.Authorization", v.ROLE_ASSIGNMENTS,
      (arm.ROLE_ASSIGNMENT,)),
-    ("Activity log alerts", "Microsoft.Insights", "activity_log_alerts", (arm.ACTIVITY_LOG_ALERT,)),
-    ("Log search alerts (scheduled query rules)", "Microsoft.Insights", "scheduled_query_rules",
+    ("Activity log alerts", "Microsoft.Insights", v.ACTIVITY_LOG_ALERTS, (arm.ACTIVITY_LOG_ALERT,)),
+    ("Log search alerts (scheduled query rules)", "Microsoft.Insights", v.SCHEDULED_QUERY_RULES,
      (arm.SCHEDULED_QUERY_RULE,)),
-    ("Action groups", "Microsoft.Insights", "action_groups", (arm.ACTION_GROUP,)),
-    ("Export destinations (workspaces, storage, Event Hubs)", "Resource Graph, REST", "destinations",
+    ("Action groups", "Microsoft.Insights", v.ACTION_GROUPS, (arm.ACTION_GROUP,)),
+    ("Export destinations (workspaces, storage, Event Hubs)", "Resource Graph, REST",
+     f"Resource Graph {v.RESOURCE_GRAPH}; workspaces {v.WORKSPACES}, storageAccounts {v.STORAGE_ACCOUNTS}, "
+     f"namespaces {v.EVENT_HUBS}",
      (arm.WORKSPACE, arm.STORAGE_ACCOUNT, arm.EVENTHUB_NAMESPACE, arm.EVENTHUB_AUTH_RULE,
       arm.EVENTHUB_HUB_AUTH_RULE)),
 )
-
-
-def api_version(request_name: str) -> str:
-    """The api-version the collector sends for a read, from its own request builders."""
-    try:
-        from auditor.collect import requests as builders
-
-        if request_name == "destinations":
-            rest = ", ".join(f"{t.split('/')[-1]} {v}" for t, v in builders.DESTINATION_API_VERSIONS.values())
-            return f"Resource Graph 2021-03-01; {rest}"
-        build = getattr(builders, request_name)
-        if request_name == "management_group":
-            req = build("root")
-        elif request_name == "subscriptions_list":
-            req = build()
-        elif request_name == "policy_exemptions":
-            req = build(f"/subscriptions/{_G}", exact=True)
-        else:
-            req = build(_G)
-        found = parse_qs(urlsplit(req.url).query).get("api-version")
-        return found[0] if found else "not recorded"
-    except Exception:  # noqa: BLE001 - the report must render even if the collector changes
-        return "not recorded"
 
 
 ACTIVITY_LOG_LIMITS: tuple[tuple[str, str], ...] = (
@@ -84,9 +62,9 @@ def method_and_limits(snapshot: Snapshot | None, names: Names) -> dict[str, Any]
         for kind, docs in snapshot.by_kind.items():
             counts[kind] = len(docs)
     sources = []
-    for label, provider, request_name, kinds in SOURCES:
+    for label, provider, version, kinds in SOURCES:
         n = len(snapshot.policy_states) if snapshot is not None and not kinds else sum(counts[k] for k in kinds)
-        sources.append({"label": label, "provider": provider, "apiVersion": api_version(request_name), "count": n})
+        sources.append({"label": label, "provider": provider, "apiVersion": version, "count": n})
     errors: list[dict[str, Any]] = []
     if snapshot is not None:
         for e in snapshot.errors:

@@ -12,16 +12,16 @@ from typing import Any
 
 from auditor import __version__
 from auditor.azure import arm
-from auditor.config import CATEGORIES, DEFAULT_SENSITIVE_OPERATIONS
-from auditor.drift import compare
+from auditor.azure.activity_log import CATEGORIES
+from auditor.config import DEFAULT_SENSITIVE_OPERATIONS
 from auditor.render import wording
 from auditor.render.method import method_and_limits
 from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
 from auditor.rules import all_rules
+from auditor.rules.verdicts import VERDICTS
 from auditor.snapshot import Snapshot
 
-VERDICTS = ("covered", "unenforced", "unremediated", "partial", "uncovered", "unknown")
 SEVERITIES = ("high", "medium", "low")
 SEV_RANK = {"high": 0, "medium": 1, "low": 2}
 URGENCY = {"uncovered": 0, "unknown": 1, "partial": 2, "unremediated": 3, "unenforced": 4, "covered": 5}
@@ -248,7 +248,7 @@ def _file_groups(files: list[str]) -> list[str]:
     return [f"{stem} ({', '.join(exts)})" if any(exts) else stem for stem, exts in groups.items()]
 
 
-def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: dict[str, Any] | None = None,
+def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict[str, Any] | None = None,
                 plan: dict[str, Any] | None = None) -> dict[str, Any]:
     findings = dict(findings)
     names = Names(findings, snapshot)
@@ -303,7 +303,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, baseline: d
         "waivers": _waivers(findings, names),
         "delivery": _delivery(findings, names),
         "method": method_and_limits(snapshot, names),
-        "drift": _drift(baseline, findings, names),
+        "drift": _drift(drift),
         "groupFindings": sum(len(v) for v in group_findings.values()),
         "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
     }
@@ -355,10 +355,10 @@ def _waivers(findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
     return out
 
 
-def _drift(baseline: dict[str, Any] | None, findings: dict[str, Any], names: Names) -> dict[str, Any] | None:
-    if not baseline:
+def _drift(drift: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not drift:
         return None
-    d = compare(baseline, findings)
+    d = dict(drift)
     d["newFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["newFindings"]).items()))
     d["resolvedFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["resolvedFindings"]).items()))
     return d

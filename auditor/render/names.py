@@ -31,8 +31,7 @@ class Names:
         self._names: dict[str, str] = {}
         if snapshot is not None:
             for doc in snapshot.resources:
-                p = arm.props(doc)
-                name = doc.get("displayName") or p.get("displayName") or doc.get("name")
+                name = arm.display_name(doc)
                 if isinstance(name, str) and name:
                     self._names[arm.norm_id(doc["id"])] = name
         for g in findings.get("managementGroups", []):

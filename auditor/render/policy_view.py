@@ -12,9 +12,22 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from auditor.azure import arm
+from auditor.azure import arm, rbac
+from auditor.azure.policy import NotAPolicyDocument, PolicyDoc, effect_with, export_targets, member_definition_id
+from auditor.azure.policy.assignment_facts import (
+    Exemption,
+    assigned_definition_id,
+    assigned_parameters,
+    assignment_scope,
+    compliance_state,
+    effect_override,
+    enforcement_mode,
+    identity_of,
+    not_scopes,
+)
+from auditor.azure.tenant import AzureTenant
 from auditor.render.names import Names
-from auditor.snapshot import Snapshot, parse_timestamp
+from auditor.snapshot import Snapshot
 
 _dict = arm.as_dict  # tenant documents are not always well-formed: show what can be shown
 _list = arm.as_list
@@ -39,32 +52,30 @@ def _ids_in(value: Any, out: set[str]) -> None:
 def _mentions_diagnostic_settings(doc: dict[str, Any] | None, snapshot: Snapshot) -> bool:
     if not doc:
         return False
-    p = arm.props(doc)
-    if "microsoft.insights/diagnosticsettings" in json.dumps(p.get("policyRule", {})).lower():
+    try:
+        pd = PolicyDoc(doc)
+    except NotAPolicyDocument:
+        return False
+    if "microsoft.insights/diagnosticsettings" in json.dumps(pd.policy_rule).lower():
         return True
-    for member in _list(p.get("policyDefinitions")):
-        if isinstance(member, dict) and _mentions_diagnostic_settings(
-                snapshot.get(member.get("policyDefinitionId")), snapshot):
-            return True
-    return False
+    return any(_mentions_diagnostic_settings(snapshot.get(member_definition_id(m)), snapshot) for m in pd.members)
 
 
-def _effect(assignment: dict[str, Any], definition: dict[str, Any] | None) -> str:
-    params = _dict(arm.props(assignment).get("parameters"))
-    value = arm.ci_get(params, "effect")
-    if isinstance(value, dict) and "value" in value:
-        return str(value["value"])
-    dp = arm.props(definition)
-    default = arm.ci_get(_dict(dp.get("parameters")), "effect")
-    if isinstance(default, dict) and default.get("defaultValue"):
-        return str(default["defaultValue"])
-    then = _dict(_dict(dp.get("policyRule")).get("then"))
-    eff = then.get("effect")
-    if isinstance(eff, str) and not eff.startswith("["):
-        return eff
-    if dp.get("policyDefinitions"):
+def _effect(assignment: dict[str, Any], tenant: AzureTenant) -> str:
+    """The effect in force, as the enforcement analysis reads it (override, then assignment, set and
+    definition values): one reader of the effect, never a second judgement here."""
+    assigned = export_targets(assignment, tenant.definitions)
+    effects = sorted({effect_override(assignment, t.reference_id) or t.effect or "not stated"
+                      for t in assigned.targets})
+    if effects:
+        return ", ".join(effects)
+    pd = tenant.definitions.get(assigned.policy_definition_id)
+    if pd is None:
+        return "unknown"
+    if assigned.is_set:
         return "per member (set)"
-    return "unknown" if definition is None else "not stated"
+    effect = effect_with(pd, assigned_parameters(assignment))
+    return effect if isinstance(effect, str) and effect else "not stated"
 
 
 def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
@@ -79,57 +90,40 @@ def assignment_rows(snapshot: Snapshot, findings: dict[str, Any], names: Names) 
             _ids_in(f.get("evidence"), referenced)
     roles_by_principal: dict[str, list[str]] = defaultdict(list)
     for ra in snapshot.of_kind(arm.ROLE_ASSIGNMENT):
-        p = arm.props(ra)
-        role = p.get("roleDefinitionId")
-        roles_by_principal[str(p.get("principalId", "")).lower()].append(
-            f"{names.role(role)} at "
-            f"{names.scope_label(p.get('scope') or arm.scope_of_extension(ra['id']))}")
+        roles_by_principal[rbac.assignment_principal(ra)].append(
+            f"{names.role(rbac.assignment_role(ra))} at {names.scope_label(rbac.assignment_scope(ra))}")
     exemptions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    collected = snapshot.collected_at
-    for ex in snapshot.of_kind(arm.POLICY_EXEMPTION):
-        p = arm.props(ex)
-        expires = _text(p.get("expiresOn"))
-        expired = False
-        if expires:
-            try:
-                expired = parse_timestamp(expires) <= collected
-            except ValueError:
-                expired = False
-        exemptions[arm.norm_id(p.get("policyAssignmentId"))].append({
-            "name": _text(p.get("displayName")) or _text(ex.get("name")), "scope": names.scope_label(
-                arm.scope_of_extension(ex["id"])), "category": _text(p.get("exemptionCategory")),
-            "expires": (expires or "never")[:10], "expired": expired,
-            "members": [m for m in _list(p.get("policyDefinitionReferenceIds")) if isinstance(m, str)]})
+    for doc in snapshot.of_kind(arm.POLICY_EXEMPTION):
+        ex = Exemption.from_doc(doc, snapshot.collected_at)  # expiry judged as the analysis judges it
+        exemptions[arm.norm_id(ex.assignment_id)].append({
+            "name": ex.display_name or _text(doc.get("name")), "scope": names.scope_label(ex.scope),
+            "category": ex.category, "expires": (ex.expires_on or "never")[:10], "expired": ex.expired,
+            "members": list(ex.reference_ids)})
     compliance: dict[str, Counter[str]] = defaultdict(Counter)
     for st in snapshot.policy_states:
-        state = st.get("complianceState") or ("Compliant" if st.get("isCompliant") else "NonCompliant")
-        compliance[arm.norm_id(st.get("policyAssignmentId"))][str(state)] += 1
+        state = compliance_state(st) or "Unknown"  # a record that states neither is not NonCompliant
+        compliance[arm.norm_id(st.get("policyAssignmentId"))][state] += 1
     rows = []
+    tenant = AzureTenant(snapshot)
     for doc in snapshot.of_kind(arm.POLICY_ASSIGNMENT):
         key = arm.norm_id(doc["id"])
-        p = arm.props(doc)
-        definition = snapshot.get(p.get("policyDefinitionId"))
+        definition_id = assigned_definition_id(doc)
+        definition = snapshot.get(definition_id)
         if key not in referenced and not _mentions_diagnostic_settings(definition, snapshot):
             continue
-        identity = _dict(doc.get("identity"))
-        principal = _text(identity.get("principalId")).lower()
-        id_type = _text(identity.get("type")) or "None"
-        if id_type.lower() == "userassigned":
-            principal_ids = [_text(v.get("principalId")).lower()
-                             for v in _dict(identity.get("userAssignedIdentities")).values() if isinstance(v, dict)]
-        else:
-            principal_ids = [principal] if principal else []
+        identity = identity_of(doc)
+        id_type = identity.type if identity.present and identity.type else "None"
+        principal_ids = [pid.lower() for pid in identity.principal_ids]
         rows.append({
-            "id": doc["id"], "name": _text(p.get("displayName")) or _text(doc.get("name")),
-            "scope": names.scope_label(p.get("scope") or arm.scope_of_extension(doc["id"])),
-            "definition": names.name(p.get("policyDefinitionId")),
-            "definitionKind": "set" if "/policysetdefinitions/" in str(p.get("policyDefinitionId")).lower()
-            else "definition",
+            "id": doc["id"], "name": _text(arm.display_name(doc)),
+            "scope": names.scope_label(assignment_scope(doc)),
+            "definition": names.name(definition_id),
+            "definitionKind": "set" if "/policysetdefinitions/" in definition_id.lower() else "definition",
             "definitionKnown": definition is not None,
-            "effect": _effect(doc, definition), "mode": _text(p.get("enforcementMode")) or "Default",
+            "effect": _effect(doc, tenant), "mode": enforcement_mode(doc),
             "identity": id_type, "principal": ", ".join(principal_ids),
             "roles": [r for pid in principal_ids for r in roles_by_principal.get(pid, [])],
-            "notScopes": [names.scope_label(n) for n in _list(p.get("notScopes")) if isinstance(n, str)],
+            "notScopes": [names.scope_label(n) for n in not_scopes(doc)],
             "exemptions": exemptions.get(key, []),
             "compliance": dict(sorted(compliance.get(key, Counter()).items())),
             "enforcing": enforcing.get(key, 0),

@@ -1,8 +1,8 @@
 """Plain-language wording for the reports: verdict labels, risk sentences, evidence lines.
 
-Rule metadata (title, rationale, remediation, controls) comes from the rule catalogue; this
-module only adds what a reader of an executive summary needs: one sentence per fired rule
-saying what the gap means, counted, without jargon.
+Rule metadata (title, rationale, remediation, controls, the risk sentence) comes from the rule
+catalogue (auditor/rules/catalogue/); this module only adds the report's labels and how evidence
+reads.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.render.names import Names
+from auditor.rules import rule_by_id
 
 VERDICT_LABEL = {
     "covered": "Covered",
@@ -18,45 +19,6 @@ VERDICT_LABEL = {
     "partial": "Partially exported",
     "uncovered": "Not exported",
     "unknown": "Unknown (unreadable)",
-}
-
-_RISK = {
-    "ALA-EXP-001": "{n} subscription(s) export no activity log at all: changes made there leave no durable "
-                   "record for an investigation beyond Azure's 90 days.",
-    "ALA-EXP-002": "{n} subscription(s) export only some activity-log categories, leaving blind spots "
-                   "(for example security alerts or policy events).",
-    "ALA-EXP-003": "{n} export(s) point at a destination that no longer exists: those logs are being lost.",
-    "ALA-EXP-004": "{n} subscription(s) export, but not to an approved central destination the security "
-                   "team watches.",
-    "ALA-EXP-005": "{n} subscription(s) keep activity logs for less than {min_retention_days} days: evidence "
-                   "expires before most breaches are discovered.",
-    "ALA-EXP-006": "{n} legacy log profile(s) remain; Azure retired log profiles on 30 Sep 2026 and they "
-                   "export nothing.",
-    "ALA-EXP-007": "{n} log storage account(s) allow public blob access: exported logs could be read by anyone.",
-    "ALA-EXP-008": "{n} log storage account(s) are not encrypted with a customer-managed key.",
-    "ALA-EXP-009": "{n} management group(s) export nothing: policy and role assignments made there are "
-                   "recorded nowhere durable.",
-    "ALA-POL-001": "{n} subscription(s) have no export policy: a new or altered subscription drifts silently.",
-    "ALA-POL-002": "{n} subscription(s) are excluded or exempted from the export policy.",
-    "ALA-POL-003": "{n} subscription(s) fall under an export policy that does not enforce (audit only or "
-                   "DoNotEnforce).",
-    "ALA-POL-004": "{n} subscription(s) fall under an export policy that cannot deploy: its identity is "
-                   "missing or lacks a required role.",
-    "ALA-POL-005": "{n} subscription(s) are non-compliant with an enforcing export policy and need a "
-                   "remediation task.",
-    "ALA-POL-006": "{n} subscription(s) are enforced with fewer categories than required or to a "
-                   "non-central destination.",
-    "ALA-ALR-001": "{n} sensitive operation(s) across {s} subscription(s) raise no alert: a deleted policy "
-                   "assignment or an opened firewall would go unnoticed.",
-    "ALA-ALR-002": "{n} alert(s) on sensitive operations across {s} subscription(s) notify nobody.",
-    "ALA-AUD-001": "{n} scope(s) or call(s) could not be read: their coverage is unknown, not assumed fine.",
-    "ALA-EXP-010": "{n} subscription(s) export the Security category, but no Microsoft Defender plan can fill it.",
-    "ALA-DLV-001": "{n} subscription(s) export their activity log, yet no event arrived at any destination in "
-                   "the delivery window.",
-    "ALA-DLV-002": "{n} subscription(s) export to a workspace that dropped or refused data (daily cap reached, "
-                   "ingestion stopped or failing): those logs are lost.",
-    "ALA-DET-001": "{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
-                   "Resource Manager, no Microsoft Sentinel).",
 }
 
 _VALUE = {
@@ -73,10 +35,10 @@ _DEST_KIND = {"log_analytics": "Log Analytics", "storage": "Storage", "event_hub
 
 
 def risk_sentence(rule_id: str, open_findings: list[dict[str, Any]], config: dict[str, Any]) -> str:
-    template = _RISK.get(rule_id.upper(), "{n} open finding(s) for this rule across {s} scope(s).")
+    """The rule's own risk sentence (auditor/rules/catalogue/), counted; an unknown rule id is a bug."""
     scopes = {str(f.get("scope", "")).lower() for f in open_findings}
-    return template.format(n=f"{len(open_findings):,}", s=f"{len(scopes):,}",
-                           min_retention_days=config.get("min_retention_days", 365))
+    return rule_by_id(rule_id).risk_sentence(len(open_findings), len(scopes),
+                                             int(config.get("min_retention_days", 365)))
 
 
 def security_value(rule_id: str) -> list[str]:

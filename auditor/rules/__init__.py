@@ -1,4 +1,8 @@
-"""The rule catalogue, assembled explicitly from the rule modules (no import-time registry)."""
+"""The rule catalogue, assembled explicitly from auditor/rules/catalogue/ (no import-time registry).
+
+Data only: renderers and remediation read it without importing the analysis, which binds each
+rule to its check (auditor/analysis/checks/).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from auditor.rules.base import Finding, Rule
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    from auditor.rules import alerts, delivery, exports, integrity, policy
+    from auditor.rules.catalogue import alerts, delivery, exports, integrity, policy
 
     rules = (*exports.RULES, *policy.RULES, *alerts.RULES, *integrity.RULES, *delivery.RULES)
     ids = [r.id for r in rules]

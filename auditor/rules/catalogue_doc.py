@@ -1,8 +1,9 @@
 """docs/rules.md, generated from the rule catalogue (``make docs``; a test fails when stale).
 
-The rule's own metadata (id, severity, axis, title, rationale, remediation, controls) is the
-single source; the evidence keys each rule's findings carry are taken from the demo tenant's
-golden findings, where every rule fires (examples/README.md).
+The rule's own metadata (id, severity, axis, title, rationale, remediation, controls, risk
+sentence; auditor/rules/catalogue/) is the single source; the evidence keys each rule's
+findings carry are taken from the demo tenant's golden findings, where every rule fires
+(examples/README.md).
 
     python -m auditor.rules.catalogue_doc tests/golden/demo-findings.json > docs/rules.md
 """
@@ -17,7 +18,8 @@ from typing import Any
 
 from auditor.rules import all_rules
 
-AXIS_TITLE = {"export": "Export", "enforcement": "Enforcement", "alerts": "Alerts", "integrity": "Audit integrity"}
+AXIS_TITLE = {"export": "Export", "enforcement": "Enforcement", "alerts": "Alerts", "integrity": "Audit integrity",
+              "delivery": "Delivery", "detection": "Detection"}
 
 
 def evidence_keys(findings_doc: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -61,6 +63,9 @@ def render(findings_doc: dict[str, Any] | None = None) -> str:
             f"*Why it matters.* {r.rationale}",
             "",
             f"*How to fix.* {r.remediation}",
+            "",
+            "*In the report* (N findings, S scopes). "
+            + r.risk.format(n="N", s="S", min_retention_days="`min_retention_days`"),
             "",
             f"*Controls.* {', '.join(r.controls) if r.controls else 'none'}",
         ]

@@ -13,15 +13,6 @@ Stable API (used by the enforcement analysis, the remediation engine and ``polic
 """
 
 from auditor.azure.policy.classification import Classification, MemberExport, classify_definition, classify_files
-from auditor.azure.policy.classify import (
-    PARAMETERISED,
-    ExportShape,
-    classify_bare,
-    effect_parameter,
-    effect_with,
-    export_shape,
-    is_export_policy,
-)
 from auditor.azure.policy.definitions import (
     DEPLOY_IF_NOT_EXISTS,
     DefinitionIndex,
@@ -32,6 +23,15 @@ from auditor.azure.policy.definitions import (
     member_definition_id,
     member_reference_id,
     parameter_values,
+)
+from auditor.azure.policy.export_policy import (
+    PARAMETERISED,
+    ExportShape,
+    classify_bare,
+    effect_parameter,
+    effect_with,
+    export_shape,
+    is_export_policy,
 )
 from auditor.azure.policy.expressions import parameter_reference
 from auditor.azure.policy.flows import AssignedPolicy, ExportTarget, export_targets, member_values

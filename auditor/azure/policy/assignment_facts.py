@@ -1,12 +1,14 @@
-"""Facts about policy assignments that enforcement judges: exemptions, identities, roles, states.
+"""Facts about policy assignments: enforcement mode, identity, exemptions, roles, states.
 
-Each helper reads raw ARM documents exactly as the REST API returns them and keeps what an
-auditor needs as evidence (ids, expiry, principal ids, timestamps), so findings can be acted
-on without opening the portal.
+The one reader of these facts for analysis, remediation, renderers and collection: each helper
+reads raw ARM documents exactly as the REST API returns them and keeps what an auditor needs
+as evidence (ids, expiry, principal ids, timestamps), so findings can be acted on without
+opening the portal, and so no two layers read the same fact two ways (issue 17).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -27,6 +29,58 @@ from auditor.azure.policy import (
 from auditor.snapshot import parse_timestamp
 
 _SUB_MICROSECOND = re.compile(r"\.\d{6}(\d+)")
+DEFAULT_MODE = "Default"
+
+
+def enforcement_mode(assignment: Mapping[str, Any]) -> str:
+    """``properties.enforcementMode`` as the assignment states it.
+
+    Absent, null or empty is ARM's default, ``Default``. Any other value that is not a string
+    (``false``, ``0``) is not ``Default`` either: ARM's schema only knows the strings ``Default``
+    and ``DoNotEnforce``, so the tool never guesses that a malformed value enforces.
+    """
+    raw = arm.props(dict(assignment)).get("enforcementMode")
+    if raw is None or raw == "":
+        return DEFAULT_MODE
+    return raw if isinstance(raw, str) else json.dumps(raw)
+
+
+def enforces(assignment: Mapping[str, Any]) -> bool:
+    """Whether the assignment's enforcement mode is ``Default`` (case-insensitive, as ARM compares)."""
+    return enforcement_mode(assignment).lower() == DEFAULT_MODE.lower()
+
+
+def assignment_scope(assignment: Mapping[str, Any]) -> str:
+    """The scope an assignment is made at: ``properties.scope``, else the id's prefix."""
+    scope = arm.props(dict(assignment)).get("scope")
+    return arm.display_id(scope) if isinstance(scope, str) and scope else arm.scope_of_extension(assignment.get("id"))
+
+
+def not_scopes(assignment: Mapping[str, Any]) -> list[str]:
+    """The assignment's ``notScopes`` (display form); entries that are not strings are ignored."""
+    values = arm.props(dict(assignment)).get("notScopes")
+    return [arm.display_id(n) for n in values if isinstance(n, str)] if isinstance(values, list) else []
+
+
+def assigned_definition_id(assignment: Mapping[str, Any]) -> str:
+    """What the assignment assigns: a policy definition or set definition id (display form)."""
+    return arm.display_id(str(arm.props(dict(assignment)).get("policyDefinitionId") or ""))
+
+
+def assignment_properties(assignment: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the assignment's properties, for writing a repaired version that keeps every other field."""
+    return dict(arm.props(dict(assignment)))
+
+
+def assignment_overrides(assignment: Mapping[str, Any]) -> list[Any] | None:
+    """``properties.overrides`` (api-version 2022-06-01 on) as written; None when absent or not a list."""
+    overrides = arm.props(dict(assignment)).get("overrides")
+    return overrides if isinstance(overrides, list) else None
+
+
+def assigned_parameters(assignment: Mapping[str, Any]) -> dict[str, Any]:
+    """The assignment's parameter values by name as written (``{"value": v}`` unwrapped)."""
+    return parameter_values(arm.props(dict(assignment)).get("parameters"))
 
 
 def _expiry_instant(value: str) -> datetime:
@@ -52,6 +106,7 @@ class Exemption:
     expires_on: str | None
     expired: bool
     reference_ids: tuple[str, ...]
+    display_name: str = ""
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], collected_at: datetime) -> Exemption:
@@ -72,6 +127,7 @@ class Exemption:
             expires_on=expires if isinstance(expires, str) and expires.strip() else None,
             expired=expired,
             reference_ids=tuple(str(r) for r in refs if isinstance(r, str)) if isinstance(refs, list) else (),
+            display_name=str(p["displayName"]) if isinstance(p.get("displayName"), str) else "",
         )
 
     def exempts(self, assignment_id: str, reference_id: str | None) -> bool:
@@ -95,8 +151,18 @@ class Exemption:
 @dataclass(frozen=True)
 class Identity:
     type: str | None
-    principal_ids: tuple[str, ...]
+    principal_ids: tuple[str, ...]  # system-assigned first, then user-assigned in id order
     user_assigned: tuple[str, ...]  # user-assigned identity resource ids
+
+    @property
+    def present(self) -> bool:
+        """The assignment has a managed identity (``type`` other than absent or ``None``)."""
+        return str(self.type or "").strip().lower() not in ("", "none")
+
+    @property
+    def principal_id(self) -> str | None:
+        """The principal that acts for the assignment: the system identity, else the first user-assigned."""
+        return self.principal_ids[0] if self.principal_ids else None
 
     def evidence(self) -> dict[str, Any]:
         return {
@@ -152,6 +218,12 @@ class RoleHoldings:
         """Every scope some role assignment is held at."""
         return {scope for held in self._by_principal.values() for scope, _, _ in held}
 
+    def granted(self, principals: Iterable[str], scopes: Iterable[str]) -> set[str]:
+        """Role GUIDs any of ``principals`` holds at one of ``scopes`` (normalised) or at the tenant root."""
+        wanted = set(scopes)
+        return {role for principal in principals for scope, role, _ in self._by_principal.get(principal.lower(), ())
+                if scope in wanted or scope == TENANT_ROOT_SCOPE}
+
     def held(self, principal: str, role_guid: str, chain: Iterable[str]) -> str | None:
         """The role assignment id giving ``principal`` the role at a scope in ``chain``, if any."""
         scopes = set(chain)
@@ -182,7 +254,8 @@ def role_holdings(docs: Iterable[Mapping[str, Any]]) -> RoleHoldings:
     return holdings
 
 
-def _compliance(rec: Mapping[str, Any]) -> str | None:
+def compliance_state(rec: Mapping[str, Any]) -> str | None:
+    """A policy-state record's ``complianceState`` (older records: ``isCompliant``); None when neither says."""
     state = rec.get("complianceState")
     if isinstance(state, str) and state:
         return state
@@ -209,7 +282,7 @@ def latest_state(records: Iterable[Mapping[str, Any]], reference_id: str | None)
         return None
     rec = best[1]
     return {
-        "complianceState": _compliance(rec),
+        "complianceState": compliance_state(rec),
         "timestamp": rec.get("timestamp"),
         "policyDefinitionReferenceId": rec.get("policyDefinitionReferenceId") or None,
     }
@@ -222,8 +295,7 @@ def effect_override(assignment: Mapping[str, Any], reference_id: str | None) -> 
     parameters say; its selectors (``policyDefinitionReferenceId`` ``in`` / ``notIn``) pick set
     members, and an override without selectors reaches every definition of the assignment.
     """
-    overrides = arm.props(dict(assignment)).get("overrides")
-    for override in overrides if isinstance(overrides, list) else []:
+    for override in assignment_overrides(assignment) or []:
         if not isinstance(override, Mapping) or str(arm.ci_get(override, "kind") or "").lower() != "policyeffect":
             continue
         value = canonical_effect(arm.ci_get(override, "value"))

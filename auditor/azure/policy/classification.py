@@ -8,14 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.classify import (
-    PARAMETERISED,
-    category_parameters,
-    classify_bare,
-    default_categories,
-    export_shape,
-    is_export_policy,
-)
 from auditor.azure.policy.definitions import (
     SET,
     DefinitionIndex,
@@ -23,6 +15,14 @@ from auditor.azure.policy.definitions import (
     PolicyDoc,
     member_definition_id,
     member_reference_id,
+)
+from auditor.azure.policy.export_policy import (
+    PARAMETERISED,
+    category_parameters,
+    classify_bare,
+    default_categories,
+    export_shape,
+    is_export_policy,
 )
 from auditor.azure.policy.flows import member_values
 from auditor.azure.policy.template import order_categories

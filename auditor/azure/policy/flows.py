@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.azure import arm
-from auditor.azure.policy.classify import ExportShape, export_shape, is_export_policy
 from auditor.azure.policy.definitions import (
     SET,
     DefinitionIndex,
@@ -24,6 +23,7 @@ from auditor.azure.policy.definitions import (
     member_reference_id,
     parameter_values,
 )
+from auditor.azure.policy.export_policy import ExportShape, export_shape, is_export_policy
 from auditor.azure.policy.expressions import PARAM, Scope, evaluate
 
 

@@ -15,21 +15,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.activity_log import CATEGORIES
+from auditor.azure.diagnostic_settings import DESTINATION_PROPERTIES
 from auditor.azure.policy.definitions import ci
-from auditor.azure.policy.expressions import PARAM, UNKNOWN, Scope, evaluate, expression_body, is_sentinel, truthy
-from auditor.config import CATEGORIES
+from auditor.azure.policy.expressions import (
+    PARAM,
+    UNKNOWN,
+    Scope,
+    evaluate,
+    expression_body,
+    is_sentinel,
+    parameter_reference,
+    truthy,
+)
 
 DIAGNOSTIC_SETTINGS = "microsoft.insights/diagnosticsettings"
 DEPLOYMENTS = "microsoft.resources/deployments"
 
-# Destination property of a diagnostic setting -> destination kind.
-DESTINATION_PROPERTIES: tuple[tuple[str, str], ...] = (
-    ("workspaceId", "log_analytics"),
-    ("storageAccountId", "storage"),
-    ("eventHubAuthorizationRuleId", "event_hub"),
-    ("marketplacePartnerId", "partner"),
-)
-DESTINATION_KINDS = tuple(k for _, k in DESTINATION_PROPERTIES)
 
 
 @dataclass(frozen=True)
@@ -222,3 +224,35 @@ def deployed_settings(details: Mapping[str, Any], policy_scope: Scope) -> list[D
         props = props if isinstance(props, Mapping) else {}
         out.append(DeployedSetting(res, evaluate_logs(props, scope), evaluate_destinations(props, scope), scope))
     return out
+
+
+def deployed_setting_name(definition: dict[str, Any] | None, values: dict[str, Any]) -> str | None:
+    """The diagnostic-setting name a DeployIfNotExists export definition deploys, when it can be read:
+    a literal, or ``[parameters('x')]`` fed by the deployment's parameters from policy parameters
+    (``values``: the assignment's values; definition defaults fill the rest)."""
+    if not definition:
+        return None
+    p = arm.props(definition)
+    details = arm.ci_get(arm.ci_get(p.get("policyRule") or {}, "then") or {}, "details") or {}
+    deployment = arm.as_dict(arm.ci_get(arm.as_dict(arm.ci_get(details, "deployment")), "properties"))
+    template = arm.as_dict(deployment.get("template"))
+    names = [r.get("name") for r in arm.as_list(template.get("resources"))
+             if isinstance(r, dict) and str(r.get("type", "")).lower() == "microsoft.insights/diagnosticsettings"]
+    if len(names) != 1 or not isinstance(names[0], str):
+        return None
+    ref = parameter_reference(names[0])
+    if ref is None:
+        return names[0]
+    passed = next((v for k, v in arm.as_dict(deployment.get("parameters")).items() if k.lower() == ref.lower()), None)
+    if not isinstance(passed, dict) or not isinstance(passed.get("value"), str):
+        return None
+    policy_ref = parameter_reference(passed["value"])
+    if policy_ref is None:
+        return str(passed["value"])
+    for k, v in values.items():  # the assignment's value, else the definition's default
+        if k.lower() == policy_ref.lower():
+            return v if isinstance(v, str) else None
+    for k, v in arm.as_dict(p.get("parameters")).items():
+        if k.lower() == policy_ref.lower() and isinstance(v, dict):
+            return v.get("defaultValue") if isinstance(v.get("defaultValue"), str) else None
+    return None

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.azure.diagnostic_settings import DESTINATION_KINDS
 from auditor.azure.policy.definitions import (
     DEPLOY_IF_NOT_EXISTS,
     PolicyDoc,
@@ -34,7 +35,6 @@ from auditor.azure.policy.expressions import (
     parameter_reference,
 )
 from auditor.azure.policy.template import (
-    DESTINATION_KINDS,
     DIAGNOSTIC_SETTINGS,
     deployed_settings,
     is_subscription_deployment,

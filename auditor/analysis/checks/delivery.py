@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from auditor.analysis.checks import Check
 from auditor.analysis.delivery import SILENT, UNKNOWN
 from auditor.azure import arm
-from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.rules.base import Finding, Rule
+from auditor.rules.catalogue import delivery as catalogue
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
 
-MCSB_LT1 = "MCSB LT-1"  # enable threat detection capabilities
-CIS_DEFENDER_ARM = ("CIS Azure 2.0.0 2.1.11", "CIS Azure 3.0.0 3.1.9.1")
-DEFENDER_ARM_POLICY = "/providers/Microsoft.Authorization/policyDefinitions/b7021b2b-08fd-4dc0-9de7-3c6ece09faf9"
 
 
 def _subscription_id(ctx: AuditContext, key: str) -> str:
@@ -43,7 +42,7 @@ def check_not_delivered(ctx: AuditContext) -> Iterator[Finding]:
                 "subscription's setting" if others else
                 "no other subscription delivered there either: the destination itself may be broken")
         yield Finding(
-            "ALA-DLV-001", _subscription_id(ctx, key),
+            _subscription_id(ctx, key),
             f"Export configured, but no activity-log event from the subscription reached any destination in the "
             f"last {window} days ({hint}).",
             {"windowDays": window, "destinations": [d.evidence() for d in sub.destinations],
@@ -70,7 +69,7 @@ def check_destination_dropped(ctx: AuditContext) -> Iterator[Finding]:
                 what.append(f"{sum(int(i.get('events') or 0) for i in problem.ingestion)} ingestion problem(s) "
                             f"in the last {ctx.config.delivery_window_days} days")
             yield Finding(
-                "ALA-DLV-002", _subscription_id(ctx, key),
+                _subscription_id(ctx, key),
                 f"Workspace {arm.last_segment(d.id)} dropped or refused data: {'; '.join(what)}.",
                 {"windowDays": ctx.config.delivery_window_days, **problem.evidence()},
             )
@@ -85,13 +84,13 @@ def check_not_watched(ctx: AuditContext) -> Iterator[Finding]:
             continue
         assert det.plans is not None
         yield Finding(
-            "ALA-DET-001", _subscription_id(ctx, key),
+            _subscription_id(ctx, key),
             "Nobody analyses this subscription's activity log for threats: Defender for Resource Manager is "
             f"{det.plans.tiers.get('arm', 'not configured (Free)')} and no exported-to workspace runs "
             "Microsoft Sentinel.",
             {"defenderForResourceManager": det.plans.tiers.get("arm", "Free"),
              "sentinelWorkspaces": list(det.sentinel_workspaces),
-             "policyDefinitionId": DEFENDER_ARM_POLICY},
+             "policyDefinitionId": catalogue.DEFENDER_ARM_POLICY},
         )
 
 
@@ -104,44 +103,15 @@ def check_security_without_defender(ctx: AuditContext) -> Iterator[Finding]:
             continue
         plans = analysis.detection[key].plans
         yield Finding(
-            "ALA-EXP-010", _subscription_id(ctx, key),
+            _subscription_id(ctx, key),
             "The Security category is exported, but no Microsoft Defender plan is on: nothing will arrive in it.",
             {"category": "Security", "defenderPlans": dict(sorted((plans.tiers if plans else {}).items()))},
         )
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "ALA-DLV-001", "Exported activity log does not arrive", "medium",
-        "A perfect diagnostic setting can still deliver nothing (a daily cap, a storage firewall, a broken "
-        "identity or region quirk); only the data at the destination proves the export works.",
-        "Check the subscription's diagnostic setting and destination (auditor collect --verify-delivery "
-        "shows whether other subscriptions deliver there); recreate the setting if only this one is silent.",
-        (MCSB_LT3,), check_not_delivered, "delivery",
-    ),
-    Rule(
-        "ALA-DLV-002", "Export destination dropped or refused data", "high",
-        "Data sent after a workspace's daily cap is reached, or while ingestion is stopped, is lost for "
-        "good: the gap in the audit trail cannot be filled afterwards.",
-        "Raise or remove the workspace's daily cap (workspaceCapping.dailyQuotaGb = -1), resolve the "
-        "ingestion errors _LogOperation shows, and re-enable ingestion.",
-        (MCSB_LT3,), check_destination_dropped, "delivery",
-    ),
-    Rule(
-        "ALA-DET-001", "Activity log not analysed for threats", "medium",
-        "Exported logs nobody analyses detect nothing: Microsoft Defender for Resource Manager or "
-        "Microsoft Sentinel turns control-plane activity into alerts on suspicious operations.",
-        "Enable Microsoft Defender for Resource Manager (built-in policy 'Configure Azure Defender for "
-        "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or onboard Microsoft "
-        "Sentinel on the workspace the subscription exports to.",
-        (*CIS_DEFENDER_ARM, MCSB_LT1), check_not_watched, "detection",
-    ),
-    Rule(
-        "ALA-EXP-010", "Security category exported but nothing can fill it", "low",
-        "The Security category carries Microsoft Defender alerts only; without a Defender plan it stays "
-        "empty, and an export that lists it gives a false sense of coverage.",
-        "Enable the Microsoft Defender plans the subscription's workloads need (at least Defender for "
-        "Resource Manager).",
-        (MCSB_LT3,), check_security_without_defender, "export",
-    ),
+CHECKS: tuple[tuple[Rule, Check], ...] = (
+    (catalogue.NOT_DELIVERED, check_not_delivered),
+    (catalogue.DESTINATION_DROPPED, check_destination_dropped),
+    (catalogue.NOT_WATCHED, check_not_watched),
+    (catalogue.SECURITY_WITHOUT_DEFENDER, check_security_without_defender),
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from auditor.analysis.checks import Check
 from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.rules.catalogue import alerts as catalogue
 
 if TYPE_CHECKING:
     from auditor.analysis.alerts import CoveringAlert
@@ -45,7 +47,6 @@ def check_no_alert(ctx: AuditContext) -> Iterator[Finding]:
         for op, covering in cov.by_operation.items():
             if not covering and op not in cov.undecided:
                 yield Finding(
-                    "ALA-ALR-001",
                     scope,
                     f"No alert fires on {op}.",
                     {"operation": op},
@@ -59,7 +60,6 @@ def check_no_notification(ctx: AuditContext) -> Iterator[Finding]:
         for op, covering in cov.by_operation.items():
             if covering and op not in cov.undecided and not any(a.notifies for a in covering):
                 yield Finding(
-                    "ALA-ALR-002",
                     scope,
                     f"Alerts on {op} notify nobody ({_why_silent(covering)}).",
                     {
@@ -78,25 +78,7 @@ def _why_silent(covering: list[CoveringAlert]) -> str:
     return {frozenset({True}): sentinel, frozenset({False}): groups}.get(frozenset(kinds), f"{groups}; {sentinel}")
 
 
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "ALA-ALR-001", "No alert on a sensitive operation", "medium",
-        "Changes to policy assignments, network security groups and SQL firewall rules are how "
-        "attackers and mistakes open a tenant up; without an alert they are noticed, if ever, at the "
-        "next audit.",
-        "Create an activity log alert (or a central log search alert over AzureActivity, or a "
-        "Microsoft Sentinel analytics rule where the central workspace has Sentinel) for the "
-        "operation, with an action group (or incidents) that reaches the security team "
-        "(auditor remediate).",
-        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_alert, "alerts",
-    ),
-    Rule(
-        "ALA-ALR-002", "Alert on a sensitive operation notifies nobody", "medium",
-        "An alert whose action groups are disabled, have no receivers, or only receivers that are "
-        "disabled (an e-mail or SMS recipient who unsubscribed) fires into the void: the detection "
-        "exists on paper only.",
-        "Attach an enabled action group with at least one enabled receiver (e-mail, webhook, ITSM) "
-        "to the alert, or re-enable the receiver (action group 'subscribe').",
-        ("CIS Azure 2.0.0 5.2.1-5.2.10", "CIS Azure 3.0.0 6.2.x", MCSB_LT3), check_no_notification, "alerts",
-    ),
+CHECKS: tuple[tuple[Rule, Check], ...] = (
+    (catalogue.NO_ALERT, check_no_alert),
+    (catalogue.NO_NOTIFICATION, check_no_notification),
 )

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from auditor import operations
+from auditor.analysis.checks import Check
 from auditor.analysis.enforcement import EFFECTIVE, IMPAIRED, NONE, AssignmentCheck, EnforcementResult
-from auditor.analysis.exports import eventhub_namespace
 from auditor.azure import arm
+from auditor.azure.diagnostic_settings import eventhub_namespace
 from auditor.azure.rbac import role_name
-from auditor.rules.base import MCSB_LT3, Finding, Rule
+from auditor.rules.base import Finding, Rule
+from auditor.rules.catalogue import policy as catalogue
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
@@ -49,7 +51,6 @@ def check_no_assignment(ctx: AuditContext) -> Iterator[Finding]:
         if result.unresolved:
             evidence["unresolvedAssignments"] = sorted(set(result.unresolved), key=str.lower)
         yield Finding(
-            "ALA-POL-001",
             _scope(sub),
             "No policy assignment that deploys an activity-log diagnostic setting applies to this "
             "subscription: nothing re-creates the export if it is deleted or never made.",
@@ -57,14 +58,13 @@ def check_no_assignment(ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-def _impaired(ctx: AuditContext, rule_id: str, reasons: tuple[str, ...],
+def _impaired(ctx: AuditContext, reasons: tuple[str, ...],
               message: str) -> Iterator[Finding]:
     for sub, result in _judged(ctx, IMPAIRED):
         checks = result.checks_with(*reasons)
         if not checks:
             continue
         yield Finding(
-            rule_id,
             _scope(sub),
             message + " " + "; ".join(_describe(c) for c in checks) + ".",
             {**_base(sub, result), "assignments": [c.evidence() for c in checks]},
@@ -91,17 +91,17 @@ def _describe(c: AssignmentCheck) -> str:
 
 
 def check_excluded(ctx: AuditContext) -> Iterator[Finding]:
-    yield from _impaired(ctx, "ALA-POL-002", ("excluded", "exempted"),
+    yield from _impaired(ctx, ("excluded", "exempted"),
                          "An export-policy assignment would apply, but the subscription is taken out of it:")
 
 
 def check_not_enforced(ctx: AuditContext) -> Iterator[Finding]:
-    yield from _impaired(ctx, "ALA-POL-003", ("do_not_enforce", "effect_not_dine"),
+    yield from _impaired(ctx, ("do_not_enforce", "effect_not_dine"),
                          "An export-policy assignment applies but does not deploy:")
 
 
 def check_identity(ctx: AuditContext) -> Iterator[Finding]:
-    yield from _impaired(ctx, "ALA-POL-004", ("no_identity", "missing_role"),
+    yield from _impaired(ctx, ("no_identity", "missing_role"),
                          "An export-policy assignment is enforced but its deployment cannot succeed:")
 
 
@@ -114,7 +114,6 @@ def check_noncompliant(ctx: AuditContext) -> Iterator[Finding]:
         if not checks:
             continue
         yield Finding(
-            "ALA-POL-005",
             _scope(sub),
             "The export policy is effective but reports this subscription NonCompliant: DeployIfNotExists "
             "only deploys on create/update, so an existing subscription needs a remediation task. "
@@ -133,12 +132,13 @@ def _central(ctx: AuditContext) -> set[str]:
     out: set[str] = set()
     for d in ctx.config.central_destinations:
         out.add(arm.norm_id(d))
-        out.add(arm.norm_id(eventhub_namespace(d)))
+        out.add(arm.norm_id(eventhub_namespace(d) or d))
     return out
 
 
 def _is_central(destination_id: str, central: set[str]) -> bool:
-    return bool({arm.norm_id(destination_id), arm.norm_id(eventhub_namespace(destination_id))} & central)
+    namespace = eventhub_namespace(destination_id) or destination_id
+    return bool({arm.norm_id(destination_id), arm.norm_id(namespace)} & central)
 
 
 def check_deploys_less(ctx: AuditContext) -> Iterator[Finding]:
@@ -171,65 +171,15 @@ def check_deploys_less(ctx: AuditContext) -> Iterator[Finding]:
         }
         if central:
             evidence["centralDestinations"] = list(ctx.config.central_destinations)
-        yield Finding("ALA-POL-006", _scope(sub),
+        yield Finding(_scope(sub),
                       "The effective export policy " + " and ".join(problems) + ".", evidence)
 
 
-_ENFORCE_REMEDIATION = (
-    "Run `auditor remediate` for the assignment, role assignments and remediation task it proposes."
-)
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "ALA-POL-001", "No export policy applies to the subscription", "medium",
-        "Without a DeployIfNotExists export policy nothing re-creates a deleted or missing activity-log "
-        "diagnostic setting; an intruder who removes it blinds the SOC and new subscriptions start "
-        "unmonitored.",
-        "Assign an export policy (e.g. built-in 2465583e-4e78-4c15-b6be-a36cbc7c8b0f or the project's "
-        "definitions) at the tenant root group with a managed identity. " + _ENFORCE_REMEDIATION,
-        (MCSB_LT3, "CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1"), check_no_assignment, "enforcement",
-    ),
-    Rule(
-        "ALA-POL-002", "Subscription excluded or exempted from the export policy", "medium",
-        "Exclusions and exemptions silently take a subscription out of enforcement; they are where "
-        "logging gaps hide, and an exemption without a near expiry becomes permanent.",
-        "Review the notScopes entry or exemption named in the evidence with its owner; remove it or "
-        "give the exemption a short expiry and a documented reason.",
-        (MCSB_LT3,), check_excluded, "enforcement",
-    ),
-    Rule(
-        "ALA-POL-003", "Export policy applies but does not deploy", "medium",
-        "An assignment in DoNotEnforce mode or with an effect other than DeployIfNotExists (e.g. "
-        "Disabled, AuditIfNotExists) reports but never creates the export, giving a false sense of "
-        "enforcement.",
-        "Set enforcementMode to Default and the effect parameter (on the assignment, or on the set "
-        "that passes it) to DeployIfNotExists. " + _ENFORCE_REMEDIATION,
-        (MCSB_LT3,), check_not_enforced, "enforcement",
-    ),
-    Rule(
-        "ALA-POL-004", "Export policy cannot deploy: identity or role missing", "high",
-        "A DeployIfNotExists assignment needs a managed identity holding every role the definition's "
-        "roleDefinitionIds lists at or above the subscription; otherwise every deployment fails and "
-        "the export is never restored, while the assignment looks enforced.",
-        "Give the assignment a managed identity and grant it each missing role (evidence names role "
-        "and principal) at the assignment scope. " + _ENFORCE_REMEDIATION,
-        (MCSB_LT3,), check_identity, "enforcement",
-    ),
-    Rule(
-        "ALA-POL-005", "Export policy effective but subscription NonCompliant", "medium",
-        "DeployIfNotExists acts only when a resource is created or updated: an existing subscription "
-        "reported NonCompliant keeps running without the export until a remediation task deploys it.",
-        "Create a remediation task for the assignment (and member) in the evidence, scoped to the "
-        "subscription, and confirm the policy state turns Compliant.",
-        (MCSB_LT3,), check_noncompliant, "enforcement",
-    ),
-    Rule(
-        "ALA-POL-006", "Export policy deploys too little or to the wrong place", "low",
-        "What the policy enforces is what survives drift: if it deploys fewer categories than "
-        "required, or to a destination outside the central, retained ones, re-created exports stay "
-        "incomplete.",
-        "Change the assignment parameters (or assign a definition) so the deployed setting enables "
-        "every required category and sends to a configured central destination.",
-        (MCSB_LT3, "CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2"), check_deploys_less, "enforcement",
-    ),
+CHECKS: tuple[tuple[Rule, Check], ...] = (
+    (catalogue.NO_ASSIGNMENT, check_no_assignment),
+    (catalogue.EXCLUDED, check_excluded),
+    (catalogue.NOT_ENFORCED, check_not_enforced),
+    (catalogue.IDENTITY, check_identity),
+    (catalogue.NONCOMPLIANT, check_noncompliant),
+    (catalogue.DEPLOYS_LESS, check_deploys_less),
 )
