@@ -247,7 +247,7 @@ def sandbox_and_rest() -> list[Doc]:
         # Legacy: nothing but a retired log profile.
         b.log_profile(G["legacy"], "default", storage=CENTRAL_ST, retention_days=90),
         # Bob: the sandbox policy deploys Administrative only, to Bob's own storage.
-        b.storage_account(bob, "rg-bob-logging", "stsbxbobactlog", public_blob=False, cmk=False),
+        _firewalled(b.storage_account(bob, "rg-bob-logging", "stsbxbobactlog", public_blob=False, cmk=False)),
         b.subscription_diagnostic_setting(bob, "setbypolicy", storage=bob_st, logs=["Administrative"], style="portal"),
         # Carol: complete to central.
         b.subscription_diagnostic_setting(carol, "activity-to-central", workspace=CENTRAL_WS,
@@ -260,6 +260,13 @@ def sandbox_and_rest() -> list[Doc]:
         b.subscription_diagnostic_setting(fabrikam, "activity-to-fabrikam-law", workspace=fab_ws,
                                           category_group="allLogs"),
     ]
+
+
+def _firewalled(account: Doc) -> Doc:
+    """Bob locked his account down: deny by default, no trusted-services exception (ALA-DLV-004)."""
+    account["properties"]["networkAcls"] = {"bypass": "None", "defaultAction": "Deny", "ipRules": [],
+                                            "virtualNetworkRules": [], "resourceAccessRules": []}
+    return account
 
 
 def destination_settings() -> list[Doc]:
@@ -275,6 +282,9 @@ def destination_settings() -> list[Doc]:
         br.activity_container(CENTRAL_ST, immutability_days=365),
         # Central workspace: AzureActivity kept 90 days interactive, two years in total.
         br.activity_table(CENTRAL_WS, 90, 730),
+        # Bob's container: an unlocked 30-day policy without protected appends (ALA-DLV-003): with
+        # the firewall, why nothing ever arrived there.
+        br.activity_container(BOB_ST, immutability_days=30, state="Unlocked", protected_appends=False),
         # Data's workspace: the table inherits the 30-day default.
         br.activity_table(data_ws, 30, as_default=True),
         # Shared services: the cost-saving rule deletes the activity log after 90 days.

@@ -39,7 +39,8 @@ def management_policy(storage: str, rules: Sequence[Doc]) -> Doc:
     }
 
 
-def activity_container(storage: str, immutability_days: int | None = None, state: str = "Locked") -> Doc:
+def activity_container(storage: str, immutability_days: int | None = None, state: str = "Locked",
+                       protected_appends: bool = True) -> Doc:
     props: Doc = {
         "publicAccess": "None",
         "leaseStatus": "Unlocked",
@@ -52,7 +53,7 @@ def activity_container(storage: str, immutability_days: int | None = None, state
         props["immutabilityPolicy"] = {
             "etag": "\"8d592d74cb3011a\"",
             "properties": {"immutabilityPeriodSinceCreationInDays": immutability_days,
-                           "allowProtectedAppendWrites": True, "state": state},
+                           "allowProtectedAppendWrites": protected_appends, "state": state},
             "updateHistory": [],
         }
     return {

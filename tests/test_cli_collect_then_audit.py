@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from auditor.azure.delivery_facts import shifted
 from auditor.emulator.runner import running_emulator
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,12 +25,17 @@ def test_audit_collects_first_and_matches_the_offline_audit(tmp_path: Path) -> N
         live = auditor("audit", "--emulator", emu.endpoint, "--ca-cert", str(emu.ca_cert), "--verify-delivery",
                        "--config", str(CONFIG),
                        "--out", str(tmp_path / "live"), "--format", "json", "--quiet")
+        shift = emu.emulator.store.delivery_shift if emu.emulator else None
     assert live.returncode == 3, live.stderr  # the demo tenant has unreadable scopes
+    assert shift is not None
     kept = tmp_path / "live" / "snapshot.json.gz"
     assert kept.is_file()
-    # Expiry is judged at collection time: audit the demo as if collected at the same moment.
+    # Expiry is judged at collection time: audit the demo as if collected at the same moment, its
+    # delivery facts as the emulator served them (moved to the time of collection): whatever the
+    # date, the live audit has no ALA-DLV-001 the offline one lacks.
     demo = json.loads(DEMO.read_text())
     demo["collectedAt"] = json.loads(gzip.decompress(kept.read_bytes()))["collectedAt"]
+    demo["delivery"] = shifted(demo["delivery"], shift)
     same_time = tmp_path / "demo-same-time.json"
     same_time.write_text(json.dumps(demo))
     offline = auditor("audit", "--snapshot", str(same_time), "--config", str(CONFIG), "--out", str(tmp_path / "off"),

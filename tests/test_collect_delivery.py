@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from collect_support import DEMO_TENANT, assert_round_trip, collect, request_log
 
 from auditor import operations
+from auditor.analysis.engine import audit_snapshot
+from auditor.azure.delivery_facts import shifted
 from auditor.collect.pipeline import LogQueryGuardPolicy, WriteRefused, check_blob_listing
 from auditor.emulator.runner import running_emulator
+from auditor.snapshot import build_snapshot
 
 WS_GUID = "0f6b7f1e-3b3c-4a8e-9d7e-2f1c2b3a4d5e"
 
@@ -24,8 +28,9 @@ def test_demo_round_trip_with_delivery_is_exact(tmp_path: Path) -> None:
     log = tmp_path / "requests.jsonl"
     with running_emulator(source, page_size=5, request_log=str(log)) as emu:
         result = collect(emu, verify_delivery=True)
+        shift = emu.emulator.store.delivery_shift if emu.emulator else timedelta(0)
     assert_round_trip(source, result.snapshot)
-    assert result.snapshot["delivery"] == source["delivery"]
+    assert shifted(result.snapshot["delivery"], -shift) == source["delivery"]
     ops = {e["operation"] for e in result.snapshot["errors"]}
     assert {operations.LOG_QUERY, operations.BLOB_LISTING, operations.DEFENDER_PLANS} <= ops
     entries = request_log(log)
@@ -36,6 +41,24 @@ def test_demo_round_trip_with_delivery_is_exact(tmp_path: Path) -> None:
     listings = [e for e in entries if not e["path"].startswith("/subscriptions/")
                 and "/insights-activity-logs" in e["path"]]
     assert listings and all(e["method"] == "GET" and "comp=list" in e["path"] for e in listings)
+
+
+def test_live_collection_judges_delivery_as_the_offline_audit_whatever_the_date() -> None:
+    """The demo's facts are dated 2026-11-28: collected live any later, they are served moved to the
+    time of collection, so the live snapshot (judged at its own collectedAt) has the offline audit's
+    delivery and detection findings, no more (issue 20 item 7)."""
+    source = _demo()
+    with running_emulator(source) as emu:
+        result = collect(emu, verify_delivery=True)
+
+    def delivery_findings(snapshot: dict) -> list[tuple[str, str]]:
+        doc = audit_snapshot(build_snapshot(snapshot))
+        return sorted((f["ruleId"], f["scope"].lower()) for f in doc["findings"]
+                      if f["ruleId"].startswith(("ALA-DLV", "ALA-DET")))
+
+    offline = delivery_findings(source)
+    assert ("ALA-DLV-001", next(f[1] for f in offline if f[0] == "ALA-DLV-001")) in offline
+    assert delivery_findings(result.snapshot) == offline
 
 
 def test_without_the_flag_nothing_of_it_is_read(tmp_path: Path) -> None:
@@ -52,7 +75,8 @@ def test_delivery_survives_faults() -> None:
     source = _demo()
     with running_emulator(source, faults="429=0.1,500=0.05,503=0.05,reset=0.02", seed=3) as emu:
         result = collect(emu, verify_delivery=True, retry_backoff=0.01)
-    assert result.snapshot["delivery"] == source["delivery"]
+        shift = emu.emulator.store.delivery_shift if emu.emulator else timedelta(0)
+    assert shifted(result.snapshot["delivery"], -shift) == source["delivery"]
 
 
 def test_missing_data_plane_roles_are_errors_not_silence() -> None:

@@ -88,6 +88,25 @@ def test_rules_that_reach_the_activity_log(prefixes: list[str]) -> None:
     assert len(found) == 1
 
 
+@pytest.mark.parametrize("prefix", [
+    f"insights-activity-logs/resourceid=/subscriptions/{S.lower()}/",  # Azure writes upper case
+    f"insights-activity-logs/resourceId=/SUBSCRIPTIONS/{S.lower()}/",
+    "Insights-Activity-Logs/",
+    "insights-activity-logs/resourceid=",
+])
+def test_prefix_match_is_case_sensitive_like_blob_names(prefix: str) -> None:
+    """A lower-case prefix deletes nothing: no false ALA-EXP-005."""
+    assert to_storage(br.management_policy(ST, [br.lifecycle_rule("purge", 30, prefixes=[prefix])])) == []
+
+
+def test_any_subscription_prefix_reading() -> None:
+    reach = destinations.prefix_reaches
+    assert reach("insights-activity-logs/resourceId=/SUBSCRIPTIONS/", None)
+    assert reach(f"insights-activity-logs/resourceId=/SUBSCRIPTIONS/{S.upper()}/y=2026", None)
+    assert not reach(f"insights-activity-logs/resourceId=/SUBSCRIPTIONS/{S.lower()}/", None)
+    assert not reach("insights-activity-logs/other/", None)
+
+
 def test_blob_index_filter_never_matches_diagnostic_logs() -> None:
     rule = br.lifecycle_rule("tagged", 30)
     rule["definition"]["filters"]["blobIndexMatch"] = [{"name": "tier", "op": "==", "value": "tmp"}]
@@ -146,10 +165,26 @@ def test_table_retention_overrides_a_long_workspace_default() -> None:
     assert judged["setting"] == "AzureActivity table: retentionInDays 90, totalRetentionInDays 90"
 
 
-def test_workspace_default_without_table_document() -> None:
+def test_azure_activity_keeps_90_days_without_table_document() -> None:
+    """Microsoft Learn: AzureActivity keeps at least 90 days at no charge, more if the workspace does."""
     [finding] = to_workspace(30)
-    assert finding.evidence["retention"][0]["setting"].startswith("workspace retentionInDays 30")
+    [judged] = finding.evidence["retention"]
+    assert judged["days"] == 90 and judged["interactiveDays"] == 90
+    assert "at least 90 at no charge; workspace retentionInDays 30" in judged["setting"]
+    setting = b.subscription_diagnostic_setting(S, "to-law", workspace=WS, category_group="allLogs")
+    assert fire(setting, b.workspace(S, RG, "law-central", retention_days=30), min_retention_days=90) == []
     assert to_workspace(365) == []
+
+
+def test_interactive_and_total_retention_are_reported_apart() -> None:
+    [finding] = to_workspace(30, br.activity_table(WS, 30, 180))
+    [judged] = finding.evidence["retention"]
+    assert (judged["interactiveDays"], judged["days"]) == (30, 180)
+    kept = destinations.workspace_retention(None, br.activity_table(WS, 90, 730))
+    assert kept is not None and kept.evidence() == {
+        "totalDays": 730, "interactiveDays": 90,
+        "setting": "AzureActivity table: retentionInDays 90, totalRetentionInDays 730"}
+    assert kept.at_least(365) and not kept.interactive_at_least(365) and kept.interactive_at_least(90)
 
 
 def test_real_table_example_is_read() -> None:

@@ -113,9 +113,11 @@ def test_det001_fires_without_defender_for_resource_manager_or_sentinel() -> Non
     assert found[0].evidence["policyDefinitionId"].endswith("b7021b2b-08fd-4dc0-9de7-3c6ece09faf9")
 
 
-def test_det001_passes_with_sentinel_on_the_workspace() -> None:
-    doc = tenant(*db.pricings(S), *db.pricings(S2), bs.onboarding_state(WS), delivery=ws_delivery([]))
-    assert fire(doc, "ALA-DET-001") == []
+def test_det001_passes_with_a_sentinel_rule_over_azure_activity() -> None:
+    on = (bs.onboarding_state(WS), *db.pricings(S), *db.pricings(S2))
+    assert scopes(fire(tenant(*on, delivery=ws_delivery([])), "ALA-DET-001")) == {S, S2}  # on, but no rule
+    rule = bs.analytics_rule(WS, "cis", bs.cis_query("Microsoft.Network/networkSecurityGroups/write"))
+    assert fire(tenant(*on, rule, delivery=ws_delivery([])), "ALA-DET-001") == []
 
 
 def test_det001_unreadable_plans_are_unknown() -> None:

@@ -8,12 +8,14 @@ could not be read (a ``logQuery``, ``blobListing``, ``defenderPlans``, ``sentine
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditor import operations
-from auditor.analysis.sentinel import sentinel_on
+from auditor.analysis.acceptance import storage_refusals
+from auditor.analysis.sentinel import ANALYSED, ActivityDetection, activity_detection
+from auditor.analysis.sentinel import UNKNOWN as UNKNOWN_SENTINEL
 from auditor.azure import arm
 from auditor.azure.activity_log import CATEGORIES
 from auditor.azure.defender import (
@@ -27,9 +29,6 @@ from auditor.azure.delivery_facts import Delivery, parse_time
 from auditor.azure.policy.assignment_facts import (
     assigned_definition_id,
     assigned_parameters,
-    assignment_scope,
-    enforces,
-    not_scopes,
 )
 from auditor.azure.policy.definitions import SET, DefinitionIndex, member_definition_id
 from auditor.azure.policy.export_policy import effect_with
@@ -53,6 +52,7 @@ class DestinationDelivery:
     events: int | None = None
     others_delivering: int = 0  # other subscriptions whose events reached this destination in the window
     reason: str = ""
+    refused_by: tuple[dict[str, Any], ...] = ()  # configuration that refuses the export (ALA-DLV-003/004)
 
     def evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "destination": self.id, "status": self.status}
@@ -61,6 +61,8 @@ class DestinationDelivery:
                        otherSubscriptionsDelivering=self.others_delivering)
         if self.reason:
             out["reason"] = self.reason
+        if self.refused_by:
+            out["refusedBy"] = list(self.refused_by)
         return out
 
 
@@ -95,8 +97,20 @@ class DestinationProblem:
 @dataclass(frozen=True)
 class Detection:
     plans: DefenderPlans | None  # None: the pricings could not be read
-    sentinel_workspaces: tuple[str, ...]  # exported-to workspaces with Microsoft Sentinel on
-    sentinel_unknown: tuple[str, ...]  # exported-to workspaces whose Sentinel state could not be read
+    sentinel: tuple[ActivityDetection, ...]  # one per exported-to workspace
+
+    @property
+    def sentinel_workspaces(self) -> tuple[str, ...]:
+        """Exported-to workspaces where a Sentinel rule analyses AzureActivity."""
+        return tuple(d.workspace for d in self.sentinel if d.status == ANALYSED)
+
+    @property
+    def sentinel_unknown(self) -> tuple[str, ...]:
+        return tuple(d.workspace for d in self.sentinel if d.status == UNKNOWN_SENTINEL)
+
+    @property
+    def sentinel_rules(self) -> tuple[str, ...]:
+        return tuple(f"{arm.last_segment(d.workspace)}: {r}" for d in self.sentinel for r in d.rules)
 
     @property
     def watched(self) -> bool | None:
@@ -123,11 +137,14 @@ def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
     out = DeliveryAnalysis(delivery)
     since = ctx.snapshot.collected_at - timedelta(days=ctx.config.delivery_window_days)
     index = _policy_index(ctx)
+    seen_workspaces: dict[str, ActivityDetection] = {}  # judged once per workspace, not per subscription
+    refusals: dict[str, tuple[dict[str, Any], ...]] = {}  # likewise per storage account
     for key, sub in sorted(ctx.hierarchy.subscriptions.items()):
         export = ctx.exports[key]
         if export.state == "unknown":
             continue
-        dests = [_destination(ctx, delivery, sub.guid, d.kind, d.id, since)
+        dests = [_with_refusals(ctx, d.resource, _destination(ctx, delivery, sub.guid, d.kind, d.id, since),
+                                refusals)
                  for d in export.destinations() if d.healthy is not False]
         if dests:
             out.subscriptions[key] = SubscriptionDelivery(tuple(dests))
@@ -137,7 +154,7 @@ def evaluate_delivery(ctx: AuditContext) -> DeliveryAnalysis | None:
                 if problem is not None:
                     out.problems[arm.norm_id(d.id)] = problem
         out.detection[key] = _detection(ctx, sub.guid, [d.id for d in export.destinations()
-                                                        if d.kind == "log_analytics"])
+                                                        if d.kind == "log_analytics"], seen_workspaces)
         out.yields[key] = _yields(ctx, index, sub.id, sub.guid, out.detection[key].plans)
     return out
 
@@ -175,6 +192,17 @@ def _destination(ctx: AuditContext, delivery: Delivery, guid: str, kind: str, de
                                else "a partner destination cannot be read")
 
 
+def _with_refusals(ctx: AuditContext, resource: dict[str, Any] | None, d: DestinationDelivery,
+                   cache: dict[str, tuple[dict[str, Any], ...]]) -> DestinationDelivery:
+    """A storage destination's evidence names what in its configuration refuses the export."""
+    if d.kind != "storage" or resource is None:
+        return d
+    key = arm.norm_id(d.id)
+    if key not in cache:
+        cache[key] = tuple(storage_refusals(ctx, d.id, resource).evidence())
+    return replace(d, refused_by=cache[key]) if cache[key] else d
+
+
 def _recent(value: str | None, since: Any) -> bool:
     t = parse_time(value)
     return t is not None and t > since
@@ -189,20 +217,23 @@ def _problem(delivery: Delivery, ws_id: str, doc: dict[str, Any], since: Any) ->
     return DestinationProblem(arm.display_id(ws_id), state, ingestion)
 
 
-def _detection(ctx: AuditContext, guid: str, workspaces: list[str]) -> Detection:
+def _detection(ctx: AuditContext, guid: str, workspaces: list[str],
+               cache: dict[str, ActivityDetection]) -> Detection:
     scope = arm.subscription_scope(guid)
     plans = None
     if not _unreadable(ctx, scope, operations.DEFENDER_PLANS):
         plans = defender_plans(d for d in ctx.snapshot.of_kind(arm.DEFENDER_PRICING)
                                if arm.subscription_id_of(d.get("id")) == guid)
-    on, unknown = [], []
-    for ws in sorted(set(workspaces), key=arm.norm_id):
-        on_ws = sentinel_on(ctx, ws)  # i13b's reader: True, False, or None (unreadable)
-        if on_ws:
-            on.append(arm.display_id(ws))
-        elif on_ws is None or ctx.snapshot.get(ws) is None:
-            unknown.append(arm.display_id(ws))
-    return Detection(plans, tuple(on), tuple(unknown))
+    seen: list[ActivityDetection] = []
+    for ws in sorted({arm.norm_id(w): w for w in workspaces}.values(), key=arm.norm_id):
+        key = arm.norm_id(ws)
+        if key not in cache:
+            found = activity_detection(ctx, ws)
+            if found.status == "off" and ctx.snapshot.get(ws) is None:
+                found = ActivityDetection(found.workspace, UNKNOWN_SENTINEL)  # a workspace it could not see
+            cache[key] = found
+        seen.append(cache[key])
+    return Detection(plans, tuple(seen))
 
 
 def _policy_index(ctx: AuditContext) -> DefinitionIndex:
@@ -231,12 +262,10 @@ def _policy_yield(ctx: AuditContext, index: DefinitionIndex, sub_id: str) -> str
     chain = ctx.hierarchy.scope_chain(sub_id)
     if ctx.unreadable_in_chain(sub_id, operations.POLICY_INPUTS):
         return "unknown"
-    for doc in ctx.snapshot.of_kind(arm.POLICY_ASSIGNMENT):
-        if arm.norm_id(assignment_scope(doc)) not in chain or not enforces(doc):
+    for a in ctx.azure.policy_assignments.values():
+        if a.scope_key not in chain or not a.enforces or a.not_scope_keys.intersection(chain):
             continue
-        if any(arm.norm_id(n) in chain for n in not_scopes(doc)):
-            continue
-        if _assignment_can_act(doc, index):
+        if _assignment_can_act(a.doc, index):
             return "yes"
     return "no"
 
@@ -279,6 +308,7 @@ def delivery_summary(ctx: AuditContext) -> dict[str, Any] | None:
             "destinations": [x.evidence() for x in d.destinations] if d else [],
             "defenderForResourceManager": None if det.plans is None else det.plans.tiers.get("arm", "Free"),
             "sentinelWorkspaces": list(det.sentinel_workspaces),
+            "sentinelRules": list(det.sentinel_rules),
             "watched": det.watched,
             "exportedCategories": list(ctx.exports[key].categories),
             "categoryYield": analysis.yields[key],

@@ -19,7 +19,6 @@ management-group tree, with nothing effective at S itself, is ``unknown``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,15 +28,10 @@ from auditor.azure.policy import DEPLOY_IF_NOT_EXISTS, AssignedPolicy, ExportTar
 from auditor.azure.policy.assignment_facts import (
     Exemption,
     Identity,
-    assigned_definition_id,
-    assignment_scope,
+    PolicyAssignment,
     effect_override,
     effect_source,
-    enforcement_mode,
-    enforces,
-    identity_of,
     latest_state,
-    not_scopes,
 )
 from auditor.snapshot import CollectionError
 
@@ -190,10 +184,12 @@ class _Tenant:
         return self._assigned[key]
 
 
-def _excluded_by(doc: Mapping[str, Any], chain_below: list[str]) -> str | None:
+def _excluded_by(assignment: PolicyAssignment, chain_below: list[str]) -> str | None:
     """The notScope that takes S out: S itself or a group between the assignment scope and S."""
+    if not assignment.not_scope_keys.intersection(chain_below):
+        return None
     wanted = set(chain_below)
-    return next((n for n in not_scopes(doc) if arm.norm_id(n) in wanted), None)
+    return next((n for n in assignment.not_scopes if arm.norm_id(n) in wanted), None)
 
 
 def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[str], position: int,
@@ -202,16 +198,16 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
 
     ``chain[inherited_from:]`` are the groups above the audited root.
     """
-    assignment_id = arm.display_id(doc.get("id"))
-    mode = enforcement_mode(doc)
-    identity = identity_of(doc)
+    assignment = tenant.ctx.azure.assignment(doc)
+    assignment_id = assignment.id
+    identity = assignment.identity
     check = AssignmentCheck(
         assignment_id=assignment_id,
-        assignment_scope=assignment_scope(doc),
-        assigned_definition_id=assigned_definition_id(doc),
+        assignment_scope=assignment.scope,
+        assigned_definition_id=assignment.definition_id,
         target=target,
         reason=EFFECTIVE,
-        enforcement_mode=mode,
+        enforcement_mode=assignment.enforcement_mode,
         effect_source=tenant.effect_source(doc, target),
         identity=identity,
         definition_from_snapshot=not tenant.index.is_builtin_fallback(target.definition_id),
@@ -221,7 +217,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
     check.policy_state = latest_state(tenant.states.get((arm.norm_id(assignment_id), sub_scope), []),
                                       target.reference_id)
     # Groups above the audited root come in no known order: any of them may lie between.
-    check.excluded_by = _excluded_by(doc, chain if position >= inherited_from else chain[: position + 1])
+    check.excluded_by = _excluded_by(assignment, chain if position >= inherited_from else chain[: position + 1])
     if check.excluded_by:
         check.reason = "excluded"
         return check
@@ -234,7 +230,7 @@ def _check(tenant: _Tenant, sub: Subscription, doc: dict[str, Any], chain: list[
             break
     if check.exemption:
         check.reason = "exempted"
-    elif not enforces(doc):
+    elif not assignment.enforces:
         check.reason = "do_not_enforce"
     elif check.effect != DEPLOY_IF_NOT_EXISTS:
         check.reason = "effect_not_dine"

@@ -6,7 +6,8 @@ Shared by collection (what to ask for), analysis (what it means), the emulator a
   ``securityresources`` carry the same ``properties.pricingTier``);
 - a Log Analytics workspace's ``workspaceCapping`` (``dailyQuotaGb``, ``dataIngestionStatus``);
 - (Microsoft Sentinel onboarding is read by ``auditor/azure/security_insights.py``, shared with the alert rules);
-- autoscale settings and alert rules (sources that make a category carry events).
+- autoscale settings and alert rules (sources that make a category carry events);
+- a storage account's firewall (``networkAcls``): whether Azure Monitor may write through it.
 """
 
 from __future__ import annotations
@@ -78,3 +79,24 @@ def workspace_state(doc: dict[str, Any]) -> WorkspaceState:
     if gb is not None and gb < 0:
         gb = None  # -1 means "no daily cap"
     return WorkspaceState(gb, str(capping.get("dataIngestionStatus") or ""))
+
+
+def firewall_refusal(account: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Why the storage account's firewall refuses diagnostic settings' writes, or None.
+
+    Azure Monitor writes through a storage firewall only as a trusted Microsoft service
+    (``Microsoft.Insights``: "Write monitoring data to a secured storage account"; Microsoft Learn,
+    Azure Storage, "Configure Azure Storage firewalls and virtual networks", trusted Azure
+    services). With ``networkAcls.defaultAction: Deny`` and ``bypass`` lacking ``AzureServices``
+    (``bypass`` is a comma-separated list such as ``"Logging, Metrics, AzureServices"`` or
+    ``"None"``), the export's writes are refused.
+    """
+    if account is None:
+        return None
+    acls = arm.ci_get(arm.props(account), "networkAcls")
+    if not isinstance(acls, dict) or str(arm.ci_get(acls, "defaultAction") or "Allow").lower() != "deny":
+        return None
+    bypass = str(arm.ci_get(acls, "bypass") or "None")
+    if "azureservices" in {b.strip().lower() for b in bypass.split(",")}:
+        return None
+    return {"defaultAction": "Deny", "bypass": bypass}

@@ -23,8 +23,10 @@ A destination that could not be read has no entry: the snapshot's ``errors`` nam
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditor.azure import arm
@@ -82,22 +84,82 @@ def parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+# ---------------------------------------------------------------- moving facts in time
+_BLOB_HOUR = re.compile(r"/y=(\d{4})/m=(\d{2})/d=(\d{2})/h=(\d{2})/m=(\d{2})/")
+
+
+def whole_hours(delta: timedelta) -> timedelta:
+    """``delta`` rounded down to whole hours: blob folders are hourly, so a shift by it is exact both ways."""
+    return timedelta(hours=math.floor(delta.total_seconds() / 3600))
+
+
+def _shift_time(value: Any, delta: timedelta) -> Any:
+    t = parse_time(value) if isinstance(value, str) else None
+    return timestamp(t + delta) if t is not None else value
+
+
+def _shift_blob(name: Any, delta: timedelta) -> Any:
+    """A blob name's ``y=/m=/d=/h=/m=`` folders moved by ``delta`` (whole hours)."""
+    if not isinstance(name, str) or not (m := _BLOB_HOUR.search(name)):
+        return name
+    y, mo, d, h, mi = (int(g) for g in m.groups())
+    t = datetime(y, mo, d, h, mi, tzinfo=UTC) + delta
+    return (name[:m.start()] + f"/y={t.year:04d}/m={t.month:02d}/d={t.day:02d}/h={t.hour:02d}/m={t.minute:02d}/"
+            + name[m.end():])
+
+
+def shifted(section: dict[str, Any], delta: timedelta) -> dict[str, Any]:
+    """The delivery section with every event time and blob folder moved by ``delta`` (whole hours).
+
+    The emulator serves the facts moved by (time of collection - snapshot's collectedAt), so their
+    age at collection is what it was when the snapshot was taken; ``shifted(s, -delta)`` undoes it.
+    """
+    out = dict(section)
+    out["workspaces"] = [{**w, "activity": [{**a, "lastEvent": _shift_time(a.get("lastEvent"), delta)}
+                                            for a in w.get("activity") or []],
+                          "ingestion": [{**i, "lastEvent": _shift_time(i.get("lastEvent"), delta)}
+                                        for i in w.get("ingestion") or []]}
+                         for w in section.get("workspaces") or [] if isinstance(w, dict)]
+    out["storageAccounts"] = [{**s, "subscriptions": [{**x, "newestBlob": _shift_blob(x.get("newestBlob"), delta),
+                                                       "lastModified": _shift_time(x.get("lastModified"), delta)}
+                                                      for x in s.get("subscriptions") or []]}
+                              for s in section.get("storageAccounts") or [] if isinstance(s, dict)]
+    return out
+
+
 # ---------------------------------------------------------------- rows <-> workspace facts
-def workspace_facts(rows: list[list[Any]] | list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(activity, ingestion) facts from the query's rows (lists in COLUMNS order, or dicts)."""
-    names = [n for n, _ in COLUMNS]
+class UnexpectedSchema(ValueError):
+    """The answer's table is not the one the query asks for: nothing can be read from it."""
+
+
+def workspace_facts(columns: list[str], rows: list[list[Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(activity, ingestion) facts from the query's answer, each value read by its column NAME.
+
+    An answer whose columns are not COLUMNS (another schema, an empty ``columns`` list, a missing
+    column) raises UnexpectedSchema: what it holds, even "no rows", says nothing about delivery.
+    """
+    names = [str(c) for c in columns]
+    missing = [n for n, _ in COLUMNS if n not in names]
+    if missing:
+        raise UnexpectedSchema(f"the answer has columns {names}, not {[n for n, _ in COLUMNS]} "
+                               f"(missing {missing})")
+    at = {n: names.index(n) for n, _ in COLUMNS}
     activity: list[dict[str, Any]] = []
     ingestion: list[dict[str, Any]] = []
     for raw in rows:
-        row = dict(zip(names, raw, strict=False)) if not isinstance(raw, dict) else raw
+        if len(raw) != len(names):
+            raise UnexpectedSchema(f"a row has {len(raw)} values for {len(names)} columns")
+        row = {n: raw[i] for n, i in at.items()}
         last = timestamp(row["LastEvent"]) if row.get("LastEvent") else None
         events = int(row.get("Events") or 0)
         if str(row.get("Source")) == "AzureActivity":
             activity.append({"subscriptionId": str(row.get("SubscriptionId") or "").lower(),
                              "category": str(row.get("Category") or ""), "events": events, "lastEvent": last})
-        else:
+        elif str(row.get("Source")) == "_LogOperation":
             ingestion.append({"operation": str(row.get("Operation") or ""), "level": str(row.get("Level") or ""),
                               "events": events, "lastEvent": last, "detail": str(row.get("Detail") or "")})
+        else:
+            raise UnexpectedSchema(f"a row's Source is {row.get('Source')!r}, not AzureActivity or _LogOperation")
     activity.sort(key=lambda a: (a["subscriptionId"], a["category"]))
     ingestion.sort(key=lambda i: (i["operation"], i["level"]))
     return activity, ingestion

@@ -14,7 +14,7 @@ from typing import Any
 from auditor.azure import arm, security_insights
 from auditor.azure.hierarchy import Hierarchy, build_hierarchy
 from auditor.azure.policy import DefinitionIndex
-from auditor.azure.policy.assignment_facts import Exemption, RoleHoldings, assignment_scope, role_holdings
+from auditor.azure.policy.assignment_facts import Exemption, PolicyAssignment, RoleHoldings, role_holdings
 from auditor.snapshot import Snapshot
 
 
@@ -34,11 +34,21 @@ class AzureTenant:
         return DefinitionIndex([*snap.of_kind(arm.POLICY_DEFINITION), *snap.of_kind(arm.POLICY_SET_DEFINITION)])
 
     @cached_property
+    def policy_assignments(self) -> dict[str, PolicyAssignment]:
+        """Every policy assignment, read once, by normalised id (snapshot order)."""
+        return {a.key: a for a in map(PolicyAssignment.from_doc, self.snapshot.of_kind(arm.POLICY_ASSIGNMENT))}
+
+    def assignment(self, doc: dict[str, Any]) -> PolicyAssignment:
+        """The typed assignment of an assignment document of this snapshot."""
+        found = self.policy_assignments.get(arm.norm_id(doc.get("id")))
+        return found if found is not None and found.doc is doc else PolicyAssignment.from_doc(doc)
+
+    @cached_property
     def assignments_by_scope(self) -> dict[str, list[dict[str, Any]]]:
-        """Policy assignments by the normalised scope they are made at."""
+        """Policy assignment documents by the normalised scope they are made at."""
         out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for doc in self.snapshot.of_kind(arm.POLICY_ASSIGNMENT):
-            out[arm.norm_id(assignment_scope(doc))].append(doc)
+        for a in self.policy_assignments.values():
+            out[a.scope_key].append(a.doc)
         return out
 
     @cached_property

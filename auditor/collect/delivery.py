@@ -157,9 +157,14 @@ async def _log_queries(ctx: Ctx, options: CollectOptions, workspaces: list[dict[
             partial = getattr(result, "partial_error", None)
             if partial is not None:  # a partial answer is not evidence of silence
                 raise ReadFailure(200, "PartialError", str(getattr(partial, "message", partial))[:500])
-            tables = getattr(result, "tables", None) or []
-            rows = [list(r) for t in tables for r in t.rows]
-            activity, ingestion = delivery_facts.workspace_facts(rows)
+            tables = list(getattr(result, "tables", None) or [])
+            if len(tables) != 1:  # the query answers exactly one table (PrimaryResult)
+                raise ReadFailure(200, "UnexpectedSchema", f"the answer has {len(tables)} tables, not 1")
+            try:
+                activity, ingestion = delivery_facts.workspace_facts(list(tables[0].columns),
+                                                                     [list(r) for r in tables[0].rows])
+            except (delivery_facts.UnexpectedSchema, TypeError, ValueError) as e:
+                raise ReadFailure(200, "UnexpectedSchema", str(e)[:500]) from None
             out.append({"id": doc["id"], "customerId": customer, "activity": activity, "ingestion": ingestion})
 
     try:

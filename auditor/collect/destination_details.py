@@ -5,8 +5,9 @@ and the snapshot holds (a destination that does not exist has nothing to read):
 
 - storage accounts: ``managementPolicies/default`` (lifecycle rules) and the
   ``insights-activity-logs`` container (time-based immutability);
-- workspaces: ``tables/AzureActivity`` (table retention), Sentinel's ``onboardingStates`` and,
-  where Sentinel is on, its ``alertRules`` (analytics rules).
+- workspaces: ``tables/AzureActivity`` (table retention), Sentinel's ``onboardingStates`` (or,
+  without one, the legacy ``SecurityInsights(<workspace>)`` solution) and, where Sentinel is on,
+  its ``alertRules`` (analytics rules).
 
 Resource Graph indexes none of these child and extension resources, so each is a REST GET:
 2 per storage account, 2–3 per workspace. A 404 is an absent document (no lifecycle policy, no
@@ -77,12 +78,25 @@ async def _workspace(ctx: Ctx, workspace_id: str) -> None:
 
 
 async def _sentinel(ctx: Ctx, workspace_id: str) -> None:
-    """Onboarding state first: ARM answers alertRules with 400 on a workspace without Sentinel."""
+    """Onboarding state first: ARM answers alertRules with 400 on a workspace without Sentinel.
+
+    A workspace without an onboarding state may have been onboarded by the legacy
+    ``SecurityInsights(<workspace>)`` solution: that document is read too (404: there is none), and
+    :func:`security_insights.onboarded_workspace` judges both, offline and here alike.
+    """
     states = await ctx.read_list(ctx.clients.monitor, _get(security_insights.onboarding_states_path(workspace_id),
                                                            security_insights.API_VERSION),
                                  workspace_id, operations.SENTINEL)
-    if not states:
+    if states is None:
         return
+    if not states:
+        solution = await ctx.read_one(ctx.clients.monitor,
+                                      _get(security_insights.legacy_solution_path(workspace_id),
+                                           security_insights.SOLUTION_API_VERSION),
+                                      workspace_id, operations.SENTINEL, absent_ok=True)
+        if solution is None or not arm.same_id(security_insights.onboarded_workspace(solution), workspace_id):
+            return
+        states = [solution]
     ctx.state.add_all(states)
     rules = await ctx.read_list(ctx.clients.monitor, _get(security_insights.alert_rules_path(workspace_id),
                                                           security_insights.API_VERSION),

@@ -7,7 +7,14 @@
   newest blob is the only blob under its prefix, so walking the tree finds exactly it.
 
 Both take their failures from the snapshot's ``errors`` (``logQuery`` at the workspace id,
-``blobListing`` at the storage account id) and answer them as the services do.
+``blobListing`` at the storage account id) and answer them as the services do: the recorded
+Log Analytics bodies (``recorded.py``: partial error, 400 SEM0100, 504, an answer of another
+schema), Storage's XML with its byte order mark. Listings are in the service's form (BOM,
+``BlobPrefix`` for each folder when a delimiter is given, ``Prefix`` only when one is).
+
+Event times and blob folders are served moved by :attr:`SnapshotStore.delivery_shift` (time of
+collection minus the snapshot's ``collectedAt``, in whole hours), so a live collection sees the
+facts as old as the offline audit does, whatever the date.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from xml.sax.saxutils import escape
 
 from auditor import operations
 from auditor.azure import arm
-from auditor.azure.delivery_facts import COLUMNS, CONTAINER, workspace_rows
+from auditor.azure.delivery_facts import COLUMNS, CONTAINER, shifted, workspace_rows
+from auditor.emulator import recorded
 from auditor.emulator.http import Answer, Call
 from auditor.emulator.store import SnapshotStore
 
@@ -51,8 +59,12 @@ def _workspace(store: SnapshotStore, customer_id: str) -> dict[str, Any] | None:
 
 
 def _delivery(store: SnapshotStore) -> dict[str, Any]:
-    raw = store.snapshot.raw.get("delivery")
-    return raw if isinstance(raw, dict) else {}
+    cached: dict[str, Any] | None = getattr(store, "_served_delivery", None)
+    if cached is None:
+        raw = store.snapshot.raw.get("delivery")
+        cached = shifted(raw, store.delivery_shift) if isinstance(raw, dict) else {}
+        store._served_delivery = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _query(store: SnapshotStore, customer_id: str) -> Answer:
@@ -60,15 +72,18 @@ def _query(store: SnapshotStore, customer_id: str) -> Answer:
     if doc is None:
         return Answer(404, {"error": {"code": "WorkspaceNotFoundError",
                                       "message": f"The workspace {customer_id} could not be found."}})
-    err = store.error_for(doc["id"], operations.LOG_QUERY, doc["id"])
-    if err is not None:
-        return Answer(err.status or 403, {"error": {"code": err.code or "InsufficientAccessError",
-                                                    "message": err.message or "The provided credentials have "
-                                                    "insufficient access to perform the requested operation"}})
     entry = next((w for w in _delivery(store).get("workspaces") or []
                   if isinstance(w, dict) and arm.same_id(w.get("id"), doc["id"])), {})
     table = {"name": "PrimaryResult", "columns": [{"name": n, "type": t} for n, t in COLUMNS],
              "rows": workspace_rows(entry)}
+    err = store.error_for(doc["id"], operations.LOG_QUERY, doc["id"])
+    if err is not None:
+        replay = recorded.log_query_error(err.status, err.code, err.message, table)
+        if replay is not None:
+            return Answer(*replay)
+        return Answer(err.status or 403, {"error": {"code": err.code or "InsufficientAccessError",
+                                                    "message": err.message or "The provided credentials have "
+                                                    "insufficient access to perform the requested operation"}})
     return Answer(200, {"tables": [table]})
 
 
@@ -81,9 +96,8 @@ def _account(store: SnapshotStore, name: str) -> dict[str, Any] | None:
 
 
 def _storage_error(status: int, code: str, message: str) -> Answer:
-    body = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{escape(code)}</Code>'
-            f"<Message>{escape(message)}</Message></Error>").encode()
-    return Answer(status, None, {"x-ms-error-code": code}, raw=body, content_type="application/xml")
+    return Answer(status, None, {"x-ms-error-code": code}, raw=recorded.storage_error_xml(code, message),
+                  content_type="application/xml")
 
 
 def _listing(store: SnapshotStore, call: Call, account: str) -> Answer:
@@ -111,12 +125,15 @@ def _listing(store: SnapshotStore, call: Call, account: str) -> Answer:
             prefixes.add(prefix + rest.split(delimiter, 1)[0] + delimiter)
         else:
             found.append((name, modified))
-    items = [f"<BlobPrefix><Name>{escape(p)}</Name></BlobPrefix>" for p in sorted(prefixes)]
-    items += [_blob_xml(n, m) for n, m in found]
-    body = ('<?xml version="1.0" encoding="utf-8"?>'
-            f'<EnumerationResults ServiceEndpoint="{escape(call.base_url)}/{escape(account)}/" '
-            f'ContainerName="{CONTAINER}"><Prefix>{escape(prefix)}</Prefix><Delimiter>{escape(delimiter)}</Delimiter>'
-            f"<Blobs>{''.join(items)}</Blobs><NextMarker /></EnumerationResults>").encode()
+    # Names in listing order (Azure lists blobs and prefixes together, by name).
+    items = sorted([(p, f"<BlobPrefix><Name>{escape(p)}</Name></BlobPrefix>") for p in prefixes]
+                   + [(n, _blob_xml(n, m)) for n, m in found])
+    head = (f"<Prefix>{escape(prefix)}</Prefix>" if prefix else "") + \
+        (f"<Delimiter>{escape(delimiter)}</Delimiter>" if delimiter else "")
+    body = recorded.BOM + ('<?xml version="1.0" encoding="utf-8"?>'
+                           f'<EnumerationResults ServiceEndpoint="{escape(call.base_url)}/{escape(account)}/" '
+                           f'ContainerName="{CONTAINER}">{head}'
+                           f"<Blobs>{''.join(x for _, x in items)}</Blobs><NextMarker /></EnumerationResults>").encode()
     return Answer(200, None, {"x-ms-version": "2025-05-05"}, raw=body, content_type="application/xml")
 
 

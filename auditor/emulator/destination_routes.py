@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from auditor import operations
-from auditor.azure import security_insights
+from auditor.azure import arm, security_insights
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 
 _WS = r"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.operationalinsights/workspaces/[^/]+"
@@ -40,11 +40,23 @@ def onboarding_states(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     return ctx.whole(list(ctx.store.kind_at(args["scope"], security_insights.ONBOARDING_STATE)))
 
 
+def _onboarded(ctx: Ctx, scope: str) -> bool:
+    """Sentinel is on: an onboarding state, or the legacy solution naming the workspace."""
+    if ctx.store.kind_at(scope, security_insights.ONBOARDING_STATE):
+        return True
+    solution = ctx.store.get(security_insights.legacy_solution_path(scope))
+    return solution is not None and arm.same_id(security_insights.onboarded_workspace(solution), scope)
+
+
+def legacy_solution(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
+    return _document(ctx, call, {"path": call.path})
+
+
 def alert_rules(ctx: Ctx, call: Call, args: dict[str, str]) -> Answer:
     missing = _workspace_missing(ctx, args["scope"])
     if missing is not None:
         return missing
-    if not ctx.store.kind_at(args["scope"], security_insights.ONBOARDING_STATE):
+    if not _onboarded(ctx, args["scope"]):
         name = args["scope"].rsplit("/", 1)[-1]
         return arm_error(400, "BadRequest", f"Workspace '{name}' is not onboarded to Microsoft Sentinel.")
     return ctx.page(call, list(ctx.store.kind_at(args["scope"], security_insights.ALERT_RULE)))
@@ -58,7 +70,12 @@ def call_path(args: dict[str, str]) -> str:
     return args["scope"] + args["rest"]
 
 
+_RG = r"/subscriptions/[^/]+/resourcegroups/[^/]+"
+
 PATTERNS = [
+    # The legacy solution is read for its workspace (its errors are the workspace's ``sentinel`` ones).
+    (re.compile(rf"^(?P<rg>{_RG})/providers/microsoft\.operationsmanagement/solutions/"
+                r"securityinsights\((?P<ws>[^/)]+)\)$"), operations.SENTINEL, legacy_solution),
     (re.compile(rf"^(?P<scope>{_WS})/providers/microsoft\.securityinsights/onboardingstates$"),
      operations.SENTINEL, onboarding_states),
     (re.compile(rf"^(?P<scope>{_WS})/providers/microsoft\.securityinsights/alertrules$"),

@@ -117,6 +117,8 @@ def resolve(ctx: Ctx, method: str, path: str) -> Route | Answer:
 def _scope_for_args(npath: str, args: dict[str, str]) -> str:
     if "scope" in args:
         return _scope_of(args["scope"])
+    if "ws" in args:  # the legacy SecurityInsights(<ws>) solution is read for its workspace
+        return _scope_of(f"{args['rg']}/providers/microsoft.operationalinsights/workspaces/{args['ws']}")
     if "group" in args:
         return arm.MG_PREFIX + args["group"]
     if "subscription" in args:

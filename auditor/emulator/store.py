@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from auditor import operations
 from auditor.azure import arm, security_insights
+from auditor.azure.delivery_facts import whole_hours
 from auditor.snapshot import CollectionError, Snapshot, build_snapshot, load_snapshot
 
 TENANT = ""  # normalised id of the tenant scope
@@ -42,6 +44,7 @@ KIND_OPERATION: dict[str, str] = {
     arm.ACTION_GROUP: operations.ACTION_GROUPS,
     security_insights.ONBOARDING_STATE: operations.SENTINEL,
     security_insights.ALERT_RULE: operations.SENTINEL,
+    security_insights.SOLUTION: operations.SENTINEL,
     arm.DEFENDER_PRICING: operations.DEFENDER_PLANS,
     arm.AUTOSCALE_SETTING: operations.CATEGORY_SOURCES,
     arm.METRIC_ALERT: operations.CATEGORY_SOURCES,
@@ -88,8 +91,11 @@ class SnapshotStore:
     - ``errors``: the snapshot's recorded failures; see :meth:`error_for`.
     """
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, now: datetime | None = None) -> None:
         self.snapshot = snapshot
+        # Delivery facts are served this much later than recorded (dataplane.py): their age at
+        # the time of collection stays what it was when the snapshot was taken.
+        self.delivery_shift = whole_hours((now or datetime.now(UTC)) - snapshot.collected_at)
         self.tenant_id = snapshot.tenant_id
         self.root_group = arm.norm_id(snapshot.root_management_group_id)
         self.by_id: dict[str, dict[str, Any]] = {}

@@ -24,10 +24,11 @@ Check = Callable[["AuditContext"], Iterable[Finding]]
 @cache
 def all_checks() -> tuple[tuple[Rule, Check], ...]:
     """(rule, check) for every catalogue rule, in catalogue order."""
-    from auditor.analysis.checks import alerts, delivery, exports, integrity, policy
+    from auditor.analysis.checks import alerts, delivery, exports, integrity, policy, refusals
 
     bound: dict[str, tuple[Rule, Check]] = {}
-    for rule, check in (*exports.CHECKS, *policy.CHECKS, *alerts.CHECKS, *integrity.CHECKS, *delivery.CHECKS):
+    for rule, check in (*exports.CHECKS, *policy.CHECKS, *alerts.CHECKS, *integrity.CHECKS, *delivery.CHECKS,
+                        *refusals.CHECKS):
         if rule.id in bound:
             raise RuntimeError(f"{rule.id} has two checks")
         bound[rule.id] = (rule, check)

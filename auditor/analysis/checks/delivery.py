@@ -83,13 +83,17 @@ def check_not_watched(ctx: AuditContext) -> Iterator[Finding]:
         if det.watched is not False:
             continue
         assert det.plans is not None
+        idle = [d for d in det.sentinel if d.status == "idle"]
+        sentinel_said = ("Microsoft Sentinel is on for " + ", ".join(arm.last_segment(d.workspace) for d in idle)
+                         + " but no enabled Scheduled or NRT rule there queries AzureActivity") if idle else \
+            "no exported-to workspace runs Microsoft Sentinel"
         yield Finding(
             _subscription_id(ctx, key),
             "Nobody analyses this subscription's activity log for threats: Defender for Resource Manager is "
-            f"{det.plans.tiers.get('arm', 'not configured (Free)')} and no exported-to workspace runs "
-            "Microsoft Sentinel.",
+            f"{det.plans.tiers.get('arm', 'not configured (Free)')} and {sentinel_said}.",
             {"defenderForResourceManager": det.plans.tiers.get("arm", "Free"),
              "sentinelWorkspaces": list(det.sentinel_workspaces),
+             "sentinel": [d.evidence() for d in det.sentinel],
              "policyDefinitionId": catalogue.DEFENDER_ARM_POLICY},
         )
 

@@ -121,7 +121,7 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
                 unknown = True  # its retention settings could not be read: ALA-AUD-001 says so
                 continue
             judged.append({"destination": d.id, "kind": d.kind, "days": _days_value(kept.days),
-                           "setting": kept.setting})
+                           "interactiveDays": _days_value(kept.interactive_days), "setting": kept.setting})
             durable = durable or kept.at_least(minimum)
         if durable or unknown:
             continue

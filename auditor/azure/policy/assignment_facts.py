@@ -12,7 +12,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -193,6 +193,35 @@ def identity_of(assignment: Mapping[str, Any]) -> Identity:
     if kinds in ("", "none"):
         return Identity(str(itype) if itype else None, (), ())
     return Identity(str(itype), tuple(principals), tuple(users))
+
+
+@dataclass(frozen=True)
+class PolicyAssignment:
+    """One policy assignment as every layer reads it (built once per snapshot by ``AzureTenant``)."""
+
+    doc: dict[str, Any] = field(repr=False, compare=False)  # the ARM document, for the policy readers
+    id: str  # display form
+    key: str  # normalised id
+    scope: str  # display form
+    scope_key: str  # normalised scope
+    definition_id: str  # the definition or set assigned (display form)
+    enforcement_mode: str  # as stated; absent is "Default"
+    identity: Identity
+    not_scopes: tuple[str, ...]  # display form
+    not_scope_keys: frozenset[str]  # normalised
+
+    @property
+    def enforces(self) -> bool:
+        return self.enforcement_mode.lower() == DEFAULT_MODE.lower()
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> PolicyAssignment:
+        scope = assignment_scope(doc)
+        excluded = tuple(not_scopes(doc))
+        return cls(doc=doc, id=arm.display_id(doc.get("id")), key=arm.norm_id(doc.get("id")), scope=scope,
+                   scope_key=arm.norm_id(scope), definition_id=assigned_definition_id(doc),
+                   enforcement_mode=enforcement_mode(doc), identity=identity_of(doc), not_scopes=excluded,
+                   not_scope_keys=frozenset(arm.norm_id(n) for n in excluded))
 
 
 TENANT_ROOT_SCOPE = "/"

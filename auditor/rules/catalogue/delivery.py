@@ -39,15 +39,18 @@ DESTINATION_DROPPED = Rule(
 
 NOT_WATCHED = Rule(
     "ALA-DET-001", "Activity log not analysed for threats", "medium",
-    "Exported logs nobody analyses detect nothing: Microsoft Defender for Resource Manager or "
-    "Microsoft Sentinel turns control-plane activity into alerts on suspicious operations.",
+    "Exported logs nobody analyses detect nothing: Microsoft Defender for Resource Manager, or a "
+    "Microsoft Sentinel analytics rule (Scheduled or NRT) over AzureActivity, turns control-plane "
+    "activity into alerts on suspicious operations. Sentinel being on is not enough: Fusion and "
+    "incident-creation rules read no AzureActivity row.",
     "Enable Microsoft Defender for Resource Manager (built-in policy 'Configure Azure Defender for "
-    "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or onboard Microsoft "
-    "Sentinel on the workspace the subscription exports to.",
+    "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or enable Scheduled or "
+    "NRT analytics rules over AzureActivity (for example the Azure Activity solution's) on the "
+    "Sentinel workspace the subscription exports to.",
     (*CIS_DEFENDER_ARM, MCSB_LT1),
     axis="detection",
     risk=("{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
-          "Resource Manager, no Microsoft Sentinel)."),
+          "Resource Manager, no Microsoft Sentinel rule over AzureActivity)."),
 )
 
 SECURITY_WITHOUT_DEFENDER = Rule(
@@ -61,9 +64,40 @@ SECURITY_WITHOUT_DEFENDER = Rule(
     risk=("{n} subscription(s) export the Security category, but no Microsoft Defender plan can fill it."),
 )
 
+# Judged from configuration on every snapshot (not only with --verify-delivery): the export
+# looks healthy and the data never lands (auditor/analysis/checks/refusals.py).
+IMMUTABILITY_REFUSES = Rule(
+    "ALA-DLV-003", "Immutability policy refuses the export's appends", "high",
+    "Diagnostic settings write append blobs and append to them through the hour; a time-based "
+    "retention policy (locked or unlocked), a legal hold or account-level immutability without "
+    "protected append writes refuses every Append Block, so nothing new is kept.",
+    "Enable allowProtectedAppendWrites on the insights-activity-logs container's time-based "
+    "retention policy (allowProtectedAppendWritesAll for a legal hold; only an unlocked policy can "
+    "be changed: otherwise export to another container or account), or on the account's "
+    "immutableStorageWithVersioning policy.",
+    (MCSB_LT3,),
+    axis="delivery",
+    risk=("{n} subscription(s) export to storage whose immutability policy refuses the appends Azure "
+          "Monitor writes: nothing new lands."),
+)
+
+FIREWALL_REFUSES = Rule(
+    "ALA-DLV-004", "Storage firewall refuses the export", "high",
+    "A storage account that denies network access by default accepts Azure Monitor's writes only "
+    "through the trusted Microsoft services exception; without it the export is silently dropped.",
+    "Add AzureServices to the account's networkAcls.bypass ('Allow Azure services on the trusted "
+    "services list to access this storage account'), keeping defaultAction Deny.",
+    (MCSB_LT3,),
+    axis="delivery",
+    risk=("{n} subscription(s) export to storage whose firewall refuses Azure Monitor (no trusted "
+          "services exception)."),
+)
+
 RULES: tuple[Rule, ...] = (
     NOT_DELIVERED,
     DESTINATION_DROPPED,
     NOT_WATCHED,
     SECURITY_WITHOUT_DEFENDER,
+    IMMUTABILITY_REFUSES,
+    FIREWALL_REFUSES,
 )
