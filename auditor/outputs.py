@@ -3,19 +3,22 @@
 Every file auditor writes (snapshot, findings, reports, remediation, drift) goes through
 :func:`write_atomic` or :func:`atomic_target`: the bytes land in a temporary file beside the
 target and replace it with one rename, so a full disk or a killed run leaves the previous file
-or none, never a truncated one. A write error becomes one ``InputError`` line (exit 2).
+or none, never a truncated one. A write error becomes one ``InputError`` line (exit 2). The
+temporary name carries the process id: a later write of the same file removes the temporaries
+of runs that were killed (SIGKILL) and nothing else.
 
 :func:`check_output_dir` and :func:`check_output_file` validate ``--out`` / ``-o`` before any
-work (or any request to Azure) is done; :func:`remove_stale` keeps an output folder consistent
-with the run that wrote it.
+work (or any request to Azure) is done. Output folders (``--out``) go through
+:mod:`auditor.outfolder`, which stages a run's files and replaces only what auditor wrote.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import InputError
@@ -34,8 +37,10 @@ def atomic_target(path: str | Path, mode: int | None = None) -> Iterator[Path]:
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    _remove_dead_temporaries(directory, target.name)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.auditor-{os.getpid()}-", suffix=".tmp",
+                                        dir=directory)
         os.close(fd)
     except OSError as e:
         raise InputError(f"cannot write {target}: {_why(e)}") from None
@@ -50,6 +55,28 @@ def atomic_target(path: str | Path, mode: int | None = None) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a temporary or staging folder named after it is in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
+
+
+def _remove_dead_temporaries(directory: Path, name: str) -> None:
+    """Temporaries of ``name`` that a killed auditor process left (its id is in their name)."""
+    pattern = re.compile(re.escape(f".{name}.auditor-") + r"(\d+)-[A-Za-z0-9_]{8}\.tmp")
+    with contextlib.suppress(OSError):  # best effort: a folder we cannot list has nothing to tidy
+        for entry in os.scandir(directory):
+            m = pattern.fullmatch(entry.name)
+            if m and entry.is_file(follow_symlinks=False) and not process_alive(int(m.group(1))):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def write_atomic(path: str | Path, data: str | bytes, mode: int | None = None) -> Path:
@@ -96,22 +123,3 @@ def check_output_file(value: str | None, option: str = "-o") -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"{option}: folder {parent} is not writable")
     return target
-
-
-def remove_stale(out_dir: Path, candidates: Iterable[str], written: Iterable[Path]) -> list[Path]:
-    """Remove files named in ``candidates`` (paths relative to ``out_dir``) that this run did not write.
-
-    Only names auditor itself writes are candidates, so a user's own files in the folder are
-    never touched. Returns the removed paths.
-    """
-    keep = {Path(p).resolve() for p in written}
-    removed: list[Path] = []
-    for rel in sorted(set(candidates)):
-        path = out_dir / rel
-        if path.is_file() and path.resolve() not in keep:
-            try:
-                path.unlink()
-            except OSError as e:
-                raise InputError(f"cannot remove stale output {path}: {_why(e)}") from None
-            removed.append(path)
-    return removed

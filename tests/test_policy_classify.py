@@ -388,7 +388,8 @@ def test_cli_bad_file_one_line_exit_2(tmp_path: Path, content: str) -> None:
     bad.write_text(content)
     res = CliRunner().invoke(main, ["policy", "classify", str(CORPUS / BUILTIN), str(bad), "--json"])
     assert res.exit_code == 2
-    assert res.stdout == ""
+    # the bad file is reported and the batch goes on: the good file is still judged (issue 19, item 8)
+    assert [r["file"] for r in json.loads(res.stdout)] == [str(CORPUS / BUILTIN)]
     assert len(res.stderr.strip().splitlines()) == 1 and "bad.json" in res.stderr
 
 

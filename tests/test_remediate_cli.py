@@ -30,7 +30,9 @@ def _snapshot(tmp_path: Path, destination: str = "workspace") -> tuple[Path, Pat
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """The plan's files (not .auditor-manifest.json, the record of what auditor wrote there)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != ".auditor-manifest.json"}
 
 
 def test_writes_plan_readme_and_all_formats(tmp_path: Path) -> None:

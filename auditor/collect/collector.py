@@ -19,7 +19,8 @@ import asyncio
 import logging
 import sys
 import time
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,7 +91,7 @@ def run_collection(options: CollectOptions) -> CollectResult:
     # one line (SignInFailed) instead.
     logging.getLogger("azure.identity").setLevel(logging.ERROR)
     show = terminal_attached() if options.progress is None else options.progress
-    with Progress(show, stats) as progress:
+    with Progress(show, stats) as progress, sdk_logs_silenced():
         state = asyncio.run(_collect(options, group, stats, progress))
     snapshot = build_snapshot_document(state, options.cloud_name)
     out = None
@@ -103,6 +104,20 @@ def run_collection(options: CollectOptions) -> CollectResult:
     if options.summary:
         print(clean_line(result.summary()), file=sys.stderr)  # names the first error: Azure's text
     return result
+
+
+@contextmanager
+def sdk_logs_silenced() -> Iterator[None]:
+    """The Azure SDKs log what they then raise (a storage error body that is not XML prints
+    "Wasn't XML not JSON, failing", twice); the run records each failure itself, once, in the
+    snapshot's errors. azure.identity keeps its own level (set above)."""
+    sdk = logging.getLogger("azure")
+    level = sdk.level
+    sdk.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        sdk.setLevel(level)
 
 
 async def _collect(options: CollectOptions, group: str | None, stats: Stats, progress: Progress) -> Collection:

@@ -39,6 +39,7 @@ from auditor.collect.pipeline import (
     WriteRefused,
     build_log_query_policies,
     check_blob_listing,
+    permanent_failure,
 )
 from auditor.collect.reader import ReadFailure
 from auditor.collect.references import destination_refs
@@ -255,6 +256,10 @@ def _guarded_retry(account_url: str, suffix: str | None, backoff: float) -> Any:
     from azure.storage.blob.aio import ExponentialRetry
 
     class GuardedRetry(ExponentialRetry):  # type: ignore[misc]
+        def increment(self, settings: Any, request: Any, response: Any = None, error: Any = None) -> bool:
+            # a certificate error or a refused connection is not transient: fail now, not after 6 tries
+            return False if permanent_failure(error) else bool(super().increment(settings, request, response, error))
+
         async def send(self, request: Any) -> Any:  # type: ignore[override]
             http = request.http_request
             check_blob_listing(http.url, http.method, account_url, suffix)

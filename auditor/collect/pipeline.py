@@ -12,7 +12,8 @@ Each Azure SDK client gets an explicit policy list (instead of the generated def
   receive the token;
 - transient failures (429, 500, 502, 503, 504, dropped connections) are retried with exponential
   backoff and full jitter, ``Retry-After`` is honoured, the read-only POSTs are retried too, and
-  every retry is counted;
+  every retry is counted; a certificate that does not verify and a refused connection are not
+  transient (:func:`permanent_failure`) and fail at once instead of after a minute of retries;
 - ARM's rate-limit headers pause the reads of a nearly spent bucket before ARM refuses them.
 """
 
@@ -195,6 +196,23 @@ def check_blob_listing(url: str, method: str, account_url: str, host_suffix: str
         raise WriteRefused(f"refusing {method.upper()} {parts.path}: only listing {BLOB_CONTAINER} is allowed")
 
 
+def permanent_failure(error: BaseException | None) -> bool:
+    """A failure no retry can mend: the server's certificate does not verify, or nobody listens.
+
+    The SDK wraps aiohttp's error (``ServiceRequestError.inner_exception``), which wraps the OS's.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (ssl.SSLCertVerificationError, aiohttp.ClientConnectorCertificateError,
+                              ConnectionRefusedError)):
+            return True
+        if isinstance(error, aiohttp.ClientConnectorError) and isinstance(error.os_error, ConnectionRefusedError):
+            return True
+        error = getattr(error, "inner_exception", None) or error.__cause__ or error.__context__
+    return False
+
+
 # Every POST this pipeline may send is a read-only query (ReadOnlyGuardPolicy), so it is as safe
 # to repeat as a GET.
 READ_METHODS = frozenset({"GET", "POST"})
@@ -221,6 +239,8 @@ class CountingRetryPolicy(AsyncRetryPolicy):
         return random.uniform(base / 2, base) if base > 0 else random.uniform(0, min(0.2, settings["backoff"]))
 
     def increment(self, settings: dict[str, Any], response: Any = None, error: Exception | None = None) -> bool:
+        if permanent_failure(error):
+            return False
         again = super().increment(settings, response=response, error=error)
         if again:
             self._stats.retries += 1

@@ -6,30 +6,36 @@ With ``--snapshot`` it audits a snapshot file; without, it collects first (same 
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
-from auditor.commands.collect import collect_options, collect_options_from
+from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
+from auditor.commands.diff import warn_other_scope
 from auditor.config import Config, load_config
 from auditor.console import print_summary
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
-from auditor.outputs import atomic_target, check_output_dir, remove_stale
+from auditor.outfolder import OutputFolder
+from auditor.outputs import atomic_target, check_output_dir
 from auditor.progress import Activity
 from auditor.render import FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
 from auditor.snapshot import Snapshot, load_snapshot
+from auditor.termtext import clean_line
 
 FORMATS = ("pdf", "html", "json", "csv", "sarif", "md")
 DEFAULT_FORMATS = "pdf,html,json"
+SNAPSHOT_NAME = "snapshot.json.gz"  # what 'audit' without --snapshot collects into DIR
 
 
 def parse_formats(value: str) -> list[str]:
@@ -80,39 +86,40 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         from auditor.render.sarif import check_artifact_path
 
         check_artifact_path(sarif_artifact_path)
+    others = [f for f in wanted if f != "json"]
+    if snapshot is not None:
+        refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
+    folder = OutputFolder(out, "audit", {"--snapshot": snapshot, "--config": config_path, "--baseline": baseline,
+                                         "--unmap": unmap_path})
+    folder.refuse_inputs(["findings.json", *(FILE_NAMES[f] for f in others),
+                          *([] if snapshot else [SNAPSHOT_NAME])])
     collected = snapshot is None
     if snapshot is None:
-        snapshot = str(_collect_first(out, collect_params))
-    elif any(collect_params.get(k) for k in ("management_group", "cloud", "emulator", "ca_cert")):
-        raise InputError("collection options (--management-group, --cloud, --emulator, --ca-cert) "
-                         "do not apply with --snapshot")
+        snapshot = str(_collect_first(folder, collect_params, quiet))
     snap = load_snapshot(snapshot)
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
+        warn_other_scope(baseline_snap, snap, "--baseline", "--snapshot")
     if baseline_snap is not None and baseline_snap.collected_at > snap.collected_at:
         click.echo(f"auditor: note: the --baseline snapshot was collected after this one "
                    f"({baseline_snap.raw['collectedAt']} > {snap.raw['collectedAt']}): 'since the previous audit' "
                    "runs backwards", err=True)
-    with Activity.for_terminal(quiet) as activity:
+    with Activity.for_terminal(quiet) as activity, folder.stage() as staging:
         ctx = AuditContext(snap, config)
         with activity.step("analysis"):
             findings = run_audit(ctx)
-        with activity.step("writing findings.json"):
-            target = out / "findings.json"
-            with atomic_target(target) as tmp:
-                write_findings(findings, tmp)
+        with activity.step("writing findings.json"), atomic_target(staging / "findings.json") as tmp:
+            write_findings(findings, tmp)
         drift = None
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
                 drift = compare(audit_snapshot(baseline_snap, config), findings)
-        others = [f for f in wanted if f != "json"]
-        written: list[Path] = [target]
         if others:
             from auditor.remediate import build_plan
             from auditor.render import render_reports
@@ -120,23 +127,30 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             with activity.step("remediation plan"):
                 plan = build_plan(ctx, findings).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
-            written.extend(render_reports(findings, snap, out, others, drift=drift, plan=plan,
-                                          activity=activity, sarif_artifact_path=sarif_artifact_path))
-    for stale in remove_stale(out, FILE_NAMES.values(), written):
-        click.echo(f"auditor: note: removed {stale} from an earlier run (not written by this one)", err=True)
+            render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity,
+                           sarif_artifact_path=sarif_artifact_path)
+    folder.finish()
+    for line in folder.notes():
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if not quiet:
-        kept = ["snapshot.json.gz"] if collected else []
-        print_summary(findings, out, files=[*kept, "findings.json", *(FILE_NAMES[f] for f in others)])
+        shown = {p.name for p in folder.written} | ({SNAPSHOT_NAME} if collected else set())
+        print_summary(findings, out, files=[n for n in [SNAPSHOT_NAME, "findings.json",
+                                                        *(FILE_NAMES[f] for f in others)] if n in shown])
+    exit_code = 0
     if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
         click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "
                    "(ALA-AUD-001): exit 3", err=True)
-        sys.exit(EXIT_INCOMPLETE)
+        exit_code = EXIT_INCOMPLETE
     worst = highest_unwaived(findings)
     if fail_on and worst and SEVERITIES.index(worst) >= SEVERITIES.index(fail_on.lower()):
         threshold = SEVERITIES.index(fail_on.lower())
         n = sum(1 for f in findings["findings"] if f["waiver"] is None and SEVERITIES.index(f["severity"]) >= threshold)
-        click.echo(f"auditor: {n} unwaived finding(s) at or above {fail_on.lower()} (--fail-on): exit 1", err=True)
-        sys.exit(EXIT_FINDINGS)
+        # printed also when exit 3 wins (precedence 3 > 1): the threshold was crossed all the same
+        code = "exit 1" if not exit_code else "exit 3 takes precedence over exit 1"
+        click.echo(f"auditor: {n} unwaived finding(s) at or above {fail_on.lower()} (--fail-on): {code}", err=True)
+        exit_code = exit_code or EXIT_FINDINGS
+    if exit_code:
+        sys.exit(exit_code)
 
 
 def _real_names(back: dict[str, str], map_path: str, snap: Snapshot, config: Config,
@@ -170,10 +184,30 @@ def _load_baseline(path: str) -> Snapshot:
         raise InputError(f"--baseline: {e}") from None
 
 
-def _collect_first(out: Path, collect_params: dict[str, Any]) -> Path:
-    """Collect into ``DIR/snapshot.json.gz`` (kept beside the findings) and return its path."""
+def _collect_first(folder: OutputFolder, collect_params: dict[str, Any], quiet: bool) -> Path:
+    """Collect into ``DIR/snapshot.json.gz``, published on its own (kept even if the audit then fails)."""
     from auditor.collect import run_collection
 
-    path = out / "snapshot.json.gz"
-    run_collection(collect_options_from(collect_params, path))
-    return path
+    target = folder.out / SNAPSHOT_NAME
+    if folder.replaceable(SNAPSHOT_NAME) is not None:
+        raise InputError(f"{target} was not written by auditor (or was changed since): collecting would replace "
+                         "it; move it, choose another --out, or audit it with --snapshot")
+    options = collect_options_from(collect_params, None)
+    with folder.stage() as staging:
+        options.output, options.summary = staging / SNAPSHOT_NAME, False
+        if quiet:
+            options.progress = False
+        result = run_collection(options)
+    if not quiet:  # the summary names the published file, not its staging copy
+        click.echo(clean_line(dataclasses.replace(result, output=str(target)).summary()), err=True)
+    return target
+
+
+def refuse_collection_options(ctx: click.Context) -> None:
+    """With --snapshot nothing is collected: a collection option given would be silently ignored."""
+    given = [p for p in ctx.command.params if p.name in COLLECT_OPTION_NAMES and p.name
+             and ctx.get_parameter_source(p.name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)]
+    if given:
+        names = ", ".join(p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0] for p in given)
+        raise InputError(f"collection options ({names}) do not apply with --snapshot: they change what is "
+                         "collected, and the snapshot is already collected")

@@ -9,6 +9,7 @@ collects first when it is given no ``--snapshot``.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,9 @@ import click
 from auditor.collect import CLOUDS, DEFAULT_CONCURRENCY, CollectOptions, run_collection
 from auditor.collect.options import emulator_env_warning
 from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
+from auditor.errors import InputError
 from auditor.outputs import check_output_file
+from auditor.termtext import clean_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,8 +62,6 @@ def collect_options_from(params: dict[str, Any], output: str | Path | None) -> C
             click.echo(f"auditor: note: {note}", err=True)
     given: dict[str, Any] = {k: params[k] for k in COLLECT_OPTION_NAMES if params.get(k) is not None}
     if "delivery_window_days" in given and not given.get("verify_delivery"):
-        from auditor.errors import InputError
-
         raise InputError("--delivery-window-days needs --verify-delivery")
     return CollectOptions(output=output, **given)
 
@@ -69,8 +70,10 @@ def collect_options_from(params: dict[str, Any], output: str | Path | None) -> C
 @collect_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Snapshot file to write (.gz for gzip).")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress display and no summary line (exit 3 still says why on stderr).")
 @handle_errors
-def collect(output: str, **params: Any) -> None:
+def collect(output: str, quiet: bool, **params: Any) -> None:
     """Read-only collection of a tenant into a snapshot file.
 
     Signs in with DefaultAzureCredential (az login, service principal environment variables,
@@ -80,6 +83,13 @@ def collect(output: str, **params: Any) -> None:
     not be read: the snapshot is still written and records what is missing.
     """
     check_output_file(output, "-o")  # before any request is sent
-    result = run_collection(collect_options_from(params, output))
+    if params.get("ca_cert") and os.path.realpath(output) == os.path.realpath(params["ca_cert"]):
+        raise InputError(f"-o {output} is the --ca-cert file: auditor never overwrites its input")
+    options = collect_options_from(params, output)
+    if quiet:
+        options.progress, options.summary = False, False
+    result = run_collection(options)
     if result.incomplete:
+        if quiet:  # as 'audit -q': exit 3 says why, in one line
+            click.echo(clean_line(result.summary()), err=True)
         sys.exit(EXIT_INCOMPLETE)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
 from auditor.errors import InputError
+
+if TYPE_CHECKING:
+    from auditor.snapshot import Snapshot
 
 DIFF_FORMATS = ("md", "json")
 
@@ -33,7 +37,7 @@ def _formats(value: str) -> list[str]:
 @click.option("--format", "fmt", default="md", show_default=True, help="Comma-separated: md,json.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="auditor.toml applied to both audits.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write drift.md / drift.json here instead of printing.")
 @handle_errors
 def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | None) -> None:
@@ -41,17 +45,22 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     from auditor.analysis.engine import audit_snapshot
     from auditor.config import load_config
     from auditor.drift import compare, require_same_tenant
-    from auditor.outputs import check_output_dir, remove_stale, write_atomic
+    from auditor.outfolder import OutputFolder
+    from auditor.outputs import check_output_dir
     from auditor.render.markdown import drift_lines
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
-    from auditor.termtext import clean_block
+    from auditor.termtext import clean_block, clean_line
 
     wanted = _formats(fmt)
     out = check_output_dir(out_dir, "--out") if out_dir is not None else None
+    folder = OutputFolder(out, "diff", {"OLD": old, "NEW": new, "--config": config_path}) if out else None
+    if folder is not None:
+        folder.refuse_inputs(f"drift.{f}" for f in wanted)  # before any work
     config = load_config(config_path, rule_ids())
     old_snap, new_snap = load_snapshot(old), load_snapshot(new)
     require_same_tenant(old_snap.tenant_id, new_snap.tenant_id, "OLD and NEW")
+    warn_other_scope(old_snap, new_snap, "OLD", "NEW")
     if old_snap.collected_at > new_snap.collected_at:
         click.echo(f"auditor: note: OLD was collected after NEW ({old_snap.raw['collectedAt']} > "
                    f"{new_snap.raw['collectedAt']}): the drift runs backwards; swap them?", err=True)
@@ -59,9 +68,13 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
     drift["incomplete"] = {"old": bool(old_snap.errors), "new": bool(new_snap.errors)}
     texts = {"md": "\n".join(drift_lines(drift)).rstrip() + "\n",
              "json": json.dumps(drift, indent=2, ensure_ascii=False) + "\n"}
-    if out is not None:
-        written = [write_atomic(out / f"drift.{f}", texts[f]) for f in wanted]
-        remove_stale(out, [f"drift.{f}" for f in DIFF_FORMATS], written)
+    if folder is not None:
+        with folder.stage() as staging:
+            for f in wanted:
+                (staging / f"drift.{f}").write_text(texts[f], encoding="utf-8")
+        folder.finish()
+        for line in folder.notes():
+            click.echo(f"auditor: note: {clean_line(line)}", err=True)
     else:
         click.echo(clean_block("\n".join(texts[f] for f in wanted)), nl=False)
     if old_snap.errors or new_snap.errors:
@@ -70,3 +83,17 @@ def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | N
         click.echo(f"auditor: note: {which} unreadable scopes (ALA-AUD-001): a change "
                    "there may be a reading gap, not a change in the tenant (exit 3)", err=True)
         sys.exit(EXIT_INCOMPLETE)
+
+
+def warn_other_scope(old: Snapshot, new: Snapshot, old_name: str, new_name: str) -> None:
+    """A note when two snapshots of one tenant start at different management groups.
+
+    Everything outside the smaller scope would read as added or removed: a change of scope,
+    not of the tenant."""
+    a, b = old.raw.get("rootManagementGroupId"), new.raw.get("rootManagementGroupId")
+    if isinstance(a, str) and isinstance(b, str) and a.lower() != b.lower():
+        from auditor.termtext import clean_line
+
+        click.echo(f"auditor: warning: {old_name} and {new_name} were collected at different management groups "
+                   f"({clean_line(a)} and {clean_line(b)}): what lies outside one scope reads as added or "
+                   "removed, not changed in the tenant", err=True)

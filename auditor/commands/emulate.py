@@ -56,11 +56,28 @@ def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, r
         from auditor.emulator.authorization import Role
 
         Role.from_source(role)  # bad role file: exit 2 before anything starts
+    if ca_dir is not None:
+        _check_ca_dir(ca_dir)
     options = EmulatorOptions(port=port, page_size=page_size, latency_ms=latency_ms, faults=faults, seed=seed,
                               request_log=request_log, throttle_bucket=throttle_bucket,
                               throttle_refill=throttle_refill, ca_dir=ca_dir,
                               regional_next_links=regional_next_links, role=role)
     try:
         serve_forever(snapshot, options)
+    except OSError as e:  # name the file or folder at fault (a port in use has none)
+        where = f" ({e.filename})" if e.filename else ""
+        raise InputError(f"emulator cannot start: {e.strerror or e}{where}") from None
+
+
+def _check_ca_dir(ca_dir: str) -> None:
+    """--ca-dir is created if missing and must be writable: checked, and named, before serving."""
+    import os
+    from pathlib import Path
+
+    path = Path(ca_dir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputError(f"emulator cannot start: {e.strerror or e}") from None
+        raise InputError(f"--ca-dir {path}: cannot create the folder: {e.strerror or e}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InputError(f"--ca-dir {path}: the folder is not writable")

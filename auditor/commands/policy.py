@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from auditor.commands.common import handle_errors
+from auditor.commands.common import EXIT_USAGE, handle_errors
 
 if TYPE_CHECKING:
     from auditor.azure.policy.classification import Classification
@@ -26,12 +27,25 @@ def classify(files: tuple[str, ...], as_json: bool) -> None:
     """Classify policy (set) definition files: do they deploy a subscription activity-log export?
 
     Sets are judged by their members, looked up among the other FILES and the built-in
-    definitions shipped with the tool; members found nowhere are listed, not guessed.
+    definitions shipped with the tool; members found nowhere are listed, not guessed. A file
+    that is not a definition is reported (one stderr line) and the others are still judged;
+    the exit code is then 2.
     """
     from auditor.azure.policy import classify_files
     from auditor.termtext import clean_line
 
-    results = classify_files(files)
+    errors: list[str] = []
+    results = classify_files(files, errors)
+    for message in errors:
+        click.echo(f"auditor: error: {clean_line(message)}", err=True)
+    _print(results, as_json)
+    if errors:
+        sys.exit(EXIT_USAGE)
+
+
+def _print(results: list[Classification], as_json: bool) -> None:
+    from auditor.termtext import clean_line
+
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2))
         return

@@ -17,8 +17,9 @@ from auditor.commands.common import handle_errors
               help="auditor.toml, as for 'auditor audit' (central destinations, required categories).")
 @click.option("--format", "formats", default="arm,bicep,terraform", show_default=True,
               help="Comma-separated: arm,bicep,terraform.")
+@click.option("-q", "--quiet", is_flag=True, help="No console summary (notes and errors still go to stderr).")
 @handle_errors
-def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str) -> None:
+def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, quiet: bool) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps.
 
     Nothing is deployed: DIR/README.md lists the steps in order with the rights each needs.
@@ -30,6 +31,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.remediate import build_plan, parse_formats, write_plan
     from auditor.rules import rule_ids
     from auditor.snapshot import load_snapshot
+    from auditor.termtext import clean_line
 
     chosen = parse_formats(formats)
     check_output_dir(out_dir, "--out")
@@ -37,10 +39,14 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     config = load_config(config_path, rule_ids())
     ctx = AuditContext(snap, config)
     plan = build_plan(ctx, audit(ctx))  # the plan reads the audit's findings, never re-judges
-    written = write_plan(plan, out_dir, chosen)
+    folder = write_plan(plan, out_dir, chosen, inputs={"--snapshot": snapshot, "--config": config_path})
+    for line in folder.notes():
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
+    if quiet:
+        return
     s = plan.summary()
     click.echo(
         f"{len([a for a in plan.actions if a.files(chosen)])} deployable actions, "
-        f"{len(written)} files in {out_dir}; effective enforcement: "
+        f"{len(folder.written)} files in {out_dir}; effective enforcement: "
         f"{s['now']['effective']} now, {s['projected']['effective']} after the plan"
     )

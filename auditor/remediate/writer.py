@@ -7,11 +7,13 @@ keys where order carries no meaning, no timestamps).
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 from auditor.azure import arm
 from auditor.errors import InputError
-from auditor.outputs import check_output_dir, remove_stale, write_atomic
+from auditor.outfolder import OutputFolder
+from auditor.outputs import check_output_dir, write_atomic
 from auditor.remediate import alert_render, arm_render, bicep_render, delivery, model, sentinel_render, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action, Plan
@@ -88,43 +90,24 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
     return files
 
 
-# What a previous run may have left that this one did not write: files auditor generates, in the
-# folders it generates, never dot-entries (.terraform/, lock files) or state (*.tfstate).
-GENERATED_SUFFIXES = (".json", ".bicep", ".tf", ".sh", ".md")
+def write_plan(plan: Plan, out_dir: str | Path, formats: tuple[str, ...] = model.FORMATS,
+               inputs: Mapping[str, str | Path | None] | None = None) -> OutputFolder:
+    """Write every file of the plan under ``out_dir``, all or nothing; returns the run's record.
 
-
-def write_plan(plan: Plan, out_dir: str | Path, formats: tuple[str, ...] = model.FORMATS) -> list[Path]:
-    """Write every file of the plan under ``out_dir``; returns the paths written, sorted.
-
-    Each file is written atomically; generated files an earlier run left (another ``--format``,
-    a step that no longer exists) are removed so the folder matches ``plan.json``.
+    Files are staged and published together (:mod:`auditor.outfolder`): a full disk leaves the
+    previous plan whole. Files an earlier run wrote and this one does not (another ``--format``,
+    a step that no longer exists) are removed if unchanged; the user's own files (a
+    ``backend.tf``, a ``prod.tfvars.json``), and ours the user edited, are kept and reported in
+    the record's ``notes()``. ``inputs`` (option -> file) are never overwritten (exit 2).
     """
     out = check_output_dir(str(out_dir), "--out")
     files = render_files(plan, formats)
-    for rel, text in sorted(files.items()):
-        path = out / rel
-        try:
+    folder = OutputFolder(out, "remediate", inputs)
+    folder.refuse_inputs(files)
+    with folder.stage() as staging:
+        for rel, text in sorted(files.items()):
+            path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise InputError(f"cannot write remediation output to {out}: {e.strerror or e}") from None
-        write_atomic(path, text)
-    written = sorted(out / rel for rel in files)
-    remove_stale(out, _generated_files(out, files), written)
-    return written
-
-
-def _generated_files(out: Path, files: dict[str, str]) -> list[str]:
-    """Relative paths of generated-looking files under the folders a plan writes into."""
-    folders = {"arm", "bicep", "terraform", "scripts"} | {rel.split("/")[0] for rel in files if "/" in rel}
-    found = [PLAN_FILE, README_FILE]
-    for folder in sorted(folders):
-        base = out / folder
-        if not base.is_dir() or base.is_symlink():
-            continue
-        for path in base.rglob("*"):
-            rel = path.relative_to(out)
-            if any(part.startswith(".") for part in rel.parts) or ".tfstate" in path.name:
-                continue
-            if path.is_file() and path.suffix in GENERATED_SUFFIXES:
-                found.append(rel.as_posix())
-    return found
+            write_atomic(path, text)
+    folder.finish()
+    return folder

@@ -225,9 +225,20 @@ def load_policy_file(path: str | Path) -> PolicyDoc:
         raise InputError(f"policy file {path} is not a policy definition or set definition: {why}") from None
 
 
-def classify_files(paths: Iterable[str | Path]) -> list[Classification]:
-    """Classify files; sets are judged with the other files and the shipped built-ins."""
-    docs = [(str(p), load_policy_file(p)) for p in paths]
+def classify_files(paths: Iterable[str | Path], errors: list[str] | None = None) -> list[Classification]:
+    """Classify files; sets are judged with the other files and the shipped built-ins.
+
+    A file that cannot be read as a definition raises InputError, or, with ``errors`` given, adds
+    its one-line reason there and is skipped: a batch (``policies/*.json``) is judged file by file.
+    """
+    docs = []
+    for p in paths:
+        try:
+            docs.append((str(p), load_policy_file(p)))
+        except InputError as e:
+            if errors is None:
+                raise
+            errors.append(str(e))
     index = DefinitionIndex()
     for _, pd in docs:
         index.add(pd)
