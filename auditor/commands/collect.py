@@ -78,7 +78,8 @@ def collect(output: str, quiet: bool, **params: Any) -> None:
 
     Signs in with DefaultAzureCredential (az login, service principal environment variables,
     managed identity) and needs Reader and Management Group Reader at the tenant root group
-    (or the --management-group); it writes nothing to Azure. Exit 3 when a scope or call could
+    (or the --management-group), or the least-privilege role 'auditor role' prints; it writes
+    nothing to Azure. Exit 3 when a scope or call could
     not be read: the snapshot is still written and records what is missing.
     """
     check_output_file(output, "-o")  # before any request is sent

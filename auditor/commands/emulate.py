@@ -24,10 +24,13 @@ from auditor.errors import InputError
 @click.option("--regional-next-links", is_flag=True, default=False,
               help="Serve as https://localhost:PORT and put every paging link on a regional alias "
                    "(https://westus.localhost:PORT/...), as ARM pages policy states on westus.management.azure.com.")
+@click.option("--role", "role", type=click.Path(dir_okay=False), default=None, metavar="ROLE.json",
+              help="Enforce this role definition (as 'auditor role' prints it): 403 for every request whose "
+                   "action it lacks; Resource Graph returns only the types it may read.")
 @handle_errors
 def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, request_log: str | None,
             page_size: int, throttle_bucket: int, throttle_refill: float, ca_dir: str | None,
-            regional_next_links: bool) -> None:
+            regional_next_links: bool, role: str | None) -> None:
     """Serve a snapshot as Azure Resource Manager over HTTPS (prints one JSON line, then serves).
 
     \b
@@ -51,10 +54,14 @@ def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, r
     parse_fault_spec(faults)  # bad spec: exit 2 before anything starts
     if ca_dir is not None:
         _check_ca_dir(ca_dir)
+    if role is not None:
+        from auditor.emulator.authorization import Role
+
+        Role.from_source(role)  # bad role file: exit 2 before anything starts
     options = EmulatorOptions(port=port, page_size=page_size, latency_ms=latency_ms, faults=faults, seed=seed,
                               request_log=request_log, throttle_bucket=throttle_bucket,
                               throttle_refill=throttle_refill, ca_dir=ca_dir,
-                              regional_next_links=regional_next_links)
+                              regional_next_links=regional_next_links, role=role)
     try:
         serve_forever(snapshot, options)
     except OSError as e:  # name the file or folder at fault (a port in use has none)

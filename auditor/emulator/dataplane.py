@@ -95,6 +95,16 @@ def _account(store: SnapshotStore, name: str) -> dict[str, Any] | None:
     return None
 
 
+def forbidden(method: str) -> Answer:
+    """The services' answer to a caller whose role lacks the permission (emulate --role)."""
+    if method == "POST":
+        return Answer(403, {"error": {"code": "InsufficientAccessError",
+                                      "message": "The provided credentials have insufficient access to perform the "
+                                                 "requested operation"}})
+    return _storage_error(403, "AuthorizationPermissionMismatch",
+                          "This request is not authorized to perform this operation using this permission.")
+
+
 def _storage_error(status: int, code: str, message: str) -> Answer:
     return Answer(status, None, {"x-ms-error-code": code}, raw=recorded.storage_error_xml(code, message),
                   content_type="application/xml")

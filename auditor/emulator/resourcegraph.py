@@ -28,6 +28,7 @@ import base64
 import json
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,7 +248,9 @@ def _decode_token(token: str) -> int:
     return offset
 
 
-def handle_query(store: SnapshotStore, body: dict[str, Any]) -> dict[str, Any]:
+def handle_query(store: SnapshotStore, body: dict[str, Any],
+                 visible: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """One page of a query's rows; ``visible`` drops rows the caller may not read (a role)."""
     query = body.get("query")
     if not isinstance(query, str) or not query.strip():
         raise UnsupportedQuery("the request body needs a 'query' string")
@@ -265,6 +268,8 @@ def handle_query(store: SnapshotStore, body: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= top <= MAX_TOP or skip < 0:
         raise UnsupportedQuery(f"$top must be 1..{MAX_TOP} and $skip >= 0")
     rows = _results(store, body, parse_query(query))
+    if visible is not None:
+        rows = [r for r in rows if visible(r)]
     token = options.get("$skipToken")
     start = _decode_token(str(token)) if token else skip
     page = rows[start:start + top]

@@ -111,7 +111,7 @@ def running_emulator(snapshot: str | Path | dict[str, Any] | Snapshot, *, in_sub
     ``snapshot``: path (plain or .gz), parsed snapshot dict, or loaded Snapshot. ``options``:
     the fields of :class:`EmulatorOptions` (``page_size``, ``latency_ms``, ``faults``, ``seed``,
     ``request_log``, ``throttle_bucket``, ``throttle_refill``, ``ca_dir``, ``port``,
-    ``regional_next_links``).
+    ``regional_next_links``, ``role`` (a role definition dict or file to enforce)).
     """
     opts = options_from(**options)
     if in_subprocess:
@@ -193,6 +193,12 @@ def _subprocess_emulator(snapshot: str | Path | dict[str, Any] | Snapshot,
             cmd += ["--request-log", str(opts.request_log)]
         if opts.regional_next_links:
             cmd += ["--regional-next-links"]
+        if opts.role is not None:
+            role_path = opts.role
+            if isinstance(role_path, dict):
+                role_path = Path(tmp) / "role.json"
+                role_path.write_text(json.dumps(opts.role), encoding="utf-8")
+            cmd += ["--role", str(role_path)]
         stderr_path = Path(tmp) / "stderr.txt"
         with open(stderr_path, "w", encoding="utf-8") as stderr:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True,

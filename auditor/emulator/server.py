@@ -2,7 +2,8 @@
 
 Order per request, as ARM and the network would apply it: added latency, injected fault
 (status or dropped connection), bearer token (401), writes refused (405), api-version
-required (400), read throttling (429 + Retry-After), errors recorded in the snapshot
+required (400), read throttling (429 + Retry-After), the role's actions when one is given
+(403 AuthorizationFailed; see authorization.py), errors recorded in the snapshot
 (403/404/500... for that scope and operation), then the route's answer. Every answer carries
 the remaining-reads header of the bucket it drew from; every request is logged.
 """
@@ -21,6 +22,7 @@ from aiohttp import web
 
 from auditor.azure import arm
 from auditor.emulator import dataplane, resourcegraph
+from auditor.emulator.authorization import Role, arm_action, data_actions_for, forbidden_message, row_action
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.routes import RESOURCE_GRAPH, Route, resolve
 from auditor.emulator.store import SnapshotStore
@@ -47,6 +49,7 @@ class EmulatorOptions:
     throttle_refill: float = 25.0
     ca_dir: str | Path | None = None
     regional_next_links: bool = False  # serve as localhost; paging links on <region>.localhost
+    role: str | Path | dict[str, Any] | None = None  # enforce this role: 403 for actions it lacks
 
 
 class ArmEmulator:
@@ -60,6 +63,7 @@ class ArmEmulator:
         self.ctx = Ctx(store, page_size=options.page_size, regional_links=options.regional_next_links)
         self.faults = FaultInjector(parse_fault_spec(options.faults), options.seed)
         self.throttle = Throttle(options.throttle_bucket, options.throttle_refill)
+        self.role = Role.from_source(options.role) if options.role is not None else None
         self._log: IO[str] | None = None
         if options.request_log:
             self._log = open(options.request_log, "w", encoding="utf-8")  # noqa: SIM115 (closed in close())
@@ -113,8 +117,11 @@ class ArmEmulator:
                     query_pairs=list(request.query.items()), base_url=f"https://{request.host}")
         if dataplane.is_data_plane(call.method, call.path):
             # Log Analytics and Azure Storage data planes: no api-version, no ARM throttling.
-            if request.can_read_body:
-                await request.read()
+            body = await request.read() if request.can_read_body else b""
+            if self.role is not None:
+                needed = data_actions_for(call.method, body)
+                if not all(self.role.allows(action, data=is_data) for action, is_data in needed):
+                    return dataplane.forbidden(call.method), False
             return dataplane.answer(self.store, call), False
         resolved = resolve(self.ctx, call.method, call.path)
         if isinstance(resolved, Answer):
@@ -131,6 +138,10 @@ class ArmEmulator:
             return arm_error(429, "TooManyRequests",
                              f"Number of read requests for {bucket} exceeded the limit. Please try again after "
                              f"{wait} seconds.", headers), True
+        if self.role is not None:
+            action = arm_action(call.method, call.path)
+            if not self.role.allows(action):
+                return arm_error(403, "AuthorizationFailed", forbidden_message(action, resolved.scope)), False
         recorded = self._recorded_error(resolved)
         if recorded is not None:
             return recorded, False
@@ -157,7 +168,9 @@ class ArmEmulator:
         if not isinstance(body, dict):
             return arm_error(400, "InvalidRequestContent", "The request body must be a JSON object.")
         try:
-            return Answer(200, resourcegraph.handle_query(self.store, body))
+            role = self.role
+            visible = None if role is None else (lambda row: role.allows(row_action(row)))
+            return Answer(200, resourcegraph.handle_query(self.store, body, visible))
         except ValueError as e:
             return arm_error(400, "BadRequest", str(e))
 

@@ -26,14 +26,15 @@ FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv",
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
                    drift: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
-                   activity: Activity | None = None) -> list[Path]:
+                   activity: Activity | None = None, sarif_artifact_path: str | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
     ``drift`` is ``auditor.drift.compare`` of a previous audit's findings and these (adds "since
     the previous audit"; renderers present it and never compare findings themselves);
     ``plan`` is a remediate plan.json dict (adds projected coverage). Unknown formats are a
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
-    ``activity`` shows each format (and the PDF's pages) on a terminal.
+    ``activity`` shows each format (and the PDF's pages) on a terminal. ``sarif_artifact_path``
+    is the snapshot's path in the repository the SARIF is uploaded from (results point at it).
     """
     activity = activity or Activity(False)
     wanted = [f.strip().lower() for f in formats if f.strip()]
@@ -62,14 +63,14 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             view()
         with activity.step(f"writing {FILE_NAMES[fmt]}"), atomic_target(path) as tmp:
             # a failed or interrupted render leaves no partial report
-            _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity)
+            _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity, sarif_artifact_path)
         gc.collect()  # a renderer's garbage (WeasyPrint's boxes) is freed before the next one starts
         written.append(path)
     return written
 
 
 def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findings: dict[str, Any],
-                snapshot: Snapshot, out_dir: Path, activity: Activity) -> None:
+                snapshot: Snapshot, out_dir: Path, activity: Activity, sarif_artifact_path: str | None = None) -> None:
     if fmt == "pdf":
         from auditor.render.pdf import write_pdf
 
@@ -86,7 +87,7 @@ def _render_one(fmt: str, path: Path, view: Callable[[], dict[str, Any]], findin
     elif fmt == "sarif":
         from auditor.render.sarif import write_sarif
 
-        write_sarif(findings, snapshot, path)
+        write_sarif(findings, snapshot, path, sarif_artifact_path)
     elif fmt == "md":
         from auditor.render.markdown import summary_markdown
 
