@@ -82,13 +82,13 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
           **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
-    others = [f for f in wanted if f != "json"]
-    if snapshot is not None:
-        refuse_collection_options(click.get_current_context())
     if sarif_artifact_path is not None:
         from auditor.render.sarif import check_artifact_path
 
         check_artifact_path(sarif_artifact_path)
+    others = [f for f in wanted if f != "json"]
+    if snapshot is not None:
+        refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing

@@ -52,12 +52,12 @@ def emulate(snapshot: str, port: int, latency_ms: int, faults: str, seed: int, r
     if throttle_refill < 0:
         raise InputError("--throttle-refill must not be negative")
     parse_fault_spec(faults)  # bad spec: exit 2 before anything starts
-    if ca_dir is not None:
-        _check_ca_dir(ca_dir)
     if role is not None:
         from auditor.emulator.authorization import Role
 
         Role.from_source(role)  # bad role file: exit 2 before anything starts
+    if ca_dir is not None:
+        _check_ca_dir(ca_dir)
     options = EmulatorOptions(port=port, page_size=page_size, latency_ms=latency_ms, faults=faults, seed=seed,
                               request_log=request_log, throttle_bucket=throttle_bucket,
                               throttle_refill=throttle_refill, ca_dir=ca_dir,
