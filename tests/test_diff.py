@@ -9,6 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from test_report_fixtures import CONFIG, audited, demo_raw, drifted_raw
+from test_secrets import _text_of
 
 from auditor.cli import main
 from auditor.drift import compare, finding_key, has_changes
@@ -104,3 +105,54 @@ def test_cli_diff_incomplete_and_bad_input(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not found" in bad.output
     fmt = runner.invoke(main, ["diff", old, old, "--format", "pdf"])
     assert fmt.exit_code == 2
+
+
+# --------------------------------------------------------------------------- issue 19 item 4
+
+def test_a_finding_is_its_rule_scope_and_evidence_key_not_its_wording() -> None:
+    old = _finding("ALA-EXP-002", "/subscriptions/a", settings=["/subscriptions/a/providers/x/s"],
+                   missing=["Security", "Policy"])
+    new = {**_finding("ALA-EXP-002", "/subscriptions/A", settings=["/subscriptions/a/providers/x/s"],
+                      missing=["Policy"]), "message": "Reworded: one category is missing."}
+    d = compare(_doc([], [old]), _doc([], [new]))
+    assert not d["newFindings"] and not d["resolvedFindings"]  # the same finding, described differently
+    audit_error = _finding("ALA-AUD-001", "/subscriptions/a", operation="*", code="AuthorizationFailed",
+                           message="The client 'x' has no access")
+    reworded = {**audit_error, "evidence": {**audit_error["evidence"], "message": "Access denied for 'x'"}}
+    assert not has_changes(compare(_doc([], [audit_error]), _doc([], [reworded])))
+    other_subject = _finding("ALA-EXP-003", "/subscriptions/a", setting="/subscriptions/a/providers/x/s1")
+    moved = _finding("ALA-EXP-003", "/subscriptions/a", setting="/subscriptions/a/providers/x/s2")
+    d = compare(_doc([], [other_subject]), _doc([], [moved]))
+    assert len(d["newFindings"]) == len(d["resolvedFindings"]) == 1  # about another setting: another finding
+
+
+def test_rules_that_need_delivery_facts_are_not_compared_against_an_audit_without_them(tmp_path: Path) -> None:
+    from auditor.rules import all_rules
+
+    with_facts = demo_raw()
+    without = copy.deepcopy(with_facts)
+    without.pop("delivery")
+    full, bare = audited(with_facts)[0], audited(without)[0]
+    needing = {r.id for r in all_rules() if "delivery" in r.needs}
+    # every rule that fires only with delivery facts says it needs them
+    only_with = {f["ruleId"] for f in full["findings"]} - {f["ruleId"] for f in bare["findings"]}
+    assert only_with and only_with <= needing
+    for old, new, side in ((full, bare, "old"), (bare, full, "new")):
+        d = compare(old, new)
+        assert not d["newFindings"] and not d["resolvedFindings"], side
+        [item] = d["notCompared"]
+        assert item["evaluatedIn"] == side and item["rules"] == sorted(needing)
+        assert item["findings"] == sum(1 for f in full["findings"] if f["ruleId"] in needing) > 10
+    assert compare(full, full)["notCompared"] == []
+    old, new = _write(tmp_path, "old.json", with_facts), _write(tmp_path, "new.json", without)
+    runner = CliRunner()
+    md = runner.invoke(main, ["diff", old, new, "--config", str(CONFIG)])
+    assert "Resolved findings (0)" in md.output and "Not compared: ALA-DET-001" in md.output, md.output
+    assert "without delivery facts (--verify-delivery)" in md.output
+    out = tmp_path / "report"
+    res = runner.invoke(main, ["audit", "--snapshot", new, "--baseline", old, "--config", str(CONFIG),
+                               "--out", str(out), "--format", "pdf,html,md", "-q"])
+    assert res.exit_code == 3, res.output
+    for name in ("report.html", "summary.md", "report.pdf"):
+        text = " ".join(_text_of(out / name).split())  # the PDF's text through pdftotext
+        assert "Not compared: ALA-DET-001" in text and "neither new nor resolved" in text, name

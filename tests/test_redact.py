@@ -356,3 +356,69 @@ def test_redacting_a_shared_copy_again_with_its_map_changes_nothing() -> None:
     shared, p = shared_copy(demo())
     again = Pseudonymiser(KEY, p.back).snapshot(copy.deepcopy(shared))
     assert again == shared
+
+
+# --------------------------------------------------------------------------- issue 19 item 3: whole values
+
+def _with_odd_names(raw: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """The demo with a resource group named with parentheses and an assignment named with spaces."""
+    raw = copy.deepcopy(raw)
+    group = next(d for d in raw["resources"] if arm.kind_of(d) == arm.ACTION_GROUP)
+    old_rg = group["id"].split("/")[4]
+    odd_rg = "rg-logging(contoso-mgmt)"
+    text = json.dumps(raw).replace(f"/resourceGroups/{old_rg}/", f"/resourceGroups/{odd_rg}/")
+    raw = json.loads(text)
+    assignment = next(d for d in raw["resources"] if arm.kind_of(d) == arm.POLICY_ASSIGNMENT)
+    odd_name = "Deploy Contoso Log"
+    new_id = assignment["id"].rsplit("/", 1)[0] + "/" + odd_name
+    raw = json.loads(json.dumps(raw).replace(json.dumps(assignment["id"]), json.dumps(new_id)))
+    assignment = next(d for d in raw["resources"] if d["id"] == new_id)
+    assignment["name"] = odd_name
+    raw["errors"].append({"scope": new_id, "operation": "policyStates", "status": 403, "code": "AuthorizationFailed",
+                          "message": f"No access to assignment '{odd_name}'"})
+    return raw, odd_rg, odd_name
+
+
+def test_names_with_spaces_and_parentheses_are_pseudonymised_whole() -> None:
+    raw, odd_rg, odd_name = _with_odd_names(demo())
+    shared, p = shared_copy(raw)
+    text = json.dumps(shared)
+    for word in ("contoso-mgmt", "Contoso Log", "logging("):
+        assert word not in text, word
+    assert p.name(odd_rg).isalnum() and p.name(odd_name).isalnum()
+    back = unmap(shared, p.back)
+    assert (back["resources"], back["errors"]) == (raw["resources"], raw["errors"])  # every whole name comes back
+    real, pseudo = audit_snapshot(build_snapshot(raw)), audit_snapshot(build_snapshot(shared))
+    assert real["summary"] == pseudo["summary"]  # references still meet
+
+
+def test_phone_numbers_and_organisation_hosts_get_pseudonyms() -> None:
+    raw = demo()
+    group = next(d for d in raw["resources"] if arm.kind_of(d) == arm.ACTION_GROUP)
+    group["properties"]["smsReceivers"] = [{"name": "oncall", "countryCode": "44", "phoneNumber": "7700900123",
+                                            "status": "Enabled"}]
+    group["properties"]["voiceReceivers"] = [{"name": "duty", "countryCode": "1", "phoneNumber": "4255550100"}]
+    group["properties"]["webhookReceivers"] = [
+        {"name": "siem", "serviceUri": "https://siem.contoso-corp.com/REDACTED", "useCommonAlertSchema": True},
+        {"name": "slack", "serviceUri": "https://hooks.slack.com/REDACTED", "useCommonAlertSchema": True},
+        {"name": "teams", "serviceUri": "https://contosocorp.webhook.office.com/REDACTED"}]
+    group["properties"]["runbook"] = "See https://wiki.contoso-corp.com/soc and https://aka.ms/alerts"
+    shared, p = shared_copy(raw)
+    text = json.dumps(shared)
+    for real in ("7700900123", "4255550100", "contoso-corp", "contosocorp", "hooks.slack.com"):
+        assert real not in text, real
+    got = next(d for d in shared["resources"] if d["id"] == p.scan(group["id"]))["properties"]
+    assert got["smsReceivers"][0]["phoneNumber"] == p.phone("7700900123")
+    assert got["smsReceivers"][0]["countryCode"] == "44"
+    assert got["webhookReceivers"][0]["serviceUri"] == f"https://{p.host('siem.contoso-corp.com')}/REDACTED"
+    assert re.fullmatch(r"https://h[0-9a-f]{10}\.example/REDACTED", got["webhookReceivers"][1]["serviceUri"])
+    assert got["webhookReceivers"][2]["serviceUri"].endswith(".webhook.office.com/REDACTED")
+    assert "https://aka.ms/alerts" in text  # public hosts stay
+    assert unmap(shared, p.back)["resources"] == raw["resources"]
+
+
+def test_quoted_names_in_messages_are_found_whole_and_one_after_another() -> None:
+    p = Pseudonymiser(KEY)
+    a, b = p.name("law-y"), p.name("Deploy Contoso Log")
+    message = "action 'Microsoft.Insights/x/read' over 'law-y' and 'Deploy Contoso Log' was denied"
+    assert p.scan(message) == f"action 'Microsoft.Insights/x/read' over '{a}' and '{b}' was denied"

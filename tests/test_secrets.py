@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -61,7 +62,7 @@ def test_values_that_look_like_credentials_go_whatever_their_field(value: str) -
     "/subscriptions/4b657269-d609-5c6e-a75e-1662cb134efd/providers/microsoft.insights/diagnosticSettings/a",
     "https://management.azure.com/subscriptions/x/providers/Microsoft.PolicyInsights/policyStates/$metadata#latest",
     "https://kv-x.vault.azure.net", "[parameters('logAnalytics')]", "Finance: key=value is prose here",
-    "soc@contoso.example",
+    "soc@contoso.example", "Basic configuration of the workspace", "Use a bearer credential instead",
 ])
 def test_ordinary_values_are_kept(value: str) -> None:
     r = Redactor()
@@ -149,11 +150,11 @@ def _plant(source: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list
     planted, expected = copy.deepcopy(source), copy.deepcopy(source)
     secrets: list[str] = []
 
-    def put(i: int, path: list[str | int], template: str) -> None:
+    def put(i: int, path: list[str | int], template: str, expect: str | None = None) -> None:
         secret = f"Zq{len(secrets):03d}S3cretTok"
         secrets.append(secret)
         for doc, value in ((planted["resources"][i], template.format(secret)),
-                           (expected["resources"][i], template.format(MARKER))):
+                           (expected["resources"][i], expect or template.format(MARKER))):
             target = doc
             for step in path[:-1]:
                 target = target.setdefault(step, {}) if isinstance(step, str) else target[step]
@@ -171,7 +172,9 @@ def _plant(source: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list
             for kind, member, template in receivers:
                 for d in (planted, expected):
                     d["resources"][i]["properties"][kind] = [{"name": f"r-{kind}", "useCommonAlertSchema": True}]
-                put(i, ["properties", kind, 0, member], template)
+                # a receiver's URL is a credential as a whole: scheme and host stay (docs/redaction.md)
+                host = urlsplit(template).netloc.rsplit("@", 1)[-1]
+                put(i, ["properties", kind, 0, member], template, f"https://{host}/{MARKER}")
     for d in (planted, expected):
         d["resources"] += [_secure_definition(), _secure_assignment()]
     planted["resources"][-2]["properties"]["parameters"]["webhookToken"]["defaultValue"] = "Zq900S3cretTok"
@@ -227,3 +230,106 @@ def test_secrets_in_every_document_kind_leave_no_trace(tmp_path: Path) -> None:
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{path.name} holds {leaked}"
     assert "Zq" not in audited.output + remediated.output
+
+
+# --------------------------------------------------------------------------- issue 19: by pattern, not by list
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("https://hooks.slack.com/services/T00000000/B00000000/XXXXdevSlackXXXX", "https://hooks.slack.com"),
+    ("https://contoso.webhook.office.com/webhookb2/a@b/IncomingWebhook/devTeamsTok/c", "https://contoso.webhook.office.com"),
+    ("https://events.pagerduty.com/integration/devPagerDutyKey0000/enqueue", "https://events.pagerduty.com"),
+    ("https://ops.example.net:8443/alerts/devOpaquePathTok?tenant=x", "https://ops.example.net:8443"),
+    ("https://admin:devPass@ops.example.net/notify", "https://ops.example.net"),
+])
+def test_a_receiver_url_keeps_only_scheme_and_host(url: str, kept: str) -> None:
+    r = Redactor()
+    doc = {"properties": {"webhookReceivers": [{"name": "hook", "serviceUri": url, "useAadAuth": False}]}}
+    out = r.tree(doc)["properties"]["webhookReceivers"][0]
+    assert out == {"name": "hook", "serviceUri": f"{kept}/{MARKER}", "useAadAuth": False}
+    assert r.count == 1
+    assert Redactor().tree({"properties": {"webhookReceivers": [out]}})["properties"]["webhookReceivers"][0] == out
+
+
+def test_capability_urls_in_any_text_lose_path_and_query() -> None:
+    r = Redactor()
+    text = ("Page https://hooks.slack.com/services/T1/B2/devSlackTok and "
+            "https://discord.com/api/webhooks/1/devDiscordTok; docs at https://learn.microsoft.com/azure/x")
+    assert r.text(text) == ("Page https://hooks.slack.com/REDACTED and https://discord.com/REDACTED; "
+                            "docs at https://learn.microsoft.com/azure/x")
+    assert r.count == 2
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Post to https://outlook.office.com/webhook/a1@b2/IncomingWebhook/devLegacyTeams/c3 on failure",
+     "Post to https://outlook.office.com/REDACTED on failure"),  # the legacy Teams connector
+    ("https://ci.example.org/api/webhook/devHookTok?x=1", "https://ci.example.org/REDACTED"),
+    ("see https://alerts.example.net/hooks/devOpaque99 now", "see https://alerts.example.net/REDACTED now"),
+])
+def test_any_url_whose_path_names_a_webhook_loses_path_and_query(text: str, kept: str) -> None:
+    r = Redactor()
+    assert r.text(text) == kept and r.count == 1
+
+
+@pytest.mark.parametrize("text", [
+    "https://github.com/org/repo/settings/hooks", "https://contoso.example/webhooks/",
+    "https://learn.microsoft.com/azure/azure-monitor/alerts/activity-log-alerts-webhook",
+])
+def test_pages_about_webhooks_are_kept(text: str) -> None:
+    assert Redactor().text(text) == text
+
+
+@pytest.mark.parametrize("template", [
+    "https://siem.example.net/in?X-Auth={}&tenant=ops",
+    "https://siem.example.net/in?x_api_token={}",
+    "https://siem.example.net/in?clientSecret={}",
+    "Endpoint=https://appcs.azconfig.io;Id=abc;Secret={}",
+    "cache.redis.cache.windows.net:6380,password={},ssl=True",
+    "Authorization: Bearer {}",
+    "Authorization: Basic {}",
+])
+def test_credential_members_are_found_by_name_pattern(template: str) -> None:
+    r = Redactor()
+    secret = "ZGV2OnMzY3JldA==" if "Basic" in template else "devS3cretValue"  # base64 of dev:s3cret
+    assert r.text(template.format(secret)) == template.format(MARKER)
+    assert r.count == 1
+
+
+def test_json_held_in_a_string_passes_the_same_rules() -> None:
+    inner = json.dumps({"apiKey": "devInnerKey01"})
+    config = json.dumps({"PayloadRevision": 0, "WorkItemType": "Incident", "Password": "devItsmPass01",
+                         "WorkItemData": inner, "Url": "https://hooks.slack.com/services/T/B/devSlack2"})
+    r = Redactor()
+    out = r.tree({"properties": {"itsmReceivers": [{"name": "snow", "ticketConfiguration": config}]}})
+    got = json.loads(out["properties"]["itsmReceivers"][0]["ticketConfiguration"])
+    assert got == {"PayloadRevision": 0, "WorkItemType": "Incident", "Password": MARKER,
+                   "WorkItemData": json.dumps({"apiKey": MARKER}),  # the layout as written
+                   "Url": f"https://hooks.slack.com/{MARKER}"}
+    assert r.count == 3
+    plain = json.dumps({"WorkItemType": "Incident"})
+    assert Redactor().text(plain) == plain  # unchanged JSON keeps its bytes
+
+
+def test_string_policy_parameters_named_like_credentials_lose_their_values() -> None:
+    definition = {"type": "Microsoft.Authorization/policyDefinitions", "properties": {"parameters": {
+        "webhookSecret": {"type": "String", "defaultValue": "devDefault1", "metadata": {"displayName": "x"}},
+        "pagerDutyRoutingKey": {"type": "String", "allowedValues": ["devAllowed1"]},
+        "logAnalytics": {"type": "String", "defaultValue": "law-central"}}}}
+    assignment = {"properties": {"parameters": {"webhookSecret": {"value": "devValue1"},
+                                                "smtp_password": {"value": "devValue2"},
+                                                "logAnalytics": {"value": "law"}}}}
+    r = Redactor()
+    d, a = r.tree(definition)["properties"]["parameters"], r.tree(assignment)["properties"]["parameters"]
+    assert d["webhookSecret"] == {"type": "String", "defaultValue": MARKER, "metadata": {"displayName": "x"}}
+    assert d["pagerDutyRoutingKey"]["allowedValues"] == [MARKER]
+    assert a == {"webhookSecret": {"value": MARKER}, "smtp_password": {"value": MARKER},
+                 "logAnalytics": {"value": "law"}}
+    assert r.count == 4
+
+
+@pytest.mark.parametrize("name", ["keyType", "keySource", "keyName", "publicKey", "partitionKey", "useAadAuth",
+                                  "countryCode", "code", "secretName", "tokenAudience", "passwordProfile",
+                                  "/subscriptions/x/providers/Microsoft.KeyVault/vaults/kv/keys"])
+def test_names_that_only_mention_a_credential_are_kept(name: str) -> None:
+    r = Redactor()
+    assert r.tree({"properties": {name: "kept-value"}}) == {"properties": {name: "kept-value"}}
+    assert r.count == 0

@@ -3,14 +3,17 @@
 Why generic: new document kinds (Sentinel rules, delivery evidence, tables ...) keep arriving, so
 nothing here lists kinds. Every string is read for what it is:
 
-* an ARM id (alone, or inside a URL or message): each name segment is pseudonymised, types,
-  provider namespaces and Azure-defined names (``default``, ``$metadata``, built-in policy and
-  role definitions) stay, so the id stays well-formed and references still meet;
+* an ARM id (alone: names whole, spaces and parentheses included; or inside a URL or message):
+  each name segment is pseudonymised, types, provider namespaces and Azure-defined names
+  (``default``, ``$metadata``, built-in policy and role definitions) stay, so the id stays
+  well-formed and references still meet;
 * a GUID anywhere -> a GUID (HMAC of the GUID); built-in definition and role GUIDs stay;
 * an e-mail address -> ``u<hex>@d<hex>.example``;
 * the value of a name field (``name``, ``...Name``, ``resourceGroup``) -> the same pseudonym as
   that name in ids; display names, descriptions, ``...By`` and tag values -> text pseudonyms;
-* the first label of an Azure resource host name (``st1.blob.core.windows.net``) -> its name.
+* the first label of an Azure resource host name (``st1.blob.core.windows.net``) -> its name;
+* any other URL host, unless public (Azure, Microsoft, docs) -> ``h<hex>.example``;
+* SMS and voice receivers' phone numbers -> ``ph<hex>``.
 
 A pseudonym depends only on the key and the value (case-folded), so the same input always gives
 the same output, across documents and across runs with the same key. ``back`` maps every
@@ -39,6 +42,15 @@ _HOST_SUFFIXES = (
     "vault.azure.net", "core.windows.net", "servicebus.windows.net", "azurewebsites.net", "database.windows.net",
     "azure-api.net", "vault.usgovcloudapi.net", "core.usgovcloudapi.net", "servicebus.usgovcloudapi.net",
     "vault.azure.cn", "core.chinacloudapi.cn", "servicebus.chinacloudapi.cn",
+    "webhook.office.com", "documents.azure.com", "cache.windows.net", "search.windows.net", "azconfig.io",
+    "azurecr.io",
+)
+# Hosts whose names are public (Azure, Microsoft, documentation): kept. Any other URL host may name
+# the organisation (siem.contoso.com, hooks.slack.com for a receiver) and becomes a pseudonym.
+_PUBLIC_HOST_SUFFIXES = (
+    "azure.com", "azure.net", "windows.net", "microsoft.com", "microsoftonline.com", "azure.cn", "chinacloudapi.cn",
+    "usgovcloudapi.net", "azure.us", "azure-automation.net", "loganalytics.io", "applicationinsights.io", "aka.ms",
+    "github.com", "githubusercontent.com", "w3.org", "json-schema.org", "schemas.microsoft.com",
 )
 _HOST = r"https?://(?P<label>[A-Za-z0-9-]+)\.(?P<suffix>(?:[A-Za-z0-9-]+\.)*(?:" + "|".join(
     re.escape(s) for s in _HOST_SUFFIXES) + r"))"
@@ -46,8 +58,11 @@ _HOST = r"https?://(?P<label>[A-Za-z0-9-]+)\.(?P<suffix>(?:[A-Za-z0-9-]+\.)*(?:"
 _SCAN_RE = re.compile(
     r"(?P<id>/(?:subscriptions|providers)/[^\s'\"<>?#,;|()\[\]{}]+)"
     rf"|(?P<host>{_HOST})"
+    r"|(?P<url>https?://(?P<uhost>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))"
     rf"|(?P<email>{_EMAIL})"
     rf"|(?P<guid>(?<![0-9A-Za-z-]){_GUID}(?![0-9A-Za-z-]))", re.I)
+# A value that is an id as a whole: its names may hold spaces and parentheses (legal in Azure).
+_WHOLE_ID_RE = re.compile(r"^/(?:subscriptions|providers)/[^?#\n\"'<>|,;\[\]{}]*[^/?#\n\"'<>|,;\[\]{}\s]$", re.I)
 _IDS_IN_TEXT = re.compile(r"/(?:subscriptions|providers)/[^\s'\"<>?#,;|()\[\]{}]+", re.I)
 # Names Azure defines (kept), and types whose children Azure names.
 _KEEP_NAMES = frozenset({"default", "current", "latest", "global",
@@ -59,8 +74,10 @@ _SYSTEM_NAMED_TYPES = frozenset({"tables", "locations", "blobservices", "fileser
 _BUILTIN_DEFINITION_RE = re.compile(r"^/providers/microsoft\.authorization/(policydefinitions|policysetdefinitions)/",
                                     re.I)
 _WRAPPED_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9.]*)\((.+)\)$")
-# A quoted word in a message ('law-central' in "Workspace 'law-central' is not onboarded").
-_QUOTED_RE = re.compile(r"'([^'\s/]{3,})'")
+# A quoted name in a message ('law-central' in "Workspace 'law-central' is not onboarded").
+# Lookarounds: the quotes are not consumed, so the text between two quoted names is never
+# mistaken for one that hides the second.
+_QUOTED_RE = re.compile(r"(?<=')([^'/\n]{3,80})(?=')")
 _NIL_GUID = "00000000-0000-0000-0000-000000000000"
 # Subtrees that are code, not tenant identity: policy rules, templates, alert conditions, SKUs.
 _CODE_KEYS = frozenset({"policyrule", "template", "criteria", "condition", "sku", "logs", "metrics"})
@@ -70,7 +87,8 @@ _VOCABULARY_KEYS = frozenset({"operationname", "tablename", "categoryname", "met
                               "alertruletemplatename"})
 _TEXT_KEYS = frozenset({"displayname", "description", "groupshortname"})
 _UNTOUCHED_TOP_LEVEL = frozenset({"schemaVersion", "tool", "collectedAt", "cloud"})
-_PSEUDONYM_RE = re.compile(rf"u[0-9a-f]{{10}}@d[0-9a-f]{{10}}\.example|{_GUID}"
+_PHONE_KEYS = frozenset({"phonenumber", "phone", "mobile", "mobilenumber"})
+_PSEUDONYM_RE = re.compile(rf"u[0-9a-f]{{10}}@d[0-9a-f]{{10}}\.example|h[0-9a-f]{{10}}\.example|{_GUID}"
                            r"|(?<![A-Za-z0-9])[a-z]{1,8}[0-9a-f]{10}(?![A-Za-z0-9])")
 
 
@@ -98,6 +116,7 @@ class Pseudonymiser:
         self._texts: dict[str, str] = {}
         self._public: set[str] = {_NIL_GUID}
         self._system_names: set[str] = set()  # names Azure gave (tables/AzureActivity): kept in name members too
+        self._workspaces: set[str] = set()  # solutions are named Type(<workspace>): the type is vocabulary
 
     # --- single values -----------------------------------------------------------------------
     def _hex(self, kind: str, value: str, n: int, fold: bool = True) -> str:
@@ -132,12 +151,27 @@ class Pseudonymiser:
         if value in self.back:  # already a pseudonym (a snapshot redacted twice)
             return value
         wrapped = _WRAPPED_NAME_RE.match(value)
-        if wrapped:  # Type(inner): solutions are named SecurityInsights(<workspace>); the type is vocabulary
+        if wrapped and wrapped.group(2).lower() in self._workspaces:
+            # Type(workspace): solutions are named SecurityInsights(<workspace>); the type is vocabulary.
+            # Any other name with parentheses (rg-logging(contoso-mgmt)) is one name, pseudonymised whole.
             return f"{wrapped.group(1)}({self.name(wrapped.group(2), prefix)})"
         key = value.lower()
         if key not in self._names:
             self._names[key] = self._remember(f"{prefix}{self._hex('name', value, 10)}", value)
         return self._names[key]
+
+    def host(self, value: str) -> str:
+        """A host that may name the organisation: ``h<hex>.example`` (a reserved name, never resolvable)."""
+        if value in self.back:
+            return value
+        return self._remember(f"h{self._hex('host', value, 10)}.example", value)
+
+    def phone(self, value: str) -> str:
+        """An SMS or voice receiver's number: ``ph<hex>`` (the analysis only reads that a receiver exists)."""
+        if not value.strip() or value in self.back:
+            return value
+        digits = re.sub(r"\D", "", value) or value
+        return self._remember(f"ph{self._hex('phone', digits, 10)}", value)
 
     def text(self, value: str) -> str:
         """Display names, descriptions, tag values: a GUID or e-mail as such, anything else as a name."""
@@ -170,19 +204,27 @@ class Pseudonymiser:
         return "/".join(out)
 
     def scan(self, value: str) -> str:
-        """Every id, resource host, e-mail and GUID inside a string, and quoted known names."""
+        """Every id, host, e-mail and GUID inside a string, and quoted known names. A value that is
+        an id as a whole keeps names with spaces and parentheses whole."""
+        if value.startswith("/") and _WHOLE_ID_RE.match(value):
+            return self.arm_id(value)
         out = _SCAN_RE.sub(self._scanned, value)
         return _QUOTED_RE.sub(self._quoted, out) if "'" in out else out
 
     def _quoted(self, m: re.Match[str]) -> str:
         known = self._names.get(m.group(1).lower())
-        return f"'{known}'" if known else m.group(0)
+        return known or m.group(0)
 
     def _scanned(self, m: re.Match[str]) -> str:
         if m.group("id"):
             return self.arm_id(m.group("id"))
         if m.group("host"):
             return m.group(0).replace(m.group("label"), self.name(m.group("label")), 1)
+        if m.group("url"):
+            host = m.group("uhost")
+            if _public_host(host):
+                return m.group(0)
+            return m.group(0)[:m.start("uhost") - m.start()] + self.host(host)
         if m.group("email"):
             return self.email(m.group("email"))
         return self.guid(m.group("guid"))
@@ -206,6 +248,8 @@ class Pseudonymiser:
     def _string(self, value: str, key: str, in_code: bool) -> str:
         if not value or key in _VOCABULARY_KEYS:
             return value
+        if key in _PHONE_KEYS:
+            return self.phone(value)
         if not in_code and (key in _TEXT_KEYS or key.endswith("by")):
             return self.text(value)
         if not in_code and (key == "name" or key.endswith("name") or key == "resourcegroup"):
@@ -230,6 +274,8 @@ class Pseudonymiser:
                     self._public.add(parts[i + 1].lower())
                 elif seg.lower() in _SYSTEM_NAMED_TYPES and seg.lower() != "providers" and i % 2 == 1:
                     self._system_names.add(parts[i + 1].lower())
+                elif seg.lower() == "workspaces" and i % 2 == 1:
+                    self._workspaces.add(parts[i + 1].lower())
         for arm_id in ids:
             self.arm_id(arm_id)
 
@@ -242,7 +288,9 @@ class Pseudonymiser:
 
 def _ids_in(value: Any) -> Iterator[str]:
     if isinstance(value, str):
-        if "/" in value:
+        if value.startswith("/") and _WHOLE_ID_RE.match(value):
+            yield value
+        elif "/" in value:
             yield from _IDS_IN_TEXT.findall(value)
     elif isinstance(value, list):
         for v in value:
@@ -251,6 +299,11 @@ def _ids_in(value: Any) -> Iterator[str]:
         for k, v in value.items():
             yield from _ids_in(k)
             yield from _ids_in(v)
+
+
+def _public_host(host: str) -> bool:
+    host = host.lower()
+    return any(host == h or host.endswith("." + h) for h in _PUBLIC_HOST_SUFFIXES)
 
 
 def unmap(value: Any, back: dict[str, str]) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from auditor.render.wording import VERDICT_LABEL
+from auditor.render.wording import VERDICT_LABEL, not_compared_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~@])")
 NEEDING_LIMIT = 50
@@ -87,6 +87,8 @@ def drift_lines(d: dict[str, Any], heading: str = "# Drift between two audits") 
            f"| New subscriptions | {len(d['newSubscriptions'])} |",
            f"| Removed subscriptions | {len(d['removedSubscriptions'])} |",
            f"| New findings | {len(d['newFindings'])} |", f"| Resolved findings | {len(d['resolvedFindings'])} |", ""]
+    for item in d.get("notCompared") or []:
+        out += [md(not_compared_line(item)), ""]
 
     def section(title: str, rows: list[dict[str, Any]], fmt: Any) -> None:
         out.append(f"### {title} ({len(rows)})")

@@ -108,7 +108,8 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
             "matrix": [{"category": c, "required": c in required, "exported": c.lower() in cats,
                         "state": _category_state(s.get("export"), c.lower() in cats, c in required)}
                        for c in CATEGORIES],
-            "destinations": [{**d, "name": names.name(d.get("id")), "kindLabel": wording.destination_kind(d)}
+            "destinations": [{**d, "name": names.name(d.get("id")), "kindLabel": wording.destination_kind(d),
+                              "problems": _named_by(open_, d.get("id"))}
                              for d in s.get("destinations", [])],
             "enforcedBy": [{"id": a, "name": names.name(a)} for a in s.get("enforcedBy", [])],
             "alerts": alerts,
@@ -283,6 +284,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict
             "covered": verdicts.get("covered", 0), "exportPct": _pct(export_complete, total),
             "effectivePct": _pct(effective, total), "coveredPct": _pct(verdicts.get("covered", 0), total),
             "needsAction": len(needing), "unknown": verdicts.get("unknown", 0),
+            "coveredNeedingAction": sum(1 for r in needing if r["verdict"] == "covered"),
         },
         "verdicts": [{"verdict": v, "count": verdicts.get(v, 0), "label": wording.VERDICT_LABEL[v]}
                      for v in VERDICTS],
@@ -358,10 +360,28 @@ def _waivers(findings: dict[str, Any], names: Names) -> list[dict[str, Any]]:
     return out
 
 
+def _named_by(findings: list[dict[str, Any]], destination: Any) -> list[str]:
+    """Open findings whose evidence names this destination (ALA-DLV-002: the workspace is over
+    quota): the card shows them next to the destination instead of calling it healthy."""
+    target = arm.norm_id(destination)
+    return sorted({f["ruleId"] for f in findings if target and target in _ids_in_evidence(f.get("evidence"))})
+
+
+def _ids_in_evidence(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {arm.norm_id(value)} if value.startswith("/") else set()
+    if isinstance(value, list):
+        return set().union(*(_ids_in_evidence(v) for v in value)) if value else set()
+    if isinstance(value, dict):
+        return set().union(*(_ids_in_evidence(v) for v in value.values())) if value else set()
+    return set()
+
+
 def _drift(drift: dict[str, Any] | None) -> dict[str, Any] | None:
     if not drift:
         return None
     d = dict(drift)
     d["newFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["newFindings"]).items()))
     d["resolvedFindingsByRule"] = dict(sorted(Counter(f["ruleId"] for f in d["resolvedFindings"]).items()))
+    d["notComparedLines"] = [wording.not_compared_line(item) for item in d.get("notCompared", [])]
     return d

@@ -10,6 +10,7 @@ from markupsafe import escape
 
 from auditor.render.env import environment, read_asset
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
+from auditor.termtext import clean_line
 
 PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
@@ -19,8 +20,21 @@ LINE_WIDTH = 118  # characters of a register line at its font size on A4
 MARKS = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?"}
 
 
+HEADER_WIDTH = 66  # characters of the running header's tenant part that fit beside the date at 8 pt
+
+
 def _fit(text: str, width: int) -> str:
     return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def running_title(meta: dict[str, Any]) -> str:
+    """The page header's tenant part: root-group name and tenant id, cut so it never reaches the
+    date on the right (a long root-group name would otherwise overprint it on every page)."""
+    name, tenant = clean_line(" ".join(str(meta.get("rootName") or "").split())), str(meta.get("tenantId") or "")
+    if not name:
+        return tenant
+    both = f"{name} ({tenant})"
+    return both if len(both) <= HEADER_WIDTH else _fit(name, HEADER_WIDTH).rstrip()
 
 
 def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
@@ -33,7 +47,8 @@ def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
         head = f"{'Subscription':<{NAME_WIDTH}} {'Subscription id':<36} {'Parent group':<24} Alerts"
     lines: list[str] = []
     for r in rows:
-        name = " ".join(str(r["name"]).split())
+        # control characters shown as escapes (\u0007), as everywhere else in the reports
+        name = clean_line(" ".join(str(r["name"]).split()))
         if len(name) > NAME_WIDTH:
             lines.append(_fit(name, LINE_WIDTH).rstrip())
             name = ""
@@ -43,7 +58,7 @@ def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
             lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {r['verdict']:<12} {cats:<8} "
                          f"{alerts:>6} {r['open']:>4}")
         else:
-            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {_fit(r['parent'], 24)} {alerts:>6}")
+            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {_fit(clean_line(r['parent']), 24)} {alerts:>6}")
     # Escaped here, whole: every name in the block is already cut to the line width.
     return [{"head": head, "body": escape("\n" + "\n".join(lines[i:i + REGISTER_CHUNK]))}
             for i in range(0, len(lines), REGISTER_CHUNK)]
@@ -55,7 +70,8 @@ def render_pdf_html(model: dict[str, Any]) -> str:
         model=model, css=read_asset("report_pdf.css"),
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
         needing_register=register(model["needing"][len(model["detail"]):], "needing"),
-        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH)
+        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH,
+        running_title=running_title(model["meta"]))
 
 
 def write_pdf(model: dict[str, Any], findings_json: bytes, path: Path) -> Path:

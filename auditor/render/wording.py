@@ -97,3 +97,12 @@ def _readable(value: Any, names: Names) -> str:
     if value is None:
         return "null"
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def not_compared_line(item: dict[str, Any]) -> str:
+    """One sentence for a report: which rules a drift comparison did not compare (its ``notCompared``
+    items, auditor/drift.py), and why."""
+    other = "old" if item["evaluatedIn"] == "new" else "new"
+    facts = "delivery facts (--verify-delivery)" if item["facts"] == "delivery" else f"{item['facts']} facts"
+    return (f"Not compared: {', '.join(item['rules'])} ({item['findings']} finding(s) in the {item['evaluatedIn']} "
+            f"audit): the {other} audit was made without {facts}, so these findings are neither new nor resolved.")

@@ -50,6 +50,9 @@ class Rule:
     controls: tuple[ControlRef, ...]  # into the framework catalogue (auditor/frameworks), never free strings
     axis: str  # one of AXES
     risk: str  # the report's sentence for its open findings: {n} findings, {s} scopes (RISK_FIELDS)
+    # Facts beyond the snapshot's documents the rule needs ("delivery": collected with
+    # --verify-delivery). Without them it cannot fire, which is not the same as passing (drift).
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not RULE_ID.match(self.id):

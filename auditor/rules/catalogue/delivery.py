@@ -33,6 +33,7 @@ NOT_DELIVERED = Rule(
     axis="delivery",
     risk=("{n} subscription(s) export their activity log, yet no event arrived at any destination in the "
           "delivery window."),
+    needs=("delivery",),
 )
 
 DESTINATION_DROPPED = Rule(
@@ -45,6 +46,7 @@ DESTINATION_DROPPED = Rule(
     axis="delivery",
     risk=("{n} subscription(s) export to a workspace that dropped or refused data (daily cap reached, "
           "ingestion stopped or failing): those logs are lost."),
+    needs=("delivery",),
 )
 
 NOT_WATCHED = Rule(
@@ -61,6 +63,7 @@ NOT_WATCHED = Rule(
     axis="detection",
     risk=("{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
           "Resource Manager, no Microsoft Sentinel rule over AzureActivity)."),
+    needs=("delivery",),
 )
 
 SECURITY_WITHOUT_DEFENDER = Rule(
@@ -72,6 +75,7 @@ SECURITY_WITHOUT_DEFENDER = Rule(
     (MCSB_LT3,),
     axis="export",
     risk=("{n} subscription(s) export the Security category, but no Microsoft Defender plan can fill it."),
+    needs=("delivery",),
 )
 
 # Judged from configuration on every snapshot (not only with --verify-delivery): the export
