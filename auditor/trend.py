@@ -58,12 +58,14 @@ def load_history(folder: str | Path, audit_snapshot: Callable[[Any], dict[str, A
     """Summaries of the audits in ``folder`` (findings.json files or snapshots), oldest first.
 
     ``audit_snapshot`` audits a snapshot with the current configuration. A file that is neither
-    is a usage error naming it: a trend silently missing a quarter would mislead.
+    is a usage error naming it: a trend silently missing a quarter would mislead. Hidden files
+    (an earlier run's ``.auditor-manifest.json``) are not audits: an output folder can be given.
     """
     base = Path(folder)
     if not base.is_dir():
         raise InputError(f"--history: {base} is not a folder")
-    files = sorted(p for p in base.iterdir() if p.is_file() and p.name.endswith(SUFFIXES))
+    files = sorted(p for p in base.iterdir()
+                   if p.is_file() and p.name.endswith(SUFFIXES) and not p.name.startswith("."))
     if not files:
         raise InputError(f"--history: {base} holds no findings.json or snapshot files (.json, .json.gz)")
     out = []
@@ -75,7 +77,7 @@ def load_history(folder: str | Path, audit_snapshot: Callable[[Any], dict[str, A
             doc = audit_snapshot(build_snapshot(raw, hashlib.sha256(data).hexdigest(), source=str(p)))
         else:
             raise InputError(f"--history: {p} is neither a findings.json nor a snapshot")
-        out.append(summarise(doc, p.name))
+        out.append({**summarise(doc, p.name), "judgedThen": doc is raw})
         del raw, data, doc
     return sorted(out, key=lambda s: (s["collectedAt"], s["source"]))
 
@@ -85,6 +87,9 @@ def build_trend(history: list[dict[str, Any]], current: dict[str, Any]) -> dict[
     now = summarise(current, "this audit")
     points: list[dict[str, Any]] = []
     excluded: list[dict[str, str]] = []
+    # One point per collection: an output folder holds a snapshot and its findings.json; the findings,
+    # judged at the time, are kept.
+    history = sorted(history, key=lambda h: (h["collectedAt"], not h.get("judgedThen", True), h["source"]))
     for h in history:
         if h["tenantId"] != now["tenantId"]:
             excluded.append({"source": h["source"], "reason": f"another tenant ({h['tenantId']})"})
@@ -92,6 +97,8 @@ def build_trend(history: list[dict[str, Any]], current: dict[str, Any]) -> dict[
             excluded.append({"source": h["source"], "reason": "another scope (root management group)"})
         elif h["collectedAt"] >= now["collectedAt"]:
             excluded.append({"source": h["source"], "reason": "collected at or after this audit"})
+        elif points and points[-1]["collectedAt"] == h["collectedAt"]:
+            excluded.append({"source": h["source"], "reason": f"the same collection as {points[-1]['source']}"})
         else:
             points.append(h)
     if len(points) > HISTORY_LIMIT - 1:

@@ -104,3 +104,14 @@ def test_audit_history_adds_the_trend_chapter(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["audit", "--snapshot", str(snap), "--out", str(tmp_path / "o2"), "--history",
                                   str(tmp_path / "missing"), "-q"])
     assert r.exit_code == 2 and "--history" in r.output
+
+
+def test_an_earlier_output_folder_is_one_point(tmp_path: Path) -> None:
+    """A previous audit's --out folder (snapshot, its findings.json, the manifest) gives one point."""
+    earlier = quarter("2026-08-28T10:00:00Z", bad=True)
+    (tmp_path / "snapshot.json").write_text(json.dumps(earlier))
+    (tmp_path / "findings.json").write_text(json.dumps(audited(earlier)))
+    (tmp_path / ".auditor-manifest.json").write_text(json.dumps({"version": 1, "sections": {}}))
+    trend = build_trend(history(tmp_path), audited(quarter("2026-11-28T10:00:00Z", bad=False)))
+    assert [p["source"] for p in trend["points"]] == ["findings.json", "this audit"]
+    assert trend["excluded"] == [{"source": "snapshot.json", "reason": "the same collection as findings.json"}]
