@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,8 @@ DEFAULT_SENSITIVE_OPERATIONS: tuple[str, ...] = (
     "Microsoft.Network/networkSecurityGroups/securityRules/delete",
 )
 
-_AUDIT_KEYS = {"required_categories", "min_retention_days", "central_destinations", "sensitive_operations",
-               "delivery_window_days"}
+_AUDIT_KEYS = {"required_categories", "min_retention_days", "min_interactive_retention_days", "central_destinations",
+               "sensitive_operations", "delivery_window_days", "frameworks"}
 _WAIVER_KEYS = {"rule", "scope", "reason", "owner", "expires"}
 
 
@@ -61,19 +61,31 @@ class Waiver:
 class Config:
     required_categories: tuple[str, ...] = CATEGORIES
     min_retention_days: int = 365
+    # How much of it must be immediately available: a workspace's interactive (analytics) retention, which
+    # queries, alert rules and Sentinel see; storage is read at once. 0: no such requirement (PCI DSS 10.5.1: 90).
+    min_interactive_retention_days: int = 0
     central_destinations: tuple[str, ...] = ()
     sensitive_operations: tuple[str, ...] = DEFAULT_SENSITIVE_OPERATIONS
     delivery_window_days: int = 7  # ALA-DLV-001/002: how far back an event or problem counts
     waivers: tuple[Waiver, ...] = field(default_factory=tuple)
+    frameworks: tuple[str, ...] = ()  # catalogue ids (auditor frameworks); adds findings.json "compliance"
+    # framework id -> management groups / subscriptions its controls are judged in (default: the whole tenant)
+    framework_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def framework_scope(self, framework_id: str) -> tuple[str, ...]:
+        return dict(self.framework_scopes).get(framework_id, ())
 
     def as_dict(self) -> dict[str, Any]:
         """The effective settings, as written into findings.json."""
         return {
             "required_categories": list(self.required_categories),
             "min_retention_days": self.min_retention_days,
+            "min_interactive_retention_days": self.min_interactive_retention_days,
             "central_destinations": list(self.central_destinations),
             "sensitive_operations": list(self.sensitive_operations),
             "delivery_window_days": self.delivery_window_days,
+            "frameworks": list(self.frameworks),
+            "framework_scope": {fid: list(scopes) for fid, scopes in self.framework_scopes},
             "waivers": [
                 {"rule": w.rule, "scope": w.scope, **w.as_dict()} for w in self.waivers
             ],
@@ -93,10 +105,29 @@ def _canonical_category(name: str, key: str) -> str:
     raise InputError(f"config: '{key}' names unknown category '{name}' (expected one of {', '.join(CATEGORIES)})")
 
 
+def _framework_scopes(table: Any, selected: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[framework_scope]``: framework id -> the groups or subscriptions it applies to (e.g. PCI DSS's
+    cardholder data environment). Only selected frameworks may be scoped, so a typo cannot go unnoticed."""
+    if not isinstance(table, dict):
+        raise InputError("config: 'framework_scope' must be a table of framework id = [scope ids]")
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for fid, scopes in table.items():
+        if fid not in selected:
+            raise InputError(f"config: 'framework_scope.{fid}' scopes a framework that audit.frameworks "
+                             "does not select")
+        ids = _string_list(scopes, f"framework_scope.{fid}")
+        for scope in ids:
+            if not (arm.subscription_id_of(scope) or arm.management_group_name_of(scope)):
+                raise InputError(f"config: 'framework_scope.{fid}' = '{scope}' must be a subscription or management "
+                                 "group ARM id")
+        out.append((fid, tuple(arm.display_id(x) for x in ids)))
+    return tuple(out)
+
+
 def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
     for key in data:
-        if key not in ("audit", "waiver"):
-            raise InputError(f"config: unknown key '{key}' (expected [audit] and [[waiver]])")
+        if key not in ("audit", "waiver", "framework_scope"):
+            raise InputError(f"config: unknown key '{key}' (expected [audit], [framework_scope] and [[waiver]])")
     audit = data.get("audit", {})
     if not isinstance(audit, dict):
         raise InputError("config: 'audit' must be a table")
@@ -108,11 +139,14 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
         cats = _string_list(audit["required_categories"], "audit.required_categories")
         canon = [_canonical_category(c, "audit.required_categories") for c in cats]
         kwargs["required_categories"] = tuple(c for c in CATEGORIES if c in canon)
-    if "min_retention_days" in audit:
-        v = audit["min_retention_days"]
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise InputError("config: 'audit.min_retention_days' must be a non-negative integer")
-        kwargs["min_retention_days"] = v
+    for key in ("min_retention_days", "min_interactive_retention_days"):
+        if key in audit:
+            v = audit[key]
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise InputError(f"config: 'audit.{key}' must be a non-negative integer")
+            kwargs[key] = v
+    if kwargs.get("min_interactive_retention_days", 0) > kwargs.get("min_retention_days", 365):
+        raise InputError("config: 'audit.min_interactive_retention_days' cannot exceed 'audit.min_retention_days'")
     if "delivery_window_days" in audit:
         v = audit["delivery_window_days"]
         if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= 90:
@@ -122,6 +156,13 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
         kwargs["central_destinations"] = tuple(
             arm.display_id(d) for d in _string_list(audit["central_destinations"], "audit.central_destinations")
         )
+    if "frameworks" in audit:
+        from auditor.frameworks import parse_framework_ids
+
+        kwargs["frameworks"] = parse_framework_ids(_string_list(audit["frameworks"], "audit.frameworks"),
+                                                   "config: 'audit.frameworks'")
+    if "framework_scope" in data:
+        kwargs["framework_scopes"] = _framework_scopes(data["framework_scope"], kwargs.get("frameworks", ()))
     if "sensitive_operations" in audit:
         kwargs["sensitive_operations"] = _string_list(audit["sensitive_operations"], "audit.sensitive_operations")
     waivers_raw = data.get("waiver", [])
@@ -165,7 +206,7 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
             raise InputError(f"config: '{where}.owner' must be a string")
         waivers.append(Waiver(rule, arm.display_id(scope), w["reason"].strip(), owner.strip(), expires))
     kwargs["waivers"] = tuple(waivers)
-    return Config(**kwargs)
+    return with_frameworks(Config(**kwargs))
 
 
 def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
@@ -183,3 +224,29 @@ def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"config {p} is not valid TOML: {e}") from None
     return parse_config(data, known_rule_ids)
+
+
+def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Config:
+    """The config with ``framework_ids`` selected too, and the selected frameworks' own parameters applied.
+
+    A framework asks for more than the defaults where its controls say so: CIS's alert controls add
+    their operations (security solutions, public IP addresses) to ``sensitive_operations``, PCI DSS
+    10.5.1 raises ``min_retention_days`` to 365 and ``min_interactive_retention_days`` (immediately
+    available) to 90. Settings only ever grow: a stricter config stays.
+    """
+    from auditor.frameworks import framework_by_id
+
+    selected = tuple(dict.fromkeys((*config.frameworks, *framework_ids)))
+    operations = list(config.sensitive_operations)
+    known = {op.lower() for op in operations}
+    retention, interactive = config.min_retention_days, config.min_interactive_retention_days
+    for fid in selected:
+        for control in framework_by_id(fid).controls:
+            op = control.parameters.get("operation")
+            if op and op.lower() not in known:
+                operations.append(op)
+                known.add(op.lower())
+            retention = max(retention, int(control.parameters.get("minRetentionDays", 0)))
+            interactive = max(interactive, int(control.parameters.get("minInteractiveRetentionDays", 0)))
+    return replace(config, frameworks=selected, sensitive_operations=tuple(operations), min_retention_days=retention,
+                   min_interactive_retention_days=interactive)

@@ -25,6 +25,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+from bench_remediate import central_figures, goal_line  # noqa: E402
 from bench_report import STEPS, report_rows  # noqa: E402
 
 LABELS = {
@@ -95,16 +96,25 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"unknown step(s) {unknown}; choose from {STEPS}")
     results: dict[int, list[dict[str, Any]]] = {}
+    plan_lines: list[str] = []
     for n in sizes:
         rows = [] if args.no_collect else [collect_row(n)]
         if rows:
             print(json.dumps({"subscriptions": n, **rows[0]}), file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-all-") as tmp:
             rows += report_rows(n, steps, Path(tmp), not args.no_html_open)
+            if "remediate" in steps:  # the plan's size with the central workspace configured (issue 18)
+                for partial in (False, True):
+                    central = central_figures(n, Path(tmp) / f"tenant-{n}.json.gz", Path(tmp), partial)
+                    rows.append({"step": f"remediate-central{'-conflicts' if partial else ''}", **central})
+                    plan_lines.append(goal_line(n, central))
         results[n] = rows
     shown = (["collect"] if not args.no_collect else []) + steps
     print(f"\nMachine: {machine()}\n")
     print(table(results, shown))
+    if plan_lines:
+        print("\nRemediation plan size:\n")
+        print("\n".join(f"- {line}" for line in plan_lines))
     out = BENCH / "results" / f"bench-{'-'.join(map(str, sizes))}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine(), "results": results}, indent=1), encoding="utf-8")

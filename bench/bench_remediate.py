@@ -14,6 +14,7 @@ from ``plan.json`` (enforcement, verdicts, alert coverage) now and after the pla
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import shutil
 import sys
@@ -26,7 +27,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from measure import run  # noqa: E402
-from synthetic_tenant import _Tenant, write_snapshot  # noqa: E402
+from synthetic_tenant import _Tenant, with_partial_exports_to, write_snapshot  # noqa: E402
 
 
 def _single_subscription(scope: str) -> bool:
@@ -66,6 +67,41 @@ def remediate_figures(snapshot: Path, out: Path, config: Path | None = None) -> 
     }
 
 
+# Issue 18's goal at 10,000 subscriptions: the plan grows with groups, not subscriptions.
+GOAL = {"actions": 150, "singleSubscriptionActions": 20, "files": 600, "MB": 10.0}
+
+
+def central_figures(n: int, snapshot: Path, work: Path, partial_to_central: bool = False) -> dict[str, Any]:
+    """``remediate`` with the tenant's central workspace configured. ``partial_to_central``: first give
+    every subscription without a setting one that sends Administrative and Security to that workspace
+    (``with_partial_exports_to``), so that each conflicts with the policy's own setting and must be
+    repaired: the run that measures the batched repair (issue 18, item 5)."""
+    tenant = _Tenant(n, 1, True, None)
+    config = work / "central.toml"
+    config.write_text(f'[audit]\ncentral_destinations = ["{tenant.ws}"]\n', encoding="utf-8")
+    if partial_to_central:
+        raw = json.loads(gzip.decompress(snapshot.read_bytes()) if snapshot.name.endswith(".gz")
+                         else snapshot.read_bytes())
+        with_partial_exports_to(raw, tenant.ws)
+        snapshot = work / f"tenant-{n}-partial-to-central.json"
+        snapshot.write_text(json.dumps(raw), encoding="utf-8")
+    row = remediate_figures(snapshot, work / f"out-central-{int(partial_to_central)}", config)
+    row["config"] = "central workspace" + (", partial exports sent there" if partial_to_central else "")
+    return row
+
+
+def goal_line(n: int, row: dict[str, Any]) -> str:
+    """One line: the plan's size against the goal (the goal is stated for 10,000 subscriptions)."""
+    eff = row["enforcement"]
+    parts = [f"{row['actions']} actions (goal <= {GOAL['actions']})",
+             f"{row['singleSubscriptionActions']} touching one subscription (<= {GOAL['singleSubscriptionActions']})",
+             f"{row['files']} files (<= {GOAL['files']})", f"{row['MB']} MB (<= {GOAL['MB']})",
+             f"effective {eff['now'].get('effective', 0)} now, {eff['projected'].get('effective', 0)} projected"]
+    met = all(row[k] <= v for k, v in GOAL.items())
+    return f"remediate at {n:,} subscriptions, {row['config']}: " + ", ".join(parts) + (
+        "; goal met" if met else "; GOAL NOT MET" if n >= 10_000 else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--subscriptions", type=int, default=10_000)
@@ -75,12 +111,12 @@ def main() -> None:
         work = Path(args.keep) if args.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         snapshot = write_snapshot(args.subscriptions, work / f"tenant-{args.subscriptions}.json.gz")
-        config = work / "central.toml"
-        workspace = _Tenant(args.subscriptions, 1, True, None).ws
-        config.write_text(f'[audit]\ncentral_destinations = ["{workspace}"]\n', encoding="utf-8")
         rows = [remediate_figures(snapshot, work / "out-default"),
-                remediate_figures(snapshot, work / "out-central", config)]
+                central_figures(args.subscriptions, snapshot, work),
+                central_figures(args.subscriptions, snapshot, work, partial_to_central=True)]
     print(json.dumps({"subscriptions": args.subscriptions, "runs": rows}, indent=1))
+    for row in rows[1:]:
+        print(goal_line(args.subscriptions, row))
 
 
 if __name__ == "__main__":

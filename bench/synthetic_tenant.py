@@ -453,6 +453,26 @@ def generate(n_subscriptions: int, seed: int = 1, *, errors: bool = True,
     }
 
 
+def with_partial_exports_to(raw: dict[str, Any], workspace: str) -> int:
+    """Give every subscription without a diagnostic setting one that sends Administrative and Security
+    to ``workspace`` (a partly configured export; the plan must repair each setting, issue 18 item 5).
+    Changes ``raw`` in place; returns how many settings were added. ``generate()`` itself is unchanged."""
+    with_setting = {str(d["id"]).lower().split("/providers/")[0] for d in raw["resources"]
+                    if "/diagnosticsettings/" in str(d.get("id", "")).lower()}
+    children = [c for d in raw["resources"] if str(d.get("type", "")).lower() == "microsoft.management/managementgroups"
+                for c in (d.get("properties") or {}).get("children") or []]
+    subs = sorted({str(c["id"]) for c in children if str(c.get("type", "")).lower().endswith("/subscriptions")
+                   and str(c["id"]).lower() not in with_setting})
+    for sub in subs:
+        raw["resources"].append({
+            "id": f"{sub}/providers/Microsoft.Insights/diagnosticSettings/legacy-admin-security", "type": None,
+            "name": "legacy-admin-security",
+            "properties": {"workspaceId": workspace, "logs": [
+                {"category": c, "enabled": c in ("Administrative", "Security")} for c in CATEGORIES]},
+        })
+    return len(subs)
+
+
 def write_snapshot(n_subscriptions: int, path: Path, seed: int = 1, *, errors: bool = True) -> Path:
     """Generate and write a snapshot file (.json, or gzip-compressed for .gz)."""
     data = json.dumps(generate(n_subscriptions, seed, errors=errors)).encode()

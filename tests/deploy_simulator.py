@@ -13,6 +13,11 @@ a second setting sending an overlapping category to the same sink is refused.
 The actions each resource type needs are this simulator's own table (what Azure checks), not the
 remediation's :func:`auditor.remediate.permissions.deployer_needs`; the role actions are the
 verbatim built-in definitions of :mod:`auditor.remediate.roles`.
+
+Before anything is written, a template is validated as Azure does: every expression (nested
+templates included) must parse, and every resource and ``reference()`` must name an api-version
+Azure publishes for its type -- the Bicep type index excerpts of ``tests/fixtures/azure-types/``,
+not the remediation's own table. A function the simulator cannot evaluate is refused too.
 """
 
 from __future__ import annotations
@@ -20,15 +25,18 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from auditor.azure import arm
 from auditor.azure.diagnostic_settings import enabled_categories
 from auditor.azure.hierarchy import Hierarchy
-from auditor.azure.policy.expressions import _Call, _Lit, _Member, expression_body, parse
+from auditor.azure.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import permissions
 
 DEPLOYER = "00000000-0000-0000-0000-00000000d3b1"
+AZURE_TYPES = Path(__file__).resolve().parent / "fixtures" / "azure-types"
 ROLE_API = "2022-04-01"
 
 # What Azure checks for each resource type written (at the resource's own scope).
@@ -60,7 +68,75 @@ def _is_setting(doc: dict[str, Any]) -> bool:
 
 
 class DeployFailed(Exception):
-    """Azure refused the deployment (authorization or a conflicting sink)."""
+    """Azure refused the deployment (an invalid template, authorization or a conflicting sink)."""
+
+
+@cache
+def published_versions() -> frozenset[str]:
+    """``type@version`` (lower case) of every ``## Resource`` heading of the type index excerpts."""
+    out = set()
+    for path in AZURE_TYPES.glob("*.md"):
+        out |= {m.lower() for m in re.findall(r"^## Resource (\S+@\S+)$", path.read_text(encoding="utf-8"),
+                                                 flags=re.M)}
+    return frozenset(out)
+
+
+def _calls(node: Any) -> list[_Call]:
+    if isinstance(node, _Call):
+        return [node, *(c for a in node.args for c in _calls(a))]
+    if isinstance(node, _Member):
+        return _calls(node.target) + _calls(node.key)
+    return []
+
+
+def _id_type(resource_id: str) -> str | None:
+    parts = [p for p in resource_id.split("/") if p]
+    low = [p.lower() for p in parts]
+    if "providers" not in low:
+        return None
+    rest = parts[len(low) - low[::-1].index("providers"):]
+    return "/".join([rest[0], *rest[1::2]]) if len(rest) >= 3 else None
+
+
+def template_errors(template: Any) -> list[str]:
+    """What Azure's template validation refuses: an expression that does not parse, a resource or a
+    ``reference()`` at an api-version its type does not have."""
+    errors: list[str] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            rtype, version = node.get("type"), node.get("apiVersion")
+            if (isinstance(rtype, str) and isinstance(version, str) and "/" in rtype and not rtype.startswith("[")
+                    and f"{rtype}@{version}".lower() not in published_versions()):
+                errors.append(f"NoRegisteredProviderFound: no api-version {version} for type {rtype} ({where})")
+            for k, v in node.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]")
+        elif isinstance(node, str) and not node.startswith("[["):
+            body = expression_body(node)
+            if body is None:
+                return
+            try:
+                tree = parse(body)
+            except (ExpressionSyntaxError, ValueError, RecursionError) as e:
+                errors.append(f"InvalidTemplate: the template language expression at {where} is not valid: {e}")
+                return
+            for call in _calls(tree):
+                if call.name != "reference" or len(call.args) < 2 or not isinstance(call.args[1], _Lit):
+                    continue
+                target = call.args[0]
+                rtype = (_id_type(target.value) if isinstance(target, _Lit) and isinstance(target.value, str)
+                         else next((a.value for a in getattr(target, "args", ()) if isinstance(a, _Lit)
+                                    and isinstance(a.value, str) and "/" in a.value and not a.value.startswith("/")),
+                                   None))
+                if rtype and f"{rtype}@{call.args[1].value}".lower() not in published_versions():
+                    errors.append(f"NoRegisteredProviderFound: reference() at api-version {call.args[1].value} "
+                                  f"for type {rtype} ({where})")
+
+    walk(template, "$")
+    return errors
 
 
 class Simulator:
@@ -154,6 +230,11 @@ class Simulator:
         if name == "subscription":
             sub = arm.subscription_id_of(params["__scope__"])
             return {"id": f"/subscriptions/{sub}", "subscriptionId": sub}
+        if name == "managementgroup":
+            group = arm.management_group_name_of(params["__scope__"])
+            return {"id": f"/providers/Microsoft.Management/managementGroups/{group}", "name": group}
+        if name == "extensionresourceid":
+            return f"{args[0]}/providers/{args[1]}/{'/'.join(args[2:])}"
         if name == "reference":
             doc = self.by_id[arm.norm_id(args[0])]
             return doc if len(args) > 2 else doc["properties"]
@@ -162,6 +243,7 @@ class Simulator:
             "take": lambda: args[0][: args[1]],
             "join": lambda: args[1].join(args[0]),
             "guid": lambda: str(uuid.uuid5(uuid.NAMESPACE_URL, "|".join(args))),
+            "uniquestring": lambda: uuid.uuid5(uuid.NAMESPACE_URL, "|".join(args)).hex[:13],
             # The GUID is what analysis compares.
             "subscriptionresourceid": lambda: f"/providers/{args[0]}/{'/'.join(args[1:])}",
             "empty": lambda: args[0] in ("", None, [], {}),
@@ -173,12 +255,18 @@ class Simulator:
             "deployment": lambda: {"location": "westeurope"},
         }
         if name not in simple:
-            raise AssertionError(f"the simulator does not know ARM function {node.name}")
+            msg = f"InvalidTemplate: the simulator does not know template function {node.name}"
+            self.refused.append(msg)
+            raise DeployFailed(msg)
         return simple[name]()
 
     # ---------------------------------------------------------------- deployment
     def deploy(self, template: dict[str, Any], scope: str, given: dict[str, Any], caller: str) -> None:
         """Deploy ``template`` at ``scope`` as ``caller``; all or nothing, like an ARM deployment."""
+        errors = template_errors(template)
+        if errors:
+            self.refused.extend(errors)
+            raise DeployFailed("; ".join(errors))
         saved = copy.deepcopy(self.raw["resources"])
         try:
             self.require(caller, WRITE_ACTION["microsoft.resources/deployments"], scope)

@@ -9,6 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner
 from test_report_fixtures import CONFIG, audited, demo_raw, drifted_raw
+from test_secrets import _text_of
 
 from auditor.cli import main
 from auditor.drift import compare, finding_key, has_changes
@@ -150,8 +151,8 @@ def test_rules_that_need_delivery_facts_are_not_compared_against_an_audit_withou
     assert "without delivery facts (--verify-delivery)" in md.output
     out = tmp_path / "report"
     res = runner.invoke(main, ["audit", "--snapshot", new, "--baseline", old, "--config", str(CONFIG),
-                               "--out", str(out), "--format", "html,md", "-q"])
+                               "--out", str(out), "--format", "pdf,html,md", "-q"])
     assert res.exit_code == 3, res.output
-    for name in ("report.html", "summary.md"):
-        text = (out / name).read_text()
+    for name in ("report.html", "summary.md", "report.pdf"):
+        text = " ".join(_text_of(out / name).split())  # the PDF's text through pdftotext
         assert "Not compared: ALA-DET-001" in text and "neither new nor resolved" in text, name

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPES: dict[str, Any] = {"layers": LayersContract, "forbidden": ForbiddenContract,
                          "acyclic_siblings": AcyclicSiblingsContract}
 # Top-level modules outside the layers contract, and why: shared helpers and data that import no
-# layer (errors, operations, schemas, termtext, outputs, shipped, progress, config; drift and trend
+# layer (errors, operations, schemas, termtext, outputs, outfolder, shipped, progress, config; drift and trend
 # over findings files), the entry point, redaction (used by collection and by `auditor redact`), the
 # terminal summary (a renderer, under the findings contract), and the emulator (its own contracts).
 OUTSIDE_LAYERS = {"auditor.__main__", "auditor.errors", "auditor.operations", "auditor.schemas",
-                  "auditor.termtext", "auditor.outputs", "auditor.shipped", "auditor.progress",
+                  "auditor.termtext", "auditor.outputs", "auditor.outfolder", "auditor.shipped", "auditor.progress",
                   "auditor.config", "auditor.drift", "auditor.trend", "auditor.redact", "auditor.console",
                   "auditor.emulator"}
 

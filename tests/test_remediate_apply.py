@@ -28,7 +28,7 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit, verdict
 from auditor.azure import arm
 from auditor.config import Config, load_config
-from auditor.remediate import model, permissions, roles, write_plan
+from auditor.remediate import delivery, model, permissions, roles, write_plan
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
 from auditor.rules import rule_ids
@@ -87,7 +87,9 @@ def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: s
             given["actionGroupId"] = action_group
         scope = template["metadata"]["deployAt"]
         grant_deployer(sim, action, scope)
-        sim.deploy(template, scope, given, DEPLOYER)
+        data = [f for f in action.files() if f.startswith("parameters/")]  # batched steps: once per file
+        for values in ([json.loads((out / f).read_text())["parameters"] for f in data] or [{}]):
+            sim.deploy(template, scope, {**given, **{k: v["value"] for k, v in values.items()}}, DEPLOYER)
         if action.kind == model.REMEDIATION_TASK:
             errors = sim.remediate(action.detail["assignmentId"], action.detail.get("referenceId"),
                                    action.subscriptions)
@@ -99,7 +101,20 @@ def apply_plan(raw: dict[str, Any], out: Path, plan: model.Plan, action_group: s
                 state = b.policy_state(assignment, sub, "Compliant", reference_id=action.detail.get("referenceId"))
                 state["timestamp"] = "2026-11-28T11:00:00Z"
                 raw["policyStates"].append(state)
+    deploy_delivery_templates(sim, out, plan)
     return raw, refused
+
+
+def deploy_delivery_templates(sim: Simulator, out: Path, plan: model.Plan) -> None:
+    """The Defender for Resource Manager assignment and its remediation task, as the README says: at the
+    root group, by a deployer holding Resource Policy Contributor and User Access Administrator there."""
+    if not (out / delivery.DEFENDER_TEMPLATE).is_file():
+        return
+    for role in (roles.RESOURCE_POLICY_CONTRIBUTOR, roles.USER_ACCESS_ADMINISTRATOR):
+        sim.grant(DEPLOYER, plan.root_group, role.guid)
+    for name in (delivery.DEFENDER_TEMPLATE, delivery.DEFENDER_REMEDIATION):
+        template = json.loads((out / name).read_text())
+        sim.deploy(template, template["metadata"]["deployAt"], {}, DEPLOYER)
 
 
 def _unwaived_findings(ctx: AuditContext, rule_id: str) -> list[str]:
@@ -117,6 +132,9 @@ def _apply_and_reaudit(raw: dict[str, Any], config: Config, tmp_path: Path) -> t
     plan = audited_plan(ctx)
     write_plan(plan, tmp_path, ("arm",))
     applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, ctx)
+    # Every remediation task's deployments succeed, projected effective or already effective (issue 18,
+    # item 3: a task on NonCompliant subscriptions whose identity could not reach the workspace).
+    assert refused == {}, f"remediation tasks refused: {refused}"
     # "effective" in plan.json means the simulated remediation succeeded there.
     for p in plan.subscriptions:
         if p.projected == "effective" and p.enforcement != "effective":

@@ -51,17 +51,21 @@ def test_the_existing_setting_is_updated_and_the_remediation_succeeds(tmp_path: 
     raw, config = tenant(destination)
     plan, ctx = _plan(raw, config)
     [update] = [a for a in plan.actions if a.kind == model.UPDATE_SINK]
-    assert update.scope == b.sub_id(A) and update.detail["conflict"].name == "legacy"
-    assert update.detail["conflict"].missing == tuple(c for c in CATEGORIES if c not in ("Administrative", "Security"))
+    [conflict] = update.detail["conflicts"]
+    assert update.subscriptions == [b.sub_id(A)] and conflict.name == "legacy"
+    assert conflict.missing == tuple(c for c in CATEGORIES if c not in ("Administrative", "Security"))
     steps = {a.kind: a.step for a in plan.actions if a.step}
     assert steps[model.UPDATE_SINK] < steps[model.REMEDIATION_TASK]
     write_plan(plan, tmp_path)
-    template = json.loads((tmp_path / f"arm/{update.stem}.json").read_text())
-    [setting] = template["resources"]
+    # One template over a list: the setting is data in the parameter file, not a step of its own.
+    [data] = [f for f in update.files() if f.startswith("parameters/")]
+    [setting] = json.loads((tmp_path / data).read_text())["parameters"]["settings"]["value"]
     assert setting["name"] == "legacy" and len(setting["properties"]["logs"]) == len(CATEGORIES)
+    assert setting["subscriptionId"] == arm.subscription_id_of(b.sub_id(A))
     tf = (tmp_path / f"terraform/{update.stem}.tf").read_text()
-    assert 'resource "azapi_update_resource"' in tf and "/diagnosticSettings/legacy" in tf
-    assert "Microsoft.Insights/diagnosticSettings" in (tmp_path / f"bicep/{update.stem}.bicep").read_text()
+    assert 'resource "azapi_update_resource"' in tf and "/diagnosticSettings/${each.value.name}" in tf
+    assert f"../{data}" in tf
+    assert "modules/update-sink.bicep" in (tmp_path / f"bicep/{update.stem}.bicep").read_text()
     applied, refused = apply_plan(raw, tmp_path, plan, ACTION_GROUP, ctx)
     assert refused == {}
     after = AuditContext(build_snapshot(applied), config)

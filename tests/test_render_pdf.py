@@ -98,7 +98,7 @@ def test_bookmarks_toc_and_page_numbers(rendered: dict[str, Any]) -> None:
     reader = rendered["reader"]
     top = [o.title for o in reader.outline if not isinstance(o, list)]
     chapters = ("Executive summary", "Findings by rule", "Subscriptions", "Policy enforcement",
-                "Delivery and detection", "Remediation", "Waivers", "Method and limits")
+                "Delivery and detection", "Remediation", "Waivers", "Method and limits", "Compliance")
     for chapter in chapters:
         assert chapter in top
     n = len(reader.pages)
@@ -200,3 +200,17 @@ def test_remediation_lists_actions_grouped_by_kind(tmp_path: Path) -> None:
     assert len(groups[0]["shown"]) == ACTION_ROWS and groups[0]["more"] == 500 - ACTION_ROWS
     assert groups[0]["steps"] == "1–500" and groups[0]["subscriptions"] == 500
     assert groups[1]["more"] == 0 and groups[1]["steps"] == "review"
+
+
+def test_compliance_chapter_one_table_per_framework(rendered: dict[str, Any]) -> None:
+    """The demo config selects CIS 3.0.0 and PCI DSS 4.0: each has a table with every control and its status."""
+    section = rendered["findings"]["compliance"]
+    text = rendered["text"]
+    start = text.index(_squash("Status per control of the selected frameworks"))
+    chapter = text[start:]
+    for fw in section["frameworks"]:
+        assert _squash(f"{fw['name']} {fw['version']}") in chapter
+    statuses = {c["status"] for c in section["controls"]}
+    assert statuses == {"pass", "fail", "manual", "not applicable"}
+    for c in section["controls"]:
+        assert _squash(c["controlId"]) in chapter and _squash(c["title"])[:30] in chapter, c["controlId"]

@@ -12,9 +12,9 @@ import pytest
 from test_report_fixtures import HOSTILE, audited, hostile_raw
 
 from auditor.errors import InputError
-from auditor.render import render_reports
+from auditor.render import COMPLIANCE_CSV, render_reports
 from auditor.render.markdown import md
-from auditor.render.tabular import COLUMNS, safe_cell
+from auditor.render.tabular import COLUMNS, COMPLIANCE_COLUMNS, safe_cell
 from auditor.rules import all_rules
 
 
@@ -23,7 +23,18 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     findings, snap = audited(hostile_raw())
     out = tmp_path_factory.mktemp("formats")
     paths = render_reports(findings, snap, out, ["csv", "sarif", "md", "json"])
-    return {"findings": findings, "snap": snap, "paths": {p.suffix: p for p in paths}}
+    return {"findings": findings, "snap": snap, "paths": {p.suffix: p for p in paths if p.name != COMPLIANCE_CSV},
+            "compliance": out / COMPLIANCE_CSV}
+
+
+def test_compliance_csv_one_row_per_control(outputs: dict[str, Any]) -> None:
+    """The demo config selects frameworks: csv also writes the per-control CSV for GRC tools."""
+    with outputs["compliance"].open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == COMPLIANCE_COLUMNS
+    controls = outputs["findings"]["compliance"]["controls"]
+    assert [(r[2], r[5], r[7]) for r in rows[1:]] == [(c["framework"], c["controlId"], c["status"]) for c in controls]
+    assert {r[7] for r in rows[1:]} == {"pass", "fail", "manual", "not applicable"}
 
 
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", '=HYPERLINK("x")'])

@@ -11,7 +11,7 @@ from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.config import Config
 from auditor.rules import rule_by_id
-from auditor.rules.base import Finding
+from auditor.rules.base import Finding, control_labels
 from auditor.snapshot import build_snapshot
 
 S = b.guid("exports-sub")
@@ -483,4 +483,4 @@ def test_resource_level_diagnostic_setting_is_not_a_subscription_export() -> Non
 def test_export_rule_severity_and_controls(rule_id: str, severity: str, controls: set[str]) -> None:
     rule = rule_by_id(rule_id)
     assert rule.severity == severity
-    assert controls <= set(rule.controls)
+    assert controls <= set(control_labels(rule.controls))

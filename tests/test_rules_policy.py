@@ -28,7 +28,7 @@ from auditor.analysis.checks import policy as checks
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.config import Config
-from auditor.rules.base import Finding
+from auditor.rules.base import Finding, control_labels
 from auditor.rules.catalogue import policy as pol
 
 
@@ -59,7 +59,7 @@ def test_catalogue_entries_match_the_documentation() -> None:
     assert {r.id: r.severity for r in pol.RULES} == expected
     for r in pol.RULES:
         assert r.axis == "enforcement"
-        assert "MCSB LT-3" in r.controls
+        assert "MCSB LT-3" in control_labels(r.controls)
         assert r.title and len(r.rationale) > 60 and len(r.remediation) > 40
 
 

@@ -56,6 +56,24 @@ def test_demo_sarif_is_valid_and_within_githubs_limits(demo: tuple[dict[str, Any
     _valid(demo[1])
 
 
+def test_rules_tag_their_frameworks_and_list_every_control(demo: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    """Tags are the frameworks (GitHub filters on them, 20 at most); no control is cut: the alert
+    rules speak to over 20 controls, and every one is under properties.controls."""
+    from auditor.frameworks import all_frameworks
+    from auditor.rules import all_rules
+
+    names = {f.short_name for f in all_frameworks()}
+    rules = {r["id"]: r for r in demo[1]["runs"][0]["tool"]["driver"]["rules"]}
+    assert max(len(r["properties"]["controls"]) for r in rules.values()) > 20
+    for rule in all_rules():
+        if rule.id not in rules:
+            continue
+        props = rules[rule.id]["properties"]
+        assert props["controls"] == rule.catalogue_entry()["controls"]
+        assert props["tags"][0] == "security" and set(props["tags"][1:]) <= names
+        assert {c.split(" ")[0] for c in props["controls"]} <= {t.split(" ")[0] for t in props["tags"]}
+
+
 def test_synthetic_tenant_sarif_is_valid_and_within_limits(synthetic: tuple[dict[str, Any], dict[str, Any]]) -> None:
     _valid(synthetic[1])
 

@@ -259,6 +259,25 @@ def test_capability_urls_in_any_text_lose_path_and_query() -> None:
     assert r.count == 2
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Post to https://outlook.office.com/webhook/a1@b2/IncomingWebhook/devLegacyTeams/c3 on failure",
+     "Post to https://outlook.office.com/REDACTED on failure"),  # the legacy Teams connector
+    ("https://ci.example.org/api/webhook/devHookTok?x=1", "https://ci.example.org/REDACTED"),
+    ("see https://alerts.example.net/hooks/devOpaque99 now", "see https://alerts.example.net/REDACTED now"),
+])
+def test_any_url_whose_path_names_a_webhook_loses_path_and_query(text: str, kept: str) -> None:
+    r = Redactor()
+    assert r.text(text) == kept and r.count == 1
+
+
+@pytest.mark.parametrize("text", [
+    "https://github.com/org/repo/settings/hooks", "https://contoso.example/webhooks/",
+    "https://learn.microsoft.com/azure/azure-monitor/alerts/activity-log-alerts-webhook",
+])
+def test_pages_about_webhooks_are_kept(text: str) -> None:
+    assert Redactor().text(text) == text
+
+
 @pytest.mark.parametrize("template", [
     "https://siem.example.net/in?X-Auth={}&tenant=ops",
     "https://siem.example.net/in?x_api_token={}",

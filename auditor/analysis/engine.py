@@ -13,12 +13,14 @@ from typing import Any
 
 from auditor import __version__
 from auditor.analysis.checks import all_checks
+from auditor.analysis.compliance import ControlTally, evaluate_compliance
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.analysis.judgements import judgements
 from auditor.azure import arm
 from auditor.config import Config, Waiver
-from auditor.rules.base import SEVERITIES, Finding, Rule
+from auditor.rules import all_rules
+from auditor.rules.base import SEVERITIES, Finding, Rule, control_labels
 from auditor.rules.verdicts import VERDICTS, verdict
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.snapshot import Snapshot
@@ -67,7 +69,7 @@ def _finding_doc(rule: Rule, f: Finding, waivers: _WaiverBook) -> dict[str, Any]
         "title": rule.title,
         "message": f.message,
         "evidence": f.evidence,
-        "controls": list(f.controls if f.controls is not None else rule.controls),
+        "controls": control_labels(f.controls if f.controls is not None else rule.controls),
         "waiver": w.as_dict() if w else None,
     }
 
@@ -134,8 +136,15 @@ def _management_groups(ctx: AuditContext) -> list[dict[str, Any]]:
 def audit(ctx: AuditContext) -> dict[str, Any]:
     """The findings document for one audit context."""
     waivers = _WaiverBook(ctx)
+    tally = ControlTally(ctx.config.frameworks) if ctx.config.frameworks else None
+    findings: list[dict[str, Any]] = []
     # Each finding is filed under the rule its check is bound to: a check cannot name another rule.
-    findings = [_finding_doc(rule, f, waivers) for rule, check in all_checks() for f in check(ctx)]
+    for rule, check in all_checks():
+        for fired in check(ctx):
+            entry = _finding_doc(rule, fired, waivers)
+            if tally is not None:  # control outcomes tallied as findings are made (none kept for it)
+                tally.add(rule, fired, entry["waiver"] is not None)
+            findings.append(entry)
     findings.sort(key=_finding_sort_key)
     subscriptions = _subscriptions(ctx)
     verdict_counts = {v: 0 for v in VERDICTS}
@@ -173,6 +182,8 @@ def audit(ctx: AuditContext) -> dict[str, Any]:
     delivery = delivery_summary(ctx)
     if delivery is not None:  # only for snapshots collected with --verify-delivery
         doc["delivery"] = delivery
+    if tally is not None:  # only when frameworks are selected (--framework, config audit.frameworks)
+        doc["compliance"] = evaluate_compliance(ctx, tally, all_rules())
     return doc
 
 

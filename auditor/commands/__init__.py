@@ -6,8 +6,20 @@ import click
 
 
 def register_commands(group: click.Group) -> None:
-    from auditor.commands import audit, collect, diff, emulate, policy, redact, remediate, role, rules, schema
+    from auditor.commands import (
+        audit,
+        collect,
+        diff,
+        emulate,
+        frameworks,
+        policy,
+        redact,
+        remediate,
+        role,
+        rules,
+        schema,
+    )
 
     for cmd in (collect.collect, audit.audit, remediate.remediate, diff.diff, emulate.emulate,
-                policy.policy, redact.redact, role.role, rules.rules, schema.schema):
+                policy.policy, redact.redact, role.role, rules.rules, frameworks.frameworks, schema.schema):
         group.add_command(cmd)

@@ -20,14 +20,15 @@ from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_find
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
-from auditor.config import Config, load_config
+from auditor.config import Config, load_config, with_frameworks
 from auditor.console import print_summary
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
+from auditor.frameworks import parse_framework_ids
 from auditor.outfolder import OutputFolder
 from auditor.outputs import atomic_target, check_output_dir
 from auditor.progress import Activity
-from auditor.render import FILE_NAMES
+from auditor.render import COMPLIANCE_CSV, FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
 from auditor.snapshot import Snapshot, load_snapshot
@@ -64,8 +65,14 @@ Precedence 2 > 3 > 1 > 0."""
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="auditor.toml: required categories, retention, central destinations, sensitive operations, "
                    "waivers.")
+@click.option("--framework", "framework", default=None, metavar="ID[,ID]",
+              help="Report status per control of these frameworks (see 'auditor frameworks'), e.g. "
+                   "cis-azure-3.0.0,pci-dss-4.0; adds to the config's audit.frameworks and applies their parameters.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Previous snapshot: the report says what changed since.")
+@click.option("--history", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Earlier audits (findings.json files or snapshots): the reports show coverage, verdicts and "
+                   "control status over time, like with like (same tenant and scope).")
 @click.option("--fail-on", type=click.Choice(list(SEVERITIES), case_sensitive=False), default=None,
               help="Exit 1 when an unwaived finding of this severity or higher exists.")
 @click.option("--sarif-artifact-path", default=None, metavar="PATH",
@@ -77,8 +84,9 @@ Precedence 2 > 3 > 1 > 0."""
                    "written against it) with the real names, in findings and reports.")
 @collect_options
 @handle_errors
-def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, baseline: str | None,
-          fail_on: str | None, sarif_artifact_path: str | None, quiet: bool, unmap_path: str | None,
+def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | None, framework: str | None,
+          baseline: str | None, history: str | None, fail_on: str | None, sarif_artifact_path: str | None,
+          quiet: bool, unmap_path: str | None,
           **collect_params: Any) -> None:
     """Audit a snapshot (or collect one first) and write findings.json and the reports into DIR."""
     wanted = parse_formats(formats)
@@ -91,11 +99,13 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
     config = load_config(config_path, rule_ids())
+    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
     folder = OutputFolder(out, "audit", {"--snapshot": snapshot, "--config": config_path, "--baseline": baseline,
                                          "--unmap": unmap_path})
     folder.refuse_inputs(["findings.json", *(FILE_NAMES[f] for f in others),
+                          *([COMPLIANCE_CSV] if "csv" in others and config.frameworks else []),
                           *([] if snapshot else [SNAPSHOT_NAME])])
     collected = snapshot is None
     if snapshot is None:
@@ -120,6 +130,12 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         if baseline_snap is not None:
             with activity.step("analysis of the baseline"):
                 drift = compare(audit_snapshot(baseline_snap, config), findings)
+        trend = None
+        if history is not None:
+            from auditor.trend import build_trend, load_history
+
+            with activity.step("earlier audits (--history)"):
+                trend = build_trend(load_history(history, lambda s: audit_snapshot(s, config)), findings)
         if others:
             from auditor.remediate import plan_from_findings
             from auditor.render import render_reports
@@ -129,14 +145,15 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
                 plan = plan_from_findings(findings, snap, config, ctx.azure).as_dict()
             del ctx  # the analysis' indexes are not needed by the reports: free them before rendering
             render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity,
-                           sarif_artifact_path=sarif_artifact_path)
+                           sarif_artifact_path=sarif_artifact_path, trend=trend)
     folder.finish()
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if not quiet:
         shown = {p.name for p in folder.written} | ({SNAPSHOT_NAME} if collected else set())
         print_summary(findings, out, files=[n for n in [SNAPSHOT_NAME, "findings.json",
-                                                        *(FILE_NAMES[f] for f in others)] if n in shown])
+                                                        *(FILE_NAMES[f] for f in others), COMPLIANCE_CSV]
+                                            if n in shown])
     exit_code = 0
     if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
         click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "

@@ -49,9 +49,12 @@ def read_findings(path: str, snap: Snapshot, config: Config) -> dict[str, Any]:
 @click.option("--findings", "findings_path", type=click.Path(dir_okay=False), default=None,
               help="findings.json that 'auditor audit' wrote for this snapshot and config: plan from it "
                    "instead of auditing again.")
+@click.option("--framework", "framework", default=None, metavar="ID[,ID]",
+              help="Apply these frameworks' parameters as 'audit --framework' does (CIS: alerts for its operations).")
 @click.option("-q", "--quiet", is_flag=True, help="No console summary (notes and errors still go to stderr).")
 @handle_errors
 def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str, findings_path: str | None,
+              framework: str | None,
               quiet: bool) -> None:
     """Write the policy, identities, role assignments and remediation tasks that close the gaps.
 
@@ -59,7 +62,8 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     """
     from auditor.analysis.context import AuditContext
     from auditor.analysis.engine import audit
-    from auditor.config import load_config
+    from auditor.config import load_config, with_frameworks
+    from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
     from auditor.rules import rule_ids
@@ -70,6 +74,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
     config = load_config(config_path, rule_ids())
+    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
     else:

@@ -323,9 +323,10 @@ def unmap_snapshot(snap: Snapshot, back: dict[str, str]) -> Snapshot:
 
 
 def unmap_config(config: Config, back: dict[str, str]) -> Config:
-    """A configuration written against the shared snapshot (central destinations, waiver scopes,
+    """A configuration written against the shared snapshot (central destinations, framework scopes, waiver scopes,
     owners and reasons in pseudonyms) in real names."""
     waivers = tuple(replace(w, scope=unmap(w.scope, back), owner=unmap(w.owner, back), reason=unmap(w.reason, back))
                     for w in config.waivers)
+    scopes = tuple((fid, tuple(unmap(list(ids), back))) for fid, ids in config.framework_scopes)
     return replace(config, central_destinations=tuple(unmap(list(config.central_destinations), back)),
-                   waivers=waivers)
+                   waivers=waivers, framework_scopes=scopes)

@@ -53,6 +53,11 @@ CAPABILITY_HOSTS = (
     "discordapp.com", "chat.googleapis.com", "hooks.zapier.com", "maker.ifttt.com", "api.telegram.org",
     "webhook.site",
 )
+# ... and any host's URL whose path names a webhook: the legacy Teams connector
+# (outlook.office.com/webhook/<guid>@<guid>/IncomingWebhook/<token>/<guid>), self-hosted hooks;
+# a path segment must follow it (a page about hooks, ``.../settings/hooks``, holds no token; a
+# query such as Azure Automation's ``/webhooks?token=`` loses its credential members by name).
+_HOOK_PATH_RE = re.compile(r"(?i)/(webhooks?|webhookb2|incomingwebhook|hooks?)/[^/?#]")
 _URL_RE = re.compile(r"(?P<scheme>https?)://(?:[^/@\s\"'<>]+@)?(?P<host>[A-Za-z0-9.-]+)(?P<port>:\d+)?"
                      r"(?P<rest>[/?#][^\s\"'<>;,)]*)?", re.I)
 # Members whose URL is a receiver's or webhook's address (besides every URL inside ``...Receivers``).
@@ -81,9 +86,8 @@ class Redactor:
             if held is not None:
                 return held
         out = value
-        if "://" in out and any(h in out.lower() for h in CAPABILITY_HOSTS):
-            out = _URL_RE.sub(lambda m: self.capability_url(m) if _capability_host(m.group("host")) else m.group(0),
-                              out)
+        if "://" in out and ("hook" in out.lower() or any(h in out.lower() for h in CAPABILITY_HOSTS)):
+            out = _URL_RE.sub(lambda m: self.capability_url(m) if _capability_url(m) else m.group(0), out)
         if "=" in out and ("://" in out or ";" in out or not _SPACE_RE.search(out)):
             # URLs, connection strings and bare SAS tokens; not prose or KQL (``extend key=...``)
             out = _PARAM_RE.sub(self._param, out)
@@ -239,6 +243,10 @@ def credential_name(name: Any) -> bool:
 def _receiver_member(name: Any) -> bool:
     text = str(name)
     return text.lower().endswith("receivers") or _HOOK_URL_MEMBER_RE.search(text) is not None
+
+
+def _capability_url(m: re.Match[str]) -> bool:
+    return _capability_host(m.group("host")) or _HOOK_PATH_RE.search(m.group("rest") or "") is not None
 
 
 def _capability_host(host: str) -> bool:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.remediate import roles
+from auditor.remediate import alert_window, api_versions, roles
 from auditor.remediate.definitions import ACTIVITY_LOG_ALERTS_API, DEPLOYMENT_LOCATION, DEPLOYMENTS_API
 
-SCHEDULED_QUERY_RULES_API = "2023-12-01"
-RESOURCE_GROUPS_API = "2022-09-01"
+SCHEDULED_QUERY_RULES_API = api_versions.of(api_versions.SCHEDULED_QUERY_RULES)
+RESOURCE_GROUPS_API = api_versions.of(api_versions.RESOURCE_GROUPS)
 ALERT_DEFINITION_NAME = "auditor-activity-log-alerts"
 ALERT_NAME = "auditor-sensitive-operations"
 ALERT_RESOURCE_GROUP = "rg-activity-log-alerts"
@@ -33,12 +33,15 @@ def kql_string(text: str) -> str:
 
 
 def activity_query(operations: list[str]) -> str:
-    """Log search over AzureActivity: one row per sensitive operation, any outcome."""
+    """Log search over AzureActivity: one row per sensitive operation that succeeded, ingested since
+    the previous run (the rule's window covers the ingestion latency: ``alert_window``)."""
     names = ",\n    ".join(kql_string(op) for op in operations)
     return (
         "AzureActivity\n"
+        f"{alert_window.INGESTED_SINCE_LAST_RUN}\n"
         '| where CategoryValue == "Administrative"\n'
         f"| where OperationNameValue in~ (\n    {names})\n"
+        f"{alert_window.SUCCEEDED}\n"
         "| project TimeGenerated, SubscriptionId, ResourceGroup, _ResourceId, OperationNameValue,\n"
         "    ActivityStatusValue, Caller, CallerIpAddress"
     )
@@ -52,8 +55,8 @@ def central_rule_properties(workspace: str, operations: list[str], action_group:
                        "AzureActivity of this workspace",
         "severity": 1,
         "enabled": True,
-        "evaluationFrequency": "PT5M",
-        "windowSize": "PT5M",
+        "evaluationFrequency": alert_window.FREQUENCY,
+        "windowSize": alert_window.LOOKBACK,
         "scopes": [workspace],
         "criteria": {"allOf": [{
             "query": activity_query(operations),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.remediate import alert_policy, arm_render, bicep_render, model, terraform_render
+from auditor.remediate import alert_policy, api_versions, arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action
 from auditor.remediate.syntax import (
@@ -87,7 +87,7 @@ def arm_alert_assignment(action: Action) -> dict[str, Any]:
     params["alertResourceGroupLocation"] = {"value": "[parameters('location')]"}
     resources: list[dict[str, Any]] = [{
         "type": "Microsoft.Authorization/policyAssignments",
-        "apiVersion": arm_render.POLICY_API,
+        "apiVersion": arm_render.POLICY_ASSIGNMENT_API,
         "name": d["assignmentName"],
         "location": "[parameters('location')]",
         "identity": {"type": "SystemAssigned"},
@@ -112,7 +112,7 @@ def bicep_central_rule(action: Action) -> str:
     text += f"\nparam workspaceId string = {bicep_string(d['workspaceId'])}\n"
     text += f"param actionGroupId string = {bicep_string(d['actionGroupId'])}\n"
     text += f"param location string = {bicep_string(d['location'])}\n"
-    return text + bicep_render._resource("rule", f"{_RULE_TYPE}@{alert_policy.SCHEDULED_QUERY_RULES_API}", {
+    return text + bicep_render._resource("rule", api_versions.type_at(_RULE_TYPE), {
         "name": d["ruleName"], "location": Raw("location"), "kind": "LogAlert", "properties": props})
 
 
@@ -122,7 +122,7 @@ def bicep_alert_assignment(action: Action) -> str:
     text = bicep_render._head(action)
     text += f"\nparam actionGroupId string = {bicep_string(d['actionGroupId'])}\n"
     text += f"param location string = {bicep_string(d['location'])}\n"
-    text += bicep_render._resource("assignment", f"Microsoft.Authorization/policyAssignments@{arm_render.POLICY_API}", {
+    text += bicep_render._resource("assignment", api_versions.type_at(api_versions.POLICY_ASSIGNMENTS), {
         "name": d["assignmentName"],
         "location": Raw("location"),
         "identity": {"type": "SystemAssigned"},

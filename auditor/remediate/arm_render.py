@@ -10,20 +10,20 @@ from typing import Any
 
 from auditor.azure import arm
 from auditor.azure.policy.assignment_facts import assignment_properties, identity_of
+from auditor.remediate import api_versions, model, sink_batch
 from auditor.remediate import definitions as defs
-from auditor.remediate import model, sinks
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Destination, stable_guid
-from auditor.remediate.sinks import SinkConflict
 from auditor.remediate.syntax import arm_escape, arm_literal
 
 MG_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
 SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 RG_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
-POLICY_API = "2024-04-01"
-ROLE_API = "2022-04-01"
-REMEDIATION_API = "2021-10-01"
-RG_API = "2022-09-01"
+# Api-versions come from the one table (auditor/remediate/api_versions.py), never spelled here.
+POLICY_ASSIGNMENT_API = api_versions.of(api_versions.POLICY_ASSIGNMENTS)
+POLICY_DEFINITION_API = api_versions.of(api_versions.POLICY_DEFINITIONS)
+ROLE_API = api_versions.of(api_versions.ROLE_ASSIGNMENTS)
+REMEDIATION_API = api_versions.of(api_versions.REMEDIATIONS)
 
 _DEST_PROPERTY = {defs.LOG_ANALYTICS: "workspaceId", defs.STORAGE: "storageAccountId",
                   defs.EVENT_HUB: "eventHubAuthorizationRuleId"}
@@ -55,7 +55,7 @@ def role_definition_id(scope: str, role_guid: str) -> str:
 
 
 def _principal_expr(assignment_id: str) -> str:
-    return f"[reference({arm_literal(assignment_id)}, '{POLICY_API}', 'full').identity.principalId]"
+    return f"[reference({arm_literal(assignment_id)}, '{POLICY_ASSIGNMENT_API}', 'full').identity.principalId]"
 
 
 def _role_assignments(scope: str, assignment_id: str, roles: list[str], principal: str | None) -> list[dict[str, Any]]:
@@ -137,7 +137,7 @@ def render_definition(action: Action) -> dict[str, Any]:
     definition = action.detail["definition"]
     return _template(action.scope, [{
         "type": "Microsoft.Authorization/policyDefinitions",
-        "apiVersion": POLICY_API,
+        "apiVersion": POLICY_DEFINITION_API,
         "name": definition["name"],
         "properties": arm_escape(definition["properties"]),
     }], description=action.title)
@@ -163,7 +163,7 @@ def render_assignment(action: Action) -> dict[str, Any]:
     dest_param = defs.export_destination_parameter(dest.kind)
     resources: list[dict[str, Any]] = [{
         "type": "Microsoft.Authorization/policyAssignments",
-        "apiVersion": POLICY_API,
+        "apiVersion": POLICY_ASSIGNMENT_API,
         "name": d["assignmentName"],
         "location": "[parameters('location')]",
         "identity": {"type": "SystemAssigned"},
@@ -222,7 +222,7 @@ def render_fix(action: Action) -> dict[str, Any]:
     if fix.changes_assignment:
         resources.append({
             "type": "Microsoft.Authorization/policyAssignments",
-            "apiVersion": POLICY_API,
+            "apiVersion": POLICY_ASSIGNMENT_API,
             "name": arm_escape(str(fix.assignment.get("name") or arm.last_segment(fix.id))),
             "location": arm_escape(action.detail["location"]),
             "identity": arm_escape(fixed_identity(fix)),
@@ -296,14 +296,8 @@ def render_group_export(action: Action) -> dict[str, Any]:
 
 
 def render_update_sink(action: Action) -> dict[str, Any]:
-    """The existing setting, same name, every category enabled (see :mod:`auditor.remediate.sinks`)."""
-    conflict: SinkConflict = action.detail["conflict"]
-    return _template(action.scope, [{
-        "type": "Microsoft.Insights/diagnosticSettings",
-        "apiVersion": defs.DIAGNOSTIC_SETTINGS_API,
-        "name": arm_escape(conflict.name),
-        "properties": arm_escape(sinks.updated_properties(conflict)),
-    }], description=action.title)
+    """The existing settings, same names, every category enabled (see :mod:`auditor.remediate.sink_batch`)."""
+    return sink_batch.arm_template(action)
 
 
 RENDERERS = {

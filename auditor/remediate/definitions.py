@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor.azure.activity_log import CATEGORIES
-from auditor.remediate import roles
+from auditor.remediate import api_versions, roles
 
-DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"
-ACTIVITY_LOG_ALERTS_API = "2020-10-01"
-DEPLOYMENTS_API = "2022-09-01"
+DIAGNOSTIC_SETTINGS_API = api_versions.of(api_versions.DIAGNOSTIC_SETTINGS)
+ACTIVITY_LOG_ALERTS_API = api_versions.of(api_versions.ACTIVITY_LOG_ALERTS)
+DEPLOYMENTS_API = api_versions.of(api_versions.DEPLOYMENTS)
 # Where Azure stores the metadata of the policy's subscription deployment (not the data).
 DEPLOYMENT_LOCATION = "westeurope"
 

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.azure import arm
+from auditor.remediate import api_versions
 from auditor.remediate.findings import Findings, of_rule
 from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
 
 SECURITY_ADMIN = "fb1c8493-542b-48eb-b624-b4c8fea62acd"
 DEFENDER_TEMPLATE = "arm/defender-for-resource-manager.json"
+DEFENDER_REMEDIATION = "arm/defender-for-resource-manager-remediation.json"
 ASSIGNMENT_NAME = "Enable-Defender-ARM"
 
 
@@ -47,28 +49,57 @@ def delivery_advice(findings: Findings) -> DeliveryAdvice:
     return advice
 
 
+def _defender_assignment_id() -> str:
+    """ARM expression: the id of the Defender assignment at the deployment's management group."""
+    return (f"extensionResourceId(managementGroup().id, '{api_versions.POLICY_ASSIGNMENTS}', "
+            f"'{ASSIGNMENT_NAME}')")
+
+
 def defender_template(root_group: str, location: str) -> dict[str, Any]:
     """Management-group deployment: assign the built-in DINE policy at the root group, with a system
     identity holding Security Admin there so its remediation can set the ``Arm`` plan to Standard."""
-    assignment = f"[extensionResourceId(managementGroup().id, 'Microsoft.Authorization/policyAssignments', " \
-                 f"'{ASSIGNMENT_NAME}')]"
+    assignment = _defender_assignment_id()
     return {
         "$schema": "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
         "contentVersion": "1.0.0.0",
         "metadata": {"description": "Enables Microsoft Defender for Resource Manager on every subscription below "
-                                    f"{root_group} (ALA-DET-001) with the built-in policy {DEFENDER_ARM_POLICY}."},
+                                    f"{root_group} (ALA-DET-001) with the built-in policy {DEFENDER_ARM_POLICY}.",
+                     "deployAt": root_group, "generator": "auditor remediate"},
+        "parameters": {},
         "resources": [
-            {"type": "Microsoft.Authorization/policyAssignments", "apiVersion": "2024-04-01",
+            {"type": api_versions.POLICY_ASSIGNMENTS, "apiVersion": api_versions.of(api_versions.POLICY_ASSIGNMENTS),
              "name": ASSIGNMENT_NAME, "location": location, "identity": {"type": "SystemAssigned"},
              "properties": {"displayName": "Configure Azure Defender for Resource Manager to be enabled",
                             "policyDefinitionId": DEFENDER_ARM_POLICY, "enforcementMode": "Default",
                             "parameters": {"effect": {"value": "DeployIfNotExists"}}}},
-            {"type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+            {"type": api_versions.ROLE_ASSIGNMENTS, "apiVersion": api_versions.of(api_versions.ROLE_ASSIGNMENTS),
              "name": f"[guid(managementGroup().id, '{ASSIGNMENT_NAME}', '{SECURITY_ADMIN}')]",
-             "dependsOn": [assignment],
+             "dependsOn": [f"[{assignment}]"],
              "properties": {"roleDefinitionId": f"/providers/Microsoft.Authorization/roleDefinitions/{SECURITY_ADMIN}",
-                            "principalId": f"[reference({assignment}, '2024-04-01', 'full').identity.principalId]",
+                            "principalId": f"[reference({assignment}, "
+                                           f"'{api_versions.of(api_versions.POLICY_ASSIGNMENTS)}', "
+                                           "'full').identity.principalId]",
                             "principalType": "ServicePrincipal"}},
+        ],
+    }
+
+
+def defender_remediation_template(root_group: str) -> dict[str, Any]:
+    """The remediation task for the subscriptions that exist already (DeployIfNotExists only acts on new
+    or changed ones). At a management group a task only remediates what the last evaluation found
+    non-compliant, so it is deployed after the first evaluation of the assignment."""
+    return {
+        "$schema": "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "metadata": {"description": f"Remediates the existing subscriptions below {root_group} for the assignment "
+                                    f"{ASSIGNMENT_NAME} (deploy after its first compliance evaluation).",
+                     "deployAt": root_group, "generator": "auditor remediate"},
+        "parameters": {},
+        "resources": [
+            {"type": api_versions.REMEDIATIONS, "apiVersion": api_versions.of(api_versions.REMEDIATIONS),
+             "name": f"[guid(managementGroup().id, '{ASSIGNMENT_NAME}', 'remediation')]",
+             "properties": {"policyAssignmentId": f"[{_defender_assignment_id()}]",
+                            "resourceDiscoveryMode": "ExistingNonCompliant"}},
         ],
     }
 
@@ -94,11 +125,14 @@ def readme_section(advice: DeliveryAdvice, root_group: str, location: str) -> li
                      "(ALA-DET-001): enable Microsoft Defender for Resource Manager, or onboard Microsoft Sentinel "
                      "on the workspace they export to. `" + DEFENDER_TEMPLATE + "` assigns the built-in "
                      f"DeployIfNotExists policy `{DEFENDER_ARM_POLICY}` at the root group with an identity holding "
-                     "Security Admin; create a remediation task for it after the first evaluation. Deploying "
+                     "Security Admin; after its first compliance evaluation, `" + DEFENDER_REMEDIATION
+                     + "` creates the remediation task for the subscriptions that exist already. Deploying "
                      "needs Resource Policy Contributor and User Access Administrator at the group; the plan has "
                      "a cost per subscription.")
         lines.append(f"  - `az deployment mg create --management-group-id {shlex.quote(group)} --location "
                      f"{shlex.quote(location)} --template-file {DEFENDER_TEMPLATE}`")
+        lines.append(f"  - then: `az deployment mg create --management-group-id {shlex.quote(group)} --location "
+                     f"{shlex.quote(location)} --template-file {DEFENDER_REMEDIATION}`")
     if advice.empty_security:
         lines.append(f"- {len(advice.empty_security)} subscription(s) export the Security category with no "
                      "Defender plan to fill it (ALA-EXP-010): enable the Defender plans their workloads need.")

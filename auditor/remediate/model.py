@@ -35,19 +35,21 @@ REMOVE_LOG_PROFILE = "remove_log_profile"
 REVIEW_EXCLUSION = "review_exclusion"
 REVIEW_EXEMPTION = "review_exemption"
 REVIEW_ASSIGNMENT = "review_assignment"
+REVIEW_PARTIAL_EXPORT = "review_partial_export"  # effective enforcement that still leaves categories out
 
 KIND_ORDER = (
     POLICY_DEFINITION, ASSIGN_EXPORT_POLICY, FIX_ASSIGNMENT, UPDATE_SINK, ASSIGN_ALERT_POLICY, REMEDIATION_TASK,
     MANAGEMENT_GROUP_EXPORT, CENTRAL_ALERT_RULE, SENTINEL_ALERT_RULE, REMOVE_LOG_PROFILE, REVIEW_EXCLUSION,
-    REVIEW_EXEMPTION, REVIEW_ASSIGNMENT,
+    REVIEW_EXEMPTION, REVIEW_ASSIGNMENT, REVIEW_PARTIAL_EXPORT,
 )
-REVIEW_KINDS = frozenset({REVIEW_EXCLUSION, REVIEW_EXEMPTION, REVIEW_ASSIGNMENT})
+REVIEW_KINDS = frozenset({REVIEW_EXCLUSION, REVIEW_EXEMPTION, REVIEW_ASSIGNMENT, REVIEW_PARTIAL_EXPORT})
 SCRIPT_KINDS = frozenset({REMOVE_LOG_PROFILE})
 TERRAFORM_PROVIDERS = "terraform/providers.tf"
 TERRAFORM_VARIABLES = "terraform/variables.tf"
 TERRAFORM_STAGE2 = "terraform/remediation"  # remediation tasks: a second configuration, applied after a scan
 TERRAFORM_STAGE2_PROVIDERS = f"{TERRAFORM_STAGE2}/providers.tf"
 BICEP_MG_EXPORT_MODULE = "bicep/modules/management-group-export.bicep"
+BICEP_UPDATE_SINK_MODULE = "bicep/modules/update-sink.bicep"
 
 
 @dataclass
@@ -76,6 +78,8 @@ class Action:
                 folder = TERRAFORM_STAGE2 if fmt == "terraform" and self.kind == REMEDIATION_TASK else fmt
                 out.append(f"{folder}/{self.stem}.{_EXTENSIONS[fmt]}")
                 out.extend(self.shared_files(fmt))
+        if self.kind == UPDATE_SINK:  # the settings, as data every format reads (remediate/sink_batch.py)
+            out += [f"parameters/{self.stem}-{i + 1}.json" for i in range(self.detail["batches"])]
         return out
 
     def shared_files(self, fmt: str) -> list[str]:
@@ -92,6 +96,8 @@ class Action:
             return [f"bicep/modules/grant-destination-{self.detail['fix'].destination_kind}.bicep"]
         if fmt == "bicep" and self.kind == MANAGEMENT_GROUP_EXPORT:
             return [BICEP_MG_EXPORT_MODULE]
+        if fmt == "bicep" and self.kind == UPDATE_SINK:
+            return [BICEP_UPDATE_SINK_MODULE]
         return []
 
     def as_dict(self, formats: tuple[str, ...] = FORMATS) -> dict[str, Any]:

@@ -230,7 +230,7 @@ _LABELS = {
     model.FIX_ASSIGNMENT: "at the assignment's scope",
     model.REMEDIATION_TASK: "at the scope",
     model.MANAGEMENT_GROUP_EXPORT: "at the management group",
-    model.UPDATE_SINK: "on the subscription",
+    model.UPDATE_SINK: "at the management group (above every listed subscription)",
     model.ASSIGN_ALERT_POLICY: "at the scope",
     model.CENTRAL_ALERT_RULE: "on the workspace's resource group",
     model.SENTINEL_ALERT_RULE: "on the workspace's resource group",

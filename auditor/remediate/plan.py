@@ -31,7 +31,7 @@ from auditor.azure.policy import PolicyDoc, member_definition_id, member_referen
 from auditor.azure.policy.assignment_facts import assigned_definition_id, assigned_parameters
 from auditor.azure.policy.template import deployed_setting_name
 from auditor.remediate import definitions as defs
-from auditor.remediate import model, permissions, sinks
+from auditor.remediate import model, permissions, sink_batch, sinks
 from auditor.remediate.alert_plan import AlertPlanner, AlertProjection
 from auditor.remediate.assignments import AssignmentFix, plan_fix
 from auditor.remediate.delivery import delivery_advice
@@ -407,6 +407,7 @@ class _Planner:
             assignment_id = names[k]
             scope = arm.scope_of_extension(assignment_id) or assignment_id
             subs = sorted(set(by_assignment[k]), key=str.lower)
+            self._grant_task_destination(assignment_id, [arm.norm_id(s) for s in subs])
             self.actions.append(Action(
                 model.REMEDIATION_TASK, arm.display_id(scope), subs,
                 f"Remediate {len(subs)} subscription(s) the effective assignment {assignment_id} reports NonCompliant",
@@ -414,6 +415,29 @@ class _Planner:
                  "name": stable_guid("remediation", assignment_id, k[1] or "")},
                 slug=f"remediate-{_slug(arm.last_segment(assignment_id))}",
             ))
+
+    def _grant_task_destination(self, assignment_id: str, sub_keys: list[str]) -> None:
+        """The task's deployments run as the assignment's identity and write a diagnostic setting that
+        sends to the destination: Azure's linked access check needs the role on the destination itself
+        (a central workspace usually lies outside the assignment's scope). Grant it when missing."""
+        doc = self.ctx.snapshot.get(assignment_id)
+        if doc is None or any(a.kind == model.FIX_ASSIGNMENT and arm.same_id(a.scope, assignment_id)
+                              for a in self.actions):
+            return
+        fix = plan_fix(self.ctx.snapshot, doc, lambda d: is_export_definition(self.ctx, d), held_roles(self.ctx, doc))
+        for key in sub_keys:
+            self._fix_destination(fix, key)
+            if fix.destination_id:
+                break
+        if not fix.grants_destination or fix.unfixable or not fix.principal_id:
+            return
+        subs = sorted((self.h.subscriptions[k].id for k in sub_keys if k in self.h.subscriptions), key=str.lower)
+        self.actions.append(Action(
+            model.FIX_ASSIGNMENT, fix.id, subs,
+            f"Grant the identity of {fix.id} " + "; ".join(fix.changes) + " (its remediation task writes there)",
+            {"fix": fix, "location": str(fix.assignment.get("location") or self.destination.location)},
+            slug=f"grant-{_slug(str(fix.assignment.get('name') or arm.last_segment(fix.id)))}",
+        ))
 
     def _complete_destination(self, key: str) -> tuple[str, str] | None:
         """(kind, id) of where the effective assignment's remediation exports every required
@@ -427,22 +451,59 @@ class _Planner:
                 return kind, dest
         return None
 
+    def plan_partial_exports(self) -> None:
+        """Subscriptions whose enforcement is effective but whose export is partial: the existence
+        condition counts them compliant, so no remediation task will ever complete them. Where a
+        setting already sends some categories to the effective assignment's destination, it is updated
+        to send every category (as for conflicting sinks); otherwise they are listed for review."""
+        review: dict[str, list[str]] = defaultdict(list)
+        for key, sub in sorted(self.h.subscriptions.items()):
+            if (self.ctx.exports[key].state != "partial" or self.ctx.enforcement[key].state != "effective"
+                    or key in self.remediated):
+                continue
+            found = self._complete_destination(key)
+            if found and sinks.conflicts(self.ctx.azure, key, found[0], found[1], ()):
+                self.remediated[key] = (*found, None)
+                self.exports_after[key] = found[1]
+                continue
+            review[self._partial_reason(key, found)].append(sub.id)
+        for reason, subs in sorted(review.items()):
+            self.actions.append(Action(model.REVIEW_PARTIAL_EXPORT, self._tenant_scope(), sorted(subs, key=str.lower),
+                                       reason, slug="review"))
+
+    def _partial_reason(self, key: str, found: tuple[str, str] | None) -> str:
+        required = set(self.ctx.config.required_categories)
+        narrow = sorted({arm.display_id(c.assignment_id) for c in self.ctx.enforcement[key].checks
+                         if c.effective and isinstance(c.categories, list) and not required <= set(c.categories)})
+        if narrow and not found:
+            return (f"Review {', '.join(narrow)}: its definition deploys only some of the required categories and "
+                    "counts that compliant, so no remediation task completes the export; widen the definition or "
+                    "assign one that deploys every category")
+        return ("Review the partial export: enforcement is effective, so no remediation task completes it, and no "
+                "existing setting sends part of it to the assignment's destination to update")
+
     def plan_sink_updates(self) -> None:
         """Existing settings that already use a remediation's destination for some categories: the
-        policy's own setting would be refused there, so the existing one is updated instead."""
+        policy's own setting would be refused there, so the existing one is updated instead -- ONE
+        action per destination, the settings as data (:mod:`auditor.remediate.sink_batch`)."""
+        by_dest: dict[tuple[str, str], list[sinks.SinkConflict]] = defaultdict(list)
         for key in sorted(self.remediated):
             kind, dest_id, name = self.remediated[key]
-            for conflict in sinks.conflicts(self.ctx.azure, key, kind, dest_id, (name,) if name else ()):
-                sub = self.h.subscriptions[key]
-                self.actions.append(Action(
-                    model.UPDATE_SINK, sub.id, [sub.id],
-                    f"Update diagnostic setting {conflict.name!r} of {sub.display_name} to send every category "
-                    f"to {arm.last_segment(dest_id)} (it already uses that destination, so the policy's own "
-                    "setting would be refused)",
-                    {"conflict": conflict, "location": self.destination.location,
-                     "destination": Destination(kind, dest_id, False, self.destination.location)},
-                    slug=f"update-sink-{_slug(sub.guid)}-{_slug(conflict.name)}",
-                ))
+            by_dest[(kind, arm.display_id(dest_id))] += sinks.conflicts(self.ctx.azure, key, kind, dest_id,
+                                                                        (name,) if name else ())
+        for (kind, dest_id), found in sorted(by_dest.items(), key=lambda kv: arm.norm_id(kv[0][1])):
+            if not found:
+                continue
+            subs = sorted({c.subscription_id for c in found}, key=str.lower)
+            self.actions.append(Action(
+                model.UPDATE_SINK, self._tenant_scope(), subs,
+                f"Update {len(found)} existing diagnostic setting(s) in {len(subs)} subscription(s) to send every "
+                f"category to {arm.last_segment(dest_id)} (they already use that destination for some categories, "
+                "so a second setting there would be refused)",
+                {"conflicts": found, "location": self.destination.location, "batches": sink_batch.batches(len(found)),
+                 "destination": Destination(kind, dest_id, False, self.destination.location)},
+                slug=f"update-sinks-{_slug(arm.last_segment(dest_id))}",
+            ))
 
     # ------------------------------------------------------------------ findings-driven actions
     def _tenant_scope(self) -> str:
@@ -516,6 +577,7 @@ def build_plan(ctx: RemediationInputs, findings: Findings) -> Plan:
     p = _Planner(ctx, findings)
     p.plan_enforcement()
     p.plan_noncompliant()
+    p.plan_partial_exports()
     p.plan_sink_updates()
     p.plan_group_exports()
     p.plan_alerts()

@@ -27,11 +27,11 @@ def _commands(action: Action, formats: tuple[str, ...]) -> list[str]:
         name = shlex.quote(scope.rsplit("/", 1)[-1])
         target = (f"az deployment mg create --management-group-id {name}" if arm_render.is_group_scope(scope)
                   else f"az deployment sub create --subscription {name}")
+    data = [f"--parameters @{f}" for f in action.files(()) if f.startswith("parameters/")] or [""]
     out = []
-    if "arm" in formats:
-        out.append(" ".join(p for p in (target, region, f"--template-file arm/{action.stem}.json") if p))
-    if "bicep" in formats:
-        out.append(" ".join(p for p in (target, region, f"--template-file bicep/{action.stem}.bicep") if p))
+    for fmt, path in (("arm", f"arm/{action.stem}.json"), ("bicep", f"bicep/{action.stem}.bicep")):
+        if fmt in formats:
+            out += [" ".join(p for p in (target, region, f"--template-file {path}", d) if p) for d in data]
     return out
 
 
@@ -88,7 +88,9 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
         "Each step's ARM and Bicep commands deploy the same thing: run one of them (or apply the",
         "Terraform configuration instead), not all. Each step's *permissions* are the least built-in roles",
         "holding every action it performs, where it performs it (derived from Azure's built-in role",
-        "definitions; Owner at the same scopes also does).",
+        "definitions; Owner at the same scopes also does). They assume today's definitions: in a cloud where",
+        "Monitoring Contributor or Resource Policy Contributor still have their earlier definitions (without",
+        "`Microsoft.Resources/deployments/*`), add a role that holds it at the same scopes.",
         "",
     ]
     if "terraform" in formats:
@@ -156,10 +158,18 @@ def readme(plan: Plan, formats: tuple[str, ...]) -> str:
                     lines.append("  - " + md_code("az policy state trigger-scan --subscription "
                                                   + shlex.quote(arm.subscription_id_of(sub) or sub)))
         if action.kind == model.UPDATE_SINK:
-            conflict = action.detail["conflict"]
-            lines.append(f"- the setting already sends {', '.join(c for c in CATEGORIES if c not in conflict.missing)} "
-                         f"there; Azure refuses a second setting on the same destination for the same category, so "
-                         f"the export policy could not add its own (adds {', '.join(conflict.missing)})")
+            conflicts = action.detail["conflicts"]
+            lines.append(f"- {len(conflicts)} setting(s), listed as data in "
+                         + ", ".join(md_code(f) for f in action.files(()) if f.startswith("parameters/"))
+                         + " (one deployment per file); each already sends some categories there and Azure refuses "
+                         "a second setting on the same destination for the same category, so the export policy "
+                         "could not add its own:")
+            for c in conflicts[:LISTED]:
+                sent = ", ".join(x for x in CATEGORIES if x not in c.missing)
+                lines.append(f"  - {md_code(c.subscription_id)} {md_code(c.name)}: sends {sent}; adds "
+                             f"{', '.join(c.missing)}")
+            if len(conflicts) > LISTED:
+                lines.append(f"  - ... and {len(conflicts) - LISTED} more (see the parameter files)")
         for cmd in _commands(action, formats):
             lines.append(f"- {md_code(cmd)}")
         lines.append("")

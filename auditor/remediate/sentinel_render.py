@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.azure import security_insights
-from auditor.remediate import arm_render, bicep_render, model, terraform_render
+from auditor.remediate import alert_window, api_versions, arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action
-from auditor.remediate.syntax import Raw, arm_escape, bicep_string, hcl_string, hcl_value, identifier
+from auditor.remediate.syntax import Raw, arm_escape, bicep_string, hcl_value, identifier
 
 RULE_TYPE = "Microsoft.SecurityInsights/alertRules"
-WORKSPACE_API = "2022-10-01"
 DISPLAY_NAME = "Sensitive control-plane operation (auditor remediate)"
 
 
@@ -30,11 +29,18 @@ def kql_string(text: str) -> str:
 
 
 def query(operations: list[str]) -> str:
+    """Successful sensitive operations ingested since the previous run, one row per change: who, from
+    where, on what (summarised by caller, IP, operation and resource, as Microsoft's AzureActivity
+    templates do, e.g. Azure-Sentinel "Solutions/Azure Activity/Analytic Rules/
+    Granting_Permissions_To_Account_detection.yaml")."""
     names = ",\n    ".join(kql_string(op) for op in operations)
-    return ("AzureActivity\n| where CategoryValue =~ \"Administrative\"\n"
+    return ("AzureActivity\n"
+            f"{alert_window.INGESTED_SINCE_LAST_RUN}\n"
+            "| where CategoryValue =~ \"Administrative\"\n"
             f"| where OperationNameValue in~ (\n    {names})\n"
-            "| project TimeGenerated, OperationNameValue, ActivityStatusValue, Caller, CallerIpAddress, "
-            "_ResourceId, SubscriptionId")
+            f"{alert_window.SUCCEEDED}\n"
+            "| summarize StartTime = min(TimeGenerated), EndTime = max(TimeGenerated), Events = count()\n"
+            "    by SubscriptionId, _ResourceId, OperationNameValue, Caller, CallerIpAddress")
 
 
 def rule_properties(operations: list[str]) -> dict[str, Any]:
@@ -46,8 +52,8 @@ def rule_properties(operations: list[str]) -> dict[str, Any]:
         "severity": "Medium",
         "enabled": True,
         "query": query(operations),
-        "queryFrequency": "PT5M",
-        "queryPeriod": "PT5M",
+        "queryFrequency": alert_window.FREQUENCY,
+        "queryPeriod": alert_window.LOOKBACK,
         "triggerOperator": "GreaterThan",
         "triggerThreshold": 0,
         "suppressionDuration": "PT5H",
@@ -62,7 +68,8 @@ def rule_properties(operations: list[str]) -> dict[str, Any]:
         ],
         "incidentConfiguration": {
             "createIncident": True,
-            "groupingConfiguration": {"enabled": False, "reopenClosedIncident": False, "lookbackDuration": "PT5H",
+            # One incident for the alerts of the same caller, IP and resource within 5 hours.
+            "groupingConfiguration": {"enabled": True, "reopenClosedIncident": False, "lookbackDuration": "PT5H",
                                       "matchingMethod": "AllEntities", "groupByEntities": [],
                                       "groupByAlertDetails": [], "groupByCustomDetails": []},
         },
@@ -94,7 +101,7 @@ def render_arm(action: Action) -> dict[str, Any]:
         "parameters": {"workspaceName": {"type": "string", "defaultValue": arm_escape(name)}},
         "resources": [{
             "type": RULE_TYPE,
-            "apiVersion": security_insights.API_VERSION,
+            "apiVersion": api_versions.of(RULE_TYPE),
             "scope": "[format('Microsoft.OperationalInsights/workspaces/{0}', parameters('workspaceName'))]",
             "name": d["ruleName"],
             "kind": "Scheduled",
@@ -109,9 +116,9 @@ def render_bicep(action: Action) -> str:
     text = bicep_render.comment_header(action.scope, action.title)
     text += "targetScope = 'resourceGroup'\n"
     text += f"\nparam workspaceName string = {bicep_string(name)}\n"
-    text += (f"\nresource workspace 'Microsoft.OperationalInsights/workspaces@{WORKSPACE_API}' existing = {{\n"
+    text += (f"\nresource workspace '{api_versions.type_at(api_versions.WORKSPACES)}' existing = {{\n"
              "  name: workspaceName\n}\n")
-    return text + bicep_render._resource("rule", f"{RULE_TYPE}@{security_insights.API_VERSION}", {
+    return text + bicep_render._resource("rule", api_versions.type_at(RULE_TYPE), {
         "name": d["ruleName"], "scope": Raw("workspace"), "kind": "Scheduled",
         "properties": rule_properties(d["operations"])})
 
@@ -125,12 +132,12 @@ def render_terraform(action: Action) -> str:
     text += terraform_render._block("variable", [var], {"type": Raw("string"), "default": d["workspaceId"],
                                                          "description": "workspace with Microsoft Sentinel on"})
     body = hcl_value({"kind": "Scheduled", "properties": rule_properties(d["operations"])}, 1)
-    text += ("\nresource " + hcl_string("azapi_resource") + " " + hcl_string(sym) + " {\n"
-             f"  type      = {hcl_string(f'{RULE_TYPE}@{security_insights.API_VERSION}')}\n"
-             f"  name      = {hcl_string(d['ruleName'])}\n"
-             f"  parent_id = var.{var}\n"
-             f"  body      = jsonencode({body})\n"
-             "}\n")
+    text += "\n" + terraform_render._block("resource", ["azapi_resource", sym], {
+        "type": api_versions.type_at(RULE_TYPE),
+        "name": d["ruleName"],
+        "parent_id": Raw(f"var.{var}"),
+        "body": Raw(f"jsonencode({body})"),
+    })
     return text
 
 

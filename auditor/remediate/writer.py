@@ -14,7 +14,16 @@ from auditor.azure import arm
 from auditor.errors import InputError
 from auditor.outfolder import OutputFolder
 from auditor.outputs import check_output_dir, write_atomic
-from auditor.remediate import alert_render, arm_render, bicep_render, delivery, model, sentinel_render, terraform_render
+from auditor.remediate import (
+    alert_render,
+    arm_render,
+    bicep_render,
+    delivery,
+    model,
+    sentinel_render,
+    sink_batch,
+    terraform_render,
+)
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action, Plan
 from auditor.remediate.readme import readme
@@ -77,6 +86,8 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
         if action.kind == model.SENTINEL_ALERT_RULE:
             files.update(sentinel_render.render(action, formats))
             continue
+        if action.kind == model.UPDATE_SINK:
+            files.update(sink_batch.parameters_documents(action))
         if "arm" in formats:
             files[f"arm/{action.stem}.json"] = dump(arm_render.render(action))
         if "bicep" in formats:
@@ -85,6 +96,7 @@ def render_files(plan: Plan, formats: tuple[str, ...]) -> dict[str, str]:
             files.update(terraform_render.render(action))
     if plan.delivery is not None and plan.delivery.unwatched:
         files[delivery.DEFENDER_TEMPLATE] = dump(delivery.defender_template(plan.root_group, plan.destination.location))
+        files[delivery.DEFENDER_REMEDIATION] = dump(delivery.defender_remediation_template(plan.root_group))
     files[PLAN_FILE] = dump(plan.as_dict(formats))
     files[README_FILE] = readme(plan, formats)
     return files

@@ -22,11 +22,13 @@ from auditor.termtext import shown
 FORMATS = ("pdf", "html", "csv", "sarif", "md")
 FILE_NAMES = {"pdf": "report.pdf", "html": "report.html", "csv": "findings.csv", "sarif": "findings.sarif",
               "md": "summary.md"}
+COMPLIANCE_CSV = "compliance.csv"  # with csv, when frameworks are selected: one row per control
 
 
 def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, formats: Sequence[str],
                    drift: dict[str, Any] | None = None, plan: dict[str, Any] | None = None,
-                   activity: Activity | None = None, sarif_artifact_path: str | None = None) -> list[Path]:
+                   activity: Activity | None = None, sarif_artifact_path: str | None = None,
+                   trend: dict[str, Any] | None = None) -> list[Path]:
     """Write the requested formats into ``out_dir``; returns the written paths in format order.
 
     ``drift`` is ``auditor.drift.compare`` of a previous audit's findings and these (adds "since
@@ -35,6 +37,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
     usage error; "json" is accepted and skipped (the audit command writes findings.json).
     ``activity`` shows each format (and the PDF's pages) on a terminal. ``sarif_artifact_path``
     is the snapshot's path in the repository the SARIF is uploaded from (results point at it).
+    ``trend`` (auditor/trend.py) adds the earlier audits' coverage and control status.
     """
     activity = activity or Activity(False)
     wanted = [f.strip().lower() for f in formats if f.strip()]
@@ -52,7 +55,7 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             from auditor.render.model import build_model
 
             with activity.step("report contents"):
-                model = build_model(findings, snapshot, drift, plan)
+                model = build_model(findings, snapshot, drift, plan, trend)
         return model
 
     for fmt in FORMATS:
@@ -66,6 +69,13 @@ def render_reports(findings: dict[str, Any], snapshot: Snapshot, out_dir: Path, 
             _render_one(fmt, tmp, view, findings, snapshot, out_dir, activity, sarif_artifact_path)
         gc.collect()  # a renderer's garbage (WeasyPrint's boxes) is freed before the next one starts
         written.append(path)
+        if fmt == "csv" and findings.get("compliance"):
+            from auditor.render.tabular import write_compliance_csv
+
+            extra = out_dir / COMPLIANCE_CSV
+            with activity.step(f"writing {COMPLIANCE_CSV}"), atomic_target(extra) as tmp:
+                write_compliance_csv(findings, tmp)
+            written.append(extra)
     return written
 
 
@@ -111,4 +121,4 @@ def _attachment_bytes(findings: dict[str, Any], out_dir: Path) -> bytes:
     return (json.dumps(findings, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-__all__ = ["FILE_NAMES", "FORMATS", "render_reports"]
+__all__ = ["COMPLIANCE_CSV", "FILE_NAMES", "FORMATS", "render_reports"]

@@ -15,6 +15,7 @@ from auditor.azure import arm
 from auditor.azure.activity_log import CATEGORIES
 from auditor.config import DEFAULT_SENSITIVE_OPERATIONS
 from auditor.render import wording
+from auditor.render.compliance_view import compliance_view
 from auditor.render.method import method_and_limits
 from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
@@ -250,7 +251,7 @@ def _file_groups(files: list[str]) -> list[str]:
 
 
 def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict[str, Any] | None = None,
-                plan: dict[str, Any] | None = None) -> dict[str, Any]:
+                plan: dict[str, Any] | None = None, trend: dict[str, Any] | None = None) -> dict[str, Any]:
     findings = dict(findings)
     names = Names(findings, snapshot)
     meta = _rule_meta()
@@ -308,6 +309,8 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict
         "drift": _drift(drift),
         "groupFindings": sum(len(v) for v in group_findings.values()),
         "scopeLabels": {f["scope"]: names.scope_label(f["scope"]) for f in findings.get("findings", [])},
+        "compliance": compliance_view(findings, {r["id"] for r in rules}, names.scope_label),
+        "trend": trend,
     }
     return model
 

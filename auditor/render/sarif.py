@@ -55,9 +55,10 @@ def _rule_descriptor(entry: dict[str, Any]) -> dict[str, Any]:
         "fullDescription": {"text": entry.get("rationale") or entry.get("title") or entry["id"]},
         "help": {"text": entry.get("remediation") or "See the audit report."},
         "defaultConfiguration": {"level": LEVEL.get(entry.get("severity", "low"), "note")},
-        # GitHub rejects a rule with more than 20 tags (auditor/render/sarif_limits.py)
-        "properties": {"tags": list(dict.fromkeys(["security", *map(_control_label, entry.get("controls", []))]))[
-                           :MAX_TAGS_PER_RULE],
+        # Tags name the frameworks (GitHub rejects a rule with more than 20 tags, and a rule can
+        # carry dozens of controls); every control is listed in full under "controls".
+        "properties": {"tags": _tags(entry.get("controls", [])),
+                       "controls": list(dict.fromkeys(map(_control_label, entry.get("controls", [])))),
                        "security-severity": SECURITY_SEVERITY.get(entry.get("severity", "low"), "2.0"),
                        "precision": "high"},
     }
@@ -87,6 +88,20 @@ def check_artifact_path(value: str) -> str:
         raise InputError(f"--sarif-artifact-path: '{value}' is not a repository-relative path "
                          "(forward slashes, no leading '/', no '..'), e.g. audits/snapshot.json.gz")
     return value
+
+
+def _tags(controls: list[Any]) -> list[str]:
+    """'security' and each framework a rule speaks to, at most GitHub's 20 (never cut silently:
+    more frameworks than that is an error in the catalogue)."""
+    from auditor.frameworks import all_frameworks
+
+    names = sorted((f.short_name for f in all_frameworks()), key=len, reverse=True)
+    labels = [_control_label(c) for c in controls]
+    tags = list(dict.fromkeys(["security", *(next((n for n in names if lb.startswith(n + " ")), lb)
+                                             for lb in labels)]))
+    if len(tags) > MAX_TAGS_PER_RULE:
+        raise ValueError(f"{len(tags)} SARIF tags for one rule: GitHub accepts {MAX_TAGS_PER_RULE}")
+    return tags
 
 
 def _control_label(control: Any) -> str:

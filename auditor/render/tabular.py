@@ -47,3 +47,34 @@ def write_csv(findings: dict[str, Any], path: Path, snapshot: Snapshot | None = 
         writer.writerow(COLUMNS)
         writer.writerows(finding_rows(findings, snapshot))
     return path
+
+
+COMPLIANCE_COLUMNS = ("tenantId", "collectedAt", "framework", "frameworkName", "frameworkVersion", "controlId", "title",
+                      "status", "reason", "subscriptionsPass", "subscriptionsFail", "subscriptionsWaived",
+                      "subscriptionsUnknown", "subscriptionsNotApplicable", "groupsPass", "groupsFail",
+                      "groupsWaived", "groupsUnknown", "groupsNotApplicable", "findings", "rules", "facts")
+_COUNTS = ("pass", "fail", "waived", "unknown", "notApplicable")
+
+
+def compliance_rows(findings: dict[str, Any]) -> Iterator[list[str]]:
+    """One row per control of each selected framework: what a GRC tool imports (docs/frameworks.md)."""
+    section = findings.get("compliance") or {}
+    names = {f["id"]: f for f in section.get("frameworks", [])}
+    for c in section.get("controls", []):
+        fw = names.get(c["framework"], {})
+        counts = c.get("counts", {})
+        subs, groups = counts.get("subscriptions"), counts.get("managementGroups")
+        yield [safe_cell(v) for v in (
+            findings.get("tenantId"), findings.get("collectedAt"), c["framework"], fw.get("name", ""),
+            fw.get("version", ""), c["controlId"], c["title"], c["status"], c.get("reason") or "",
+            *((subs or {}).get(k, "") for k in _COUNTS), *((groups or {}).get(k, "") for k in _COUNTS),
+            c.get("findings", 0), "; ".join(c.get("rules", [])), "; ".join(c.get("facts", [])),
+        )]
+
+
+def write_compliance_csv(findings: dict[str, Any], path: Path) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow(COMPLIANCE_COLUMNS)
+        writer.writerows(compliance_rows(findings))
+    return path

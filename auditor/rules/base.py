@@ -17,6 +17,8 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.frameworks.refs import MCSB_LT1, MCSB_LT3, MCSB_LT5, MCSB_LT6, ControlRef
+
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high")
 AXES: tuple[str, ...] = ("export", "enforcement", "alerts", "integrity", "delivery", "detection")
 RULE_ID = re.compile(r"^ALA-[A-Z]{3}-\d{3}$")
@@ -35,7 +37,7 @@ class Finding:
     scope: str
     message: str
     evidence: dict[str, Any]
-    controls: tuple[str, ...] | None = None  # overrides the rule's controls (e.g. per operation)
+    controls: tuple[ControlRef, ...] | None = None  # overrides the rule's controls (e.g. per operation)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Rule:
     severity: str
     rationale: str  # why it matters for security
     remediation: str  # how to fix it
-    controls: tuple[str, ...]
+    controls: tuple[ControlRef, ...]  # into the framework catalogue (auditor/frameworks), never free strings
     axis: str  # one of AXES
     risk: str  # the report's sentence for its open findings: {n} findings, {s} scopes (RISK_FIELDS)
     # Facts beyond the snapshot's documents the rule needs ("delivery": collected with
@@ -59,6 +61,10 @@ class Rule:
             raise ValueError(f"{self.id}: unknown severity {self.severity}")
         if self.axis not in AXES:
             raise ValueError(f"{self.id}: unknown axis {self.axis}")
+        if not all(isinstance(c, ControlRef) for c in self.controls):
+            raise ValueError(f"{self.id}: controls are references into the framework catalogue, not strings")
+        if len(set(self.controls)) != len(self.controls):
+            raise ValueError(f"{self.id}: a control is named twice")
         used = {name for _, name, _, _ in string.Formatter().parse(self.risk) if name is not None}
         if "n" not in used or used - RISK_FIELDS:
             raise ValueError(f"{self.id}: the risk sentence must count {{n}} and use only {sorted(RISK_FIELDS)}")
@@ -74,10 +80,16 @@ class Rule:
             "axis": self.axis,
             "rationale": self.rationale,
             "remediation": self.remediation,
-            "controls": list(self.controls),
+            "controls": control_labels(self.controls),
             "risk": self.risk,
         }
 
 
-MCSB_LT3 = "MCSB LT-3"
-MCSB_LT6 = "MCSB LT-6"
+def control_labels(refs: tuple[ControlRef, ...]) -> list[str]:
+    """The controls as findings and reports name them ("CIS Azure 3.0.0 6.1.1"), catalogue order."""
+    from auditor.frameworks import label
+
+    return [label(r) for r in refs]
+
+
+__all__ = ["MCSB_LT1", "MCSB_LT3", "MCSB_LT5", "MCSB_LT6", "ControlRef", "Finding", "Rule", "control_labels"]

@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from auditor.frameworks import ControlRef, framework_by_id
 from auditor.rules import all_rules
 
 AXIS_TITLE = {"export": "Export", "enforcement": "Enforcement", "alerts": "Alerts", "integrity": "Audit integrity",
@@ -67,11 +68,19 @@ def render(findings_doc: dict[str, Any] | None = None) -> str:
             "*In the report* (N findings, S scopes). "
             + r.risk.format(n="N", s="S", min_retention_days="`min_retention_days`"),
             "",
-            f"*Controls.* {', '.join(r.controls) if r.controls else 'none'}",
+            f"*Controls.* {_controls(r.controls) if r.controls else 'none'}",
         ]
         if r.id in evidence:
             lines += ["", "*Evidence keys.* " + ", ".join(f"`{k}`" for k in evidence[r.id])]
     return "\n".join(lines) + "\n"
+
+
+def _controls(refs: tuple[ControlRef, ...]) -> str:
+    """One entry per framework: "CIS Azure 3.0.0 6.2.1, 6.2.2; MCSB LT-3" (docs/frameworks.md has titles)."""
+    by_framework: dict[str, list[str]] = defaultdict(list)
+    for ref in refs:
+        by_framework[framework_by_id(ref.framework).short_name].append(ref.control)
+    return "; ".join(f"{name} {', '.join(ids)}" for name, ids in by_framework.items())
 
 
 def main(argv: list[str]) -> int:

@@ -103,7 +103,9 @@ def check_not_central(ctx: AuditContext) -> Iterator[Finding]:
 
 
 def check_retention(ctx: AuditContext) -> Iterator[Finding]:
-    minimum = ctx.config.min_retention_days
+    """Some destination keeps the log ``min_retention_days``, and some keeps ``min_interactive_retention_days``
+    of it immediately available (a workspace's interactive retention; storage is read at once)."""
+    minimum, interactive = ctx.config.min_retention_days, ctx.config.min_interactive_retention_days
     for scope, r in _judged(ctx):
         if r.state == "none":
             continue
@@ -113,6 +115,7 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
         sub = arm.subscription_id_of(scope) or ""
         judged: list[dict[str, Any]] = []
         durable = unknown = False
+        available = interactive == 0
         for d in sorted({(d.kind, arm.norm_id(d.id)): d for d in used}.values(), key=lambda d: arm.norm_id(d.id)):
             if d.kind not in ("storage", "log_analytics"):
                 continue
@@ -123,14 +126,18 @@ def check_retention(ctx: AuditContext) -> Iterator[Finding]:
             judged.append({"destination": d.id, "kind": d.kind, "days": _days_value(kept.days),
                            "interactiveDays": _days_value(kept.interactive_days), "setting": kept.setting})
             durable = durable or kept.at_least(minimum)
-        if durable or unknown:
+            available = available or kept.interactive_at_least(interactive)
+        if (durable and available) or unknown:
             continue
-        yield Finding(
-            scope,
-            f"No export goes to a destination keeping the activity log {minimum} days or more.",
-            {"minRetentionDays": minimum, "retention": judged,
-             "destinations": sorted({d.id for d in used}, key=str.lower)},
-        )
+        evidence: dict[str, Any] = {"minRetentionDays": minimum}
+        if interactive:
+            evidence["minInteractiveRetentionDays"] = interactive
+        message = (f"No export goes to a destination keeping the activity log {minimum} days or more." if not durable
+                   else f"The activity log is kept at least {minimum} days, but no destination keeps {interactive} "
+                        "days of it immediately available (a workspace's interactive retention; older data needs "
+                        "a search job).")
+        yield Finding(scope, message, {**evidence, "retention": judged,
+                                       "destinations": sorted({d.id for d in used}, key=str.lower)})
 
 
 def _days_value(days: float | None) -> int | float | None:

@@ -6,10 +6,20 @@ sentence the report prints for its open findings). How each is judged: auditor/a
 
 from __future__ import annotations
 
-from auditor.rules.base import MCSB_LT3, Rule
+from auditor.frameworks.refs import ISO, NIST, PCI, SOC2, ControlRef, refs
+from auditor.rules.base import MCSB_LT1, MCSB_LT3, Rule
+from auditor.rules.catalogue.exports import LOGGED
 
-MCSB_LT1 = "MCSB LT-1"  # enable threat detection capabilities
-CIS_DEFENDER_ARM = ("CIS Azure 2.0.0 2.1.11", "CIS Azure 3.0.0 3.1.9.1")
+# CIS's Defender for Resource Manager controls (2.0.0 2.1.12, 3.0.0 3.1.9.1, 6.0.0 8.1.9.1) ask for the plan
+# itself; ALA-DET-001 also accepts Microsoft Sentinel, so those controls are decided by the plan's tier
+# (the fact ``defenderForResourceManager``, analysis/compliance.py), not by this rule.
+WATCHED: tuple[ControlRef, ...] = (MCSB_LT1, *refs(NIST, "SI-4"), *refs(ISO, "A.8.16"), *refs(PCI, "10.4.1.1"),
+                                   *refs(SOC2, "CC7.2"))
+# The exported log was seen not to arrive, or to be dropped (collect --verify-delivery): a logging failure.
+ARRIVES: tuple[ControlRef, ...] = (MCSB_LT3, *refs(NIST, "AU-5"), *refs(ISO, "A.8.15"), *refs(PCI, "10.7.2"))
+# The storage destination refuses what the export writes: like a deleted destination (ALA-EXP-003), the
+# log is not captured, though the diagnostic setting exists.
+REFUSED: tuple[ControlRef, ...] = (MCSB_LT3, *LOGGED)
 # Built-in policy "Configure Azure Defender for Resource Manager to be enabled" (the DET-001 fix).
 DEFENDER_ARM_POLICY = "/providers/Microsoft.Authorization/policyDefinitions/b7021b2b-08fd-4dc0-9de7-3c6ece09faf9"
 
@@ -19,7 +29,7 @@ NOT_DELIVERED = Rule(
     "identity or region quirk); only the data at the destination proves the export works.",
     "Check the subscription's diagnostic setting and destination (auditor collect --verify-delivery "
     "shows whether other subscriptions deliver there); recreate the setting if only this one is silent.",
-    (MCSB_LT3,),
+    ARRIVES,
     axis="delivery",
     risk=("{n} subscription(s) export their activity log, yet no event arrived at any destination in the "
           "delivery window."),
@@ -32,7 +42,7 @@ DESTINATION_DROPPED = Rule(
     "good: the gap in the audit trail cannot be filled afterwards.",
     "Raise or remove the workspace's daily cap (workspaceCapping.dailyQuotaGb = -1), resolve the "
     "ingestion errors _LogOperation shows, and re-enable ingestion.",
-    (MCSB_LT3,),
+    ARRIVES,
     axis="delivery",
     risk=("{n} subscription(s) export to a workspace that dropped or refused data (daily cap reached, "
           "ingestion stopped or failing): those logs are lost."),
@@ -49,7 +59,7 @@ NOT_WATCHED = Rule(
     "Resource Manager to be enabled', b7021b2b-08fd-4dc0-9de7-3c6ece09faf9), or enable Scheduled or "
     "NRT analytics rules over AzureActivity (for example the Azure Activity solution's) on the "
     "Sentinel workspace the subscription exports to.",
-    (*CIS_DEFENDER_ARM, MCSB_LT1),
+    WATCHED,
     axis="detection",
     risk=("{n} subscription(s) have nobody analysing their activity log for threats (no Defender for "
           "Resource Manager, no Microsoft Sentinel rule over AzureActivity)."),
@@ -79,7 +89,7 @@ IMMUTABILITY_REFUSES = Rule(
     "retention policy (allowProtectedAppendWritesAll for a legal hold; only an unlocked policy can "
     "be changed: otherwise export to another container or account), or on the account's "
     "immutableStorageWithVersioning policy.",
-    (MCSB_LT3,),
+    REFUSED,
     axis="delivery",
     risk=("{n} subscription(s) export to storage whose immutability policy refuses the appends Azure "
           "Monitor writes: nothing new lands."),
@@ -91,7 +101,7 @@ FIREWALL_REFUSES = Rule(
     "through the trusted Microsoft services exception; without it the export is silently dropped.",
     "Add AzureServices to the account's networkAcls.bypass ('Allow Azure services on the trusted "
     "services list to access this storage account'), keeping defaultAction Deny.",
-    (MCSB_LT3,),
+    REFUSED,
     axis="delivery",
     risk=("{n} subscription(s) export to storage whose firewall refuses Azure Monitor (no trusted "
           "services exception)."),

@@ -6,9 +6,22 @@ sentence the report prints for its open findings). How each is judged: auditor/a
 
 from __future__ import annotations
 
-from auditor.rules.base import MCSB_LT3, MCSB_LT6, Rule
+from auditor.frameworks.refs import CIS2, CIS3, CIS6, ISO, NIST, PCI, SOC2, ControlRef, refs
+from auditor.rules.base import MCSB_LT3, MCSB_LT5, MCSB_LT6, Rule
 
-CIS_EXISTS = ("CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1")
+# The controls each rule decides (tests/test_frameworks.py: every reference exists in the framework
+# catalogue). A subscription that exports nothing also fails the central-store and retention controls.
+CIS_EXISTS: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.1"), *refs(CIS3, "6.1.1"), *refs(CIS6, "6.1.1.1"))
+LOGGED: tuple[ControlRef, ...] = (*refs(NIST, "AU-2", "AU-12"), *refs(ISO, "A.8.15"), *refs(PCI, "10.2.1"),
+                                  *refs(SOC2, "CC7.2"))
+CATEGORIES: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.2"), *refs(CIS3, "6.1.2"), *refs(CIS6, "6.1.1.2"),
+                                      *refs(NIST, "AU-2", "AU-12"), *refs(ISO, "A.8.15"),
+                                      *refs(PCI, "10.2.1", "10.2.1.2", "10.2.1.7"))
+CENTRAL: tuple[ControlRef, ...] = (MCSB_LT5, *refs(NIST, "AU-9(2)"), *refs(ISO, "A.8.15"), *refs(PCI, "10.3.3"))
+RETAINED: tuple[ControlRef, ...] = (MCSB_LT6, *refs(NIST, "AU-11"), *refs(ISO, "A.8.15"), *refs(PCI, "10.5.1"))
+PROTECTED: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.3"), MCSB_LT3, *refs(NIST, "AU-9"), *refs(ISO, "A.8.15"),
+                                     *refs(PCI, "10.3.2"))
+CMK: tuple[ControlRef, ...] = (*refs(CIS2, "5.1.4"), *refs(CIS3, "6.1.3"), *refs(CIS6, "6.1.1.3"), MCSB_LT3)
 
 NO_EXPORT = Rule(
     "ALA-EXP-001", "Subscription activity log is not exported", "high",
@@ -17,7 +30,7 @@ NO_EXPORT = Rule(
     "to an auditor.",
     "Create a subscription diagnostic setting sending all categories to the central Log Analytics "
     "workspace (or storage), and enforce it with a DeployIfNotExists policy (auditor remediate).",
-    (*CIS_EXISTS, MCSB_LT3),
+    tuple(dict.fromkeys((*CIS_EXISTS, MCSB_LT3, *LOGGED, *CENTRAL, *RETAINED))),  # ISO A.8.15 once
     axis="export",
     risk=("{n} subscription(s) export no activity log at all: changes made there leave no durable record "
           "for an investigation beyond Azure's 90 days."),
@@ -28,7 +41,7 @@ MISSING_CATEGORIES = Rule(
     "Missing categories hide whole classes of events: without Security or Policy, Defender alerts "
     "and policy denials never reach detection or forensics.",
     "Enable every required category (or categoryGroup allLogs) on the subscription's diagnostic setting.",
-    ("CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2", MCSB_LT3),
+    (*CATEGORIES, MCSB_LT3),
     axis="export",
     risk=("{n} subscription(s) export only some activity-log categories, leaving blind spots (for example "
           "security alerts or policy events)."),
@@ -39,7 +52,7 @@ BROKEN_DESTINATION = Rule(
     "A diagnostic setting whose workspace, storage account or Event Hub was deleted exports "
     "nothing while looking configured: the gap is silent until an investigation needs the logs.",
     "Point the diagnostic setting at an existing destination, or recreate the destination.",
-    (*CIS_EXISTS, MCSB_LT3),
+    (*CIS_EXISTS, MCSB_LT3, *LOGGED),
     axis="export",
     risk=("{n} export(s) point at a destination that no longer exists: those logs are being lost."),
 )
@@ -50,7 +63,7 @@ NOT_CENTRAL = Rule(
     "altered or deleted by the same people whose actions they record.",
     "Add the central workspace (config central_destinations) as a destination, or assign the central "
     "export policy.",
-    (MCSB_LT3,),
+    CENTRAL,
     axis="export",
     risk=("{n} subscription(s) export, but not to an approved central destination the security team "
           "watches."),
@@ -63,11 +76,13 @@ RETENTION = Rule(
     "Keep the activity log at least min_retention_days where it lands: a storage account whose "
     "lifecycle rules do not delete insights-activity-logs/ sooner (or a time-based immutability "
     "policy on that container), or a workspace whose AzureActivity table (or default) retention "
-    "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025).",
-    (MCSB_LT6,),
+    "is long enough. The diagnostic setting's own retentionPolicy no longer applies (since 30 Sep 2025). "
+    "Where min_interactive_retention_days is set (PCI DSS 10.5.1: 90), raise the AzureActivity table's "
+    "interactive retentionInDays to it, or also export to storage, which is read at once.",
+    RETAINED,
     axis="export",
-    risk=("{n} subscription(s) keep activity logs for less than {min_retention_days} days: evidence "
-          "expires before most breaches are discovered."),
+    risk=("{n} subscription(s) keep activity logs for less than {min_retention_days} days, or too little of "
+          "them immediately available: evidence expires before most breaches are discovered."),
 )
 
 LOG_PROFILE = Rule(
@@ -87,7 +102,7 @@ PUBLIC_STORAGE = Rule(
     "Public containers can expose the tenant's administrative history to anyone who guesses the "
     "URL, including attackers planning lateral movement.",
     "Set allowBlobPublicAccess to false on the storage account.",
-    ("CIS Azure 2.0.0 5.1.3", MCSB_LT3),
+    PROTECTED,
     axis="export",
     risk=("{n} log storage account(s) allow public blob access: exported logs could be read by anyone."),
 )
@@ -97,7 +112,7 @@ STORAGE_CMK = Rule(
     "A customer-managed key keeps control of the audit trail's confidentiality with the tenant "
     "and allows crypto-shredding on demand.",
     "Configure customer-managed key encryption (Microsoft.Keyvault key source) on the storage account.",
-    ("CIS Azure 2.0.0 5.1.4", "CIS Azure 3.0.0 6.1.3", MCSB_LT3),
+    CMK,
     axis="export",
     risk=("{n} log storage account(s) are not encrypted with a customer-managed key."),
 )
@@ -108,7 +123,7 @@ GROUP_EXPORT = Rule(
     "log, not in any subscription's: without a group diagnostic setting they are exported nowhere.",
     "Create a management-group diagnostic setting sending Administrative and Policy to the central "
     "workspace (auditor remediate writes the template).",
-    (MCSB_LT3,),
+    (MCSB_LT3, *refs(NIST, "AU-12")),
     axis="export",
     risk=("{n} management group(s) export nothing: policy and role assignments made there are recorded "
           "nowhere durable."),

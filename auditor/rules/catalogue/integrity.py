@@ -6,7 +6,7 @@ sentence the report prints for its open findings). How each is judged: auditor/a
 
 from __future__ import annotations
 
-from auditor.rules.base import MCSB_LT3, Rule
+from auditor.rules.base import Rule
 
 UNREADABLE = Rule(
     "ALA-AUD-001", "Part of the tenant could not be read", "high",
@@ -14,7 +14,7 @@ UNREADABLE = Rule(
     "compliant, and is often exactly where nobody looks.",
     "Grant the collecting identity Reader and Management Group Reader at the tenant root group and "
     "collect again.",
-    (MCSB_LT3,),
+    (),  # decides no control: what it reports makes the controls it touches unknown (manual), never passed
     axis="integrity",
     risk=("{n} scope(s) or call(s) could not be read: their coverage is unknown, not assumed fine."),
 )

@@ -19,7 +19,7 @@ NO_ASSIGNMENT = Rule(
     "unmonitored.",
     "Assign an export policy (e.g. built-in 2465583e-4e78-4c15-b6be-a36cbc7c8b0f or the project's "
     "definitions) at the tenant root group with a managed identity. " + _ENFORCE_REMEDIATION,
-    (MCSB_LT3, "CIS Azure 2.0.0 5.1.1", "CIS Azure 3.0.0 6.1.1"),
+    (MCSB_LT3,),
     axis="enforcement",
     risk=("{n} subscription(s) have no export policy: a new or altered subscription drifts silently."),
 )
@@ -80,7 +80,7 @@ DEPLOYS_LESS = Rule(
     "incomplete.",
     "Change the assignment parameters (or assign a definition) so the deployed setting enables "
     "every required category and sends to a configured central destination.",
-    (MCSB_LT3, "CIS Azure 2.0.0 5.1.2", "CIS Azure 3.0.0 6.1.2"),
+    (MCSB_LT3,),
     axis="enforcement",
     risk=("{n} subscription(s) are enforced with fewer categories than required or to a non-central "
           "destination."),

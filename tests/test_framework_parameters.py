@@ -1,0 +1,97 @@
+"""A framework's own parameters: PCI DSS 10.5.1 asks for twelve months of history with three months
+immediately available, which is total and interactive retention apart; and how the storage refusal
+rules (ALA-DLV-003/004) count for the logging controls."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import builders as b
+import builders_retention as br
+import pytest
+from test_compliance import GOOD, RG, WS, controls, tenant
+
+from auditor.analysis.checks import check_of
+from auditor.analysis.context import AuditContext
+from auditor.config import Config, parse_config, with_frameworks
+from auditor.errors import InputError
+from auditor.snapshot import build_snapshot
+
+ST = b.storage_id(GOOD, RG, "stactivity")
+
+
+def with_table(interactive: int, total: int, *extra: dict[str, Any]) -> dict[str, Any]:
+    """The compliance tenant whose central workspace's AzureActivity table keeps ``interactive`` days
+    immediately available and ``total`` days in all (the rest long-term, read by search jobs)."""
+    doc = tenant()
+    doc["resources"] = [*doc["resources"], br.activity_table(WS, interactive, total), *extra]
+    return doc
+
+
+def retention_findings(doc: dict[str, Any], config: Config) -> list[Any]:
+    return list(check_of("ALA-EXP-005")(AuditContext(build_snapshot(doc), config)))
+
+
+def test_pci_asks_for_three_months_immediately_available() -> None:
+    cfg = with_frameworks(Config(), ("pci-dss-4.0",))
+    assert (cfg.min_retention_days, cfg.min_interactive_retention_days) == (365, 90)
+    assert with_frameworks(Config(min_interactive_retention_days=120), ("pci-dss-4.0",)) \
+        .min_interactive_retention_days == 120  # a stricter setting stays
+    assert with_frameworks(Config(), ("cis-azure-3.0.0",)).min_interactive_retention_days == 0
+
+
+def test_long_history_without_three_interactive_months_fails_retention() -> None:
+    cfg = with_frameworks(Config(central_destinations=(WS,)), ("pci-dss-4.0",))
+    [found] = retention_findings(with_table(30, 730), cfg)
+    assert "immediately available" in found.message
+    assert found.evidence["minInteractiveRetentionDays"] == 90
+    assert [(r["days"], r["interactiveDays"]) for r in found.evidence["retention"]] == [(730, 30)]
+    assert retention_findings(with_table(90, 400), cfg) == []
+    # without the requirement the same workspace keeps enough history
+    assert retention_findings(with_table(30, 730), Config(central_destinations=(WS,))) == []
+
+
+def test_storage_is_immediately_available() -> None:
+    cfg = with_frameworks(Config(central_destinations=(WS,)), ("pci-dss-4.0",))
+    doc = with_table(30, 730, b.storage_account(GOOD, RG, "stactivity", cmk=True),
+                     b.subscription_diagnostic_setting(GOOD, "to-st", storage=ST, category_group="allLogs"))
+    assert retention_findings(doc, cfg) == []
+
+
+def test_short_history_says_so_first() -> None:
+    cfg = with_frameworks(Config(central_destinations=(WS,)), ("pci-dss-4.0",))
+    [found] = retention_findings(with_table(30, 180), cfg)
+    assert found.message.startswith("No export goes to a destination keeping the activity log 365 days")
+
+
+def test_pci_10_5_1_status_follows_interactive_retention() -> None:
+    assert controls(with_table(30, 730), "pci-dss-4.0")["10.5.1"]["status"] == "fail"
+    assert controls(with_table(90, 730), "pci-dss-4.0")["10.5.1"]["status"] == "pass"
+
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[audit]\nmin_interactive_retention_days = -1\n", "non-negative integer"),
+    ("[audit]\nmin_interactive_retention_days = 400\n", "cannot exceed"),
+    ("[audit]\nmin_retention_days = 30\nmin_interactive_retention_days = 90\n", "cannot exceed"),
+])
+def test_interactive_retention_config_errors(toml: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_config(tomllib.loads(toml), set())
+
+
+def test_interactive_retention_config_is_read_and_recorded() -> None:
+    cfg = parse_config(tomllib.loads("[audit]\nmin_interactive_retention_days = 30\n"), set())
+    assert cfg.min_interactive_retention_days == 30 and cfg.as_dict()["min_interactive_retention_days"] == 30
+
+
+def test_storage_refusing_the_export_fails_the_logging_controls_only_where_storage_is_used() -> None:
+    account = b.storage_account(GOOD, RG, "stactivity", cmk=True)
+    account["properties"]["networkAcls"] = {"bypass": "None", "defaultAction": "Deny"}
+    doc = tenant()
+    assert controls(doc, "pci-dss-4.0")["10.2.1"]["status"] == "pass"
+    doc["resources"] = [*doc["resources"], account,
+                        b.subscription_diagnostic_setting(GOOD, "to-st", storage=ST, category_group="allLogs")]
+    entry = controls(doc, "pci-dss-4.0")["10.2.1"]
+    assert entry["status"] == "fail" and "ALA-DLV-004" in entry["rules"]
+    assert entry["counts"]["subscriptions"]["fail"] == 1
