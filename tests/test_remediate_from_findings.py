@@ -14,7 +14,7 @@ import pytest
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit, write_findings
 from auditor.config import load_config
-from auditor.remediate import FORMATS, FindingsMismatch, Plan, plan_from_findings, render_files
+from auditor.remediate import FORMATS, FindingsMismatch, Plan, RemediationInputs, plan_from_findings, render_files
 from auditor.rules import rule_ids
 from auditor.snapshot import load_snapshot
 
@@ -125,3 +125,27 @@ def test_remediate_from_the_findings_file_writes_what_remediate_from_the_snapsho
     bad.write_text("{", encoding="utf-8")
     r = _cli("remediate", *common, "--findings", str(bad), "--out", str(tmp_path / "z"))
     assert r.returncode == 2 and "not a findings.json" in r.stderr and len(r.stderr.splitlines()) == 1, r.stderr
+
+
+def test_the_view_of_the_judgements_is_the_analysis(demo: tuple[AuditContext, dict]) -> None:
+    """Per subscription, what remediation reads back is what the analysis judged: the same checks
+    (assignment, member, reason, exemption, destination, categories), healthy exports and alert gaps."""
+    ctx, findings = demo
+    view = RemediationInputs(json.loads(json.dumps(findings)), ctx.snapshot, ctx.config)
+    assert set(view.enforcement) == set(ctx.hierarchy.subscriptions)
+    for key in ctx.hierarchy.subscriptions:
+        enf, got = ctx.enforcement[key], view.enforcement[key]
+        assert got.state == enf.state
+        assert [(c.assignment_id, c.target.reference_id, c.reason, c.exemption.id if c.exemption else None,
+                 c.destination, c.categories, c.effective) for c in got.checks] == \
+               [(c.assignment_id, c.reference_id, c.reason, c.exemption.id if c.exemption else None,
+                 c.destination, c.categories, c.effective) for c in enf.checks]
+        exp = ctx.exports[key]
+        assert view.exports[key].state == exp.state
+        assert [(e.categories, [(d.kind, d.id) for d in e.usable_destinations])
+                for e in view.exports[key].healthy_exports] == \
+               [(e.categories, [(d.kind, d.id) for d in e.usable_destinations]) for e in exp.healthy_exports]
+        assert view.alerts[key].unreadable == bool(ctx.alerts[key].unreadable)
+        assert view.alerts[key].undecided == ctx.alerts[key].undecided
+    reasons = {c.reason for e in view.enforcement.values() for c in e.checks}
+    assert {"effective", "excluded", "exempted", "do_not_enforce", "effect_not_dine"} <= reasons, reasons

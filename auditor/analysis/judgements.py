@@ -14,6 +14,8 @@ few hundred cases.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from auditor.azure import arm
@@ -58,7 +60,7 @@ class _Table:
         self.rows: list[dict[str, Any]] = []
         self._index: dict[Any, int] = {}
 
-    def index(self, key: Any, make: Any) -> int:
+    def index(self, key: Any, make: Callable[[], dict[str, Any]]) -> int:
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.rows)
@@ -75,7 +77,7 @@ def judgements(ctx: AuditContext) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         checks = []
         for c in ctx.enforcement[key].checks:
-            i = assignments.index((arm.norm_id(c.assignment_id), c.reference_id), lambda c=c: _assignment(c))
+            i = assignments.index((arm.norm_id(c.assignment_id), c.reference_id), partial(_assignment, c))
             row: dict[str, Any] = {"assignment": i, "reason": c.reason}
             if c.excluded_by:
                 row["excludedBy"] = c.excluded_by
@@ -87,7 +89,7 @@ def judgements(ctx: AuditContext) -> dict[str, Any]:
         if checks:
             entry["checks"] = checks
         used = [exports.index((e.categories, tuple((d.kind, arm.norm_id(d.id)) for d in e.usable_destinations)),
-                              lambda e=e: _export(e)) for e in ctx.exports[key].healthy_exports]
+                              partial(_export, e)) for e in ctx.exports[key].healthy_exports]
         if used:
             entry["exports"] = used
         alerts = ctx.alerts[key]
@@ -96,6 +98,6 @@ def judgements(ctx: AuditContext) -> dict[str, Any]:
         if alerts.undecided:
             entry["alertsUndecided"] = sorted(alerts.undecided)
         if entry:
-            subscriptions[sub.id] = cases.index(json.dumps(entry, sort_keys=True), lambda entry=entry: entry)
+            subscriptions[sub.id] = cases.index(json.dumps(entry, sort_keys=True), partial(dict, entry))
     return {"assignments": assignments.rows, "exports": exports.rows, "cases": cases.rows,
             "subscriptions": subscriptions}
