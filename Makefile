@@ -77,6 +77,7 @@ clean:
 
 # Regenerate the demo tenant's golden findings after an intended analysis change (review the diff).
 golden: venv
+	rm -rf out/golden  # a findings.json left by an older version would be kept, and copied stale
 	$(BIN)/auditor audit --snapshot $(DEMO_SNAPSHOT) --config $(DEMO_CONFIG) --out out/golden --format json --quiet || [ $$? -eq 3 ]
 	cp out/golden/findings.json tests/golden/demo-findings.json
 	$(MAKE) docs
