@@ -206,6 +206,10 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
     out: dict[str, Any] = {"steps": steps, "plan": None}
     if plan:
         projected = Counter(str(s.get("projected")) for s in plan.get("subscriptions", []))
+        # the plan's own projection of the verdicts (as in its README.md): never re-judged here
+        verdicts_after = Counter(str(s.get("projectedVerdict")) for s in plan.get("subscriptions", []))
+        # a plan without projected verdicts (an older plan.json) projects no coverage
+        covered_after = verdicts_after.get("covered", 0) if "None" not in verdicts_after else None
         now = Counter(r["enforcement"] for r in rows)
         # deployment order, numbered like the steps of the plan's README.md and its file names
         actions = [{"kind": a.get("kind", ""), "scope": names.scope_label(a.get("scope")),
@@ -218,7 +222,9 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
         out["plan"] = {"actions": actions, "groups": group_actions(actions), "now": dict(now),
                        "projected": dict(projected),
                        "total": len(rows),
-                       "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0)}
+                       "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0),
+                       "coveredAfter": covered_after, "coveredAfterPct": _pct(covered_after or 0, len(rows)),
+                       "effectiveAfterPct": _pct(projected.get("effective", 0), len(rows))}
     return out
 
 
