@@ -60,3 +60,21 @@ def test_projected_coverage_is_the_plans(demo: dict[str, Any], fmt: str) -> None
     assert f"projects {covered} of {total} subscriptions covered: projected coverage {pct}%" in text, text
     assert f"makes enforcement effective for {effective} of {total} subscriptions" in text
     assert f"projected coverage {round(100.0 * effective / total, 1)}%" not in text
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html"])
+def test_planned_actions_sentence_names_the_rows_per_kind(demo: dict[str, Any], fmt: str) -> None:
+    text = demo[fmt]
+    m = re.search(r"Each kind lists at most its first (\d+) actions", text)
+    assert m, text
+    assert "first 1 actions" not in text
+    shown = int(m.group(1))
+    # a kind with more actions than that lists that many and counts the rest
+    kinds: dict[str, int] = {}
+    for a in demo["plan"]["actions"]:
+        kinds[a["kind"]] = kinds.get(a["kind"], 0) + 1
+    longest, count = max(kinds.items(), key=lambda kv: kv[1])
+    assert count > shown
+    label = longest.replace("_", " ")
+    assert f"and {count - shown} more {label} action" in text
+    assert f"first {shown} actions" in (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")

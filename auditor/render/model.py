@@ -221,7 +221,7 @@ def _remediation(rules: list[dict[str, Any]], plan: dict[str, Any] | None, rows:
             a["step"] = str(step) if a["files"] else "review"
         out["plan"] = {"actions": actions, "groups": group_actions(actions), "now": dict(now),
                        "projected": dict(projected),
-                       "total": len(rows),
+                       "total": len(rows), "rowsPerKind": ACTION_ROWS,
                        "effectiveNow": now.get("effective", 0), "effectiveAfter": projected.get("effective", 0),
                        "coveredAfter": covered_after, "coveredAfterPct": _pct(covered_after or 0, len(rows)),
                        "effectiveAfterPct": _pct(projected.get("effective", 0), len(rows))}
