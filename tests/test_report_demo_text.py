@@ -78,3 +78,12 @@ def test_planned_actions_sentence_names_the_rows_per_kind(demo: dict[str, Any], 
     label = longest.replace("_", " ")
     assert f"and {count - shown} more {label} action" in text
     assert f"first {shown} actions" in (ROOT / "docs" / "reports.md").read_text(encoding="utf-8")
+
+
+def test_the_cover_counts_real_management_groups(demo: dict[str, Any]) -> None:
+    findings = demo["findings"]
+    groups, subs = len(findings["managementGroups"]), len(findings["subscriptions"])
+    placed = {s["id"] for s in findings["subscriptions"] if s.get("managementGroupPath")}
+    cover = _flat(demo["pages"][0])
+    assert f"{subs} subscriptions in {groups} management groups ({subs - len(placed)} not placed in the hierarchy)" \
+        in cover, cover

@@ -298,6 +298,9 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict
         "waivedCount": sum(1 for f in findings.get("findings", []) if f.get("waiver")),
         "rules": rules, "risks": [r for r in rules if r["open"]][:6],
         "tree": roots, "treeFlat": flatten_tree(roots),
+        # real groups only: the tree's "Not placed in the hierarchy" node (id "") is not one
+        "groupCount": len(findings.get("managementGroups", [])),
+        "unplacedCount": sum(len(n["subs"]) for n in roots if not n["id"]),
         "subscriptions": rows, "needing": needing, "detail": needing if len(needing) <= DETAIL_LIMIT else [],
         "detailLimit": DETAIL_LIMIT, "scopeListLimit": SCOPE_LIST_LIMIT, "assignmentLimit": ASSIGNMENT_LIMIT,
         "listLimit": LIST_LIMIT,
