@@ -39,8 +39,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert r.exit_code == 0, r.output
     pdf = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
+    flow = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout  # reading order, one table cell at a time
     page_html = (out / "report.html").read_text(encoding="utf-8")
-    return {"pdf": _flat(pdf), "pages": pdf.split("\f"),
+    return {"pdf": _flat(pdf), "flow": _flat(flow), "pages": pdf.split("\f"),
             "html": _flat(html.unescape(re.sub(r"<[^>]+>", " ", page_html))),
             "findings": json.loads((out / "findings.json").read_text(encoding="utf-8")),
             "plan": json.loads((out / "remediation" / "plan.json").read_text(encoding="utf-8")),
@@ -87,3 +89,23 @@ def test_the_cover_counts_real_management_groups(demo: dict[str, Any]) -> None:
     cover = _flat(demo["pages"][0])
     assert f"{subs} subscriptions in {groups} management groups ({subs - len(placed)} not placed in the hierarchy)" \
         in cover, cover
+
+
+@pytest.mark.parametrize("where", ["cover", "pdf", "html"])
+def test_the_configuration_in_effect_is_shown(demo: dict[str, Any], where: str) -> None:
+    """docs/configuration.md: the effective settings (findings.json's config) are on the cover,
+    and under Method and limits' "Configuration in effect" in both reports."""
+    config = demo["findings"]["config"]
+    if where == "cover":
+        text = _flat(demo["pages"][0])  # one page
+    else:
+        text = demo["flow" if where == "pdf" else "html"]
+        text = text[text.rindex("Configuration in effect"):]
+    assert config["min_interactive_retention_days"] == 90  # PCI DSS 10.5.1 in the demo's frameworks
+    interactive = f"{config['min_interactive_retention_days']} days"
+    assert f"Minimum retention {config['min_retention_days']} days" in text, text
+    assert f"immediately available: {interactive}" in text or f"Immediately available {interactive}" in text, text
+    assert f"Frameworks {', '.join(config['frameworks'])}" in text, text
+    assert f"Delivery window {config['delivery_window_days']} days" in text, text
+    for fw in config["framework_scope"]:
+        assert re.search(rf"{re.escape(fw)}: [^:]*\(management group\)", text), (fw, text)

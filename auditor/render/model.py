@@ -276,6 +276,7 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict
     needing = [r for r in rows if r["needsAction"]]
     collected = snapshot.raw.get("collectedAt", "") if snapshot else ""
     root_id = snapshot.root_management_group_id if snapshot else ""
+    config: dict[str, Any] = findings.get("config") or {}
     model: dict[str, Any] = {
         "meta": {
             "tenantId": findings.get("tenantId", ""), "tenantName": names.name(root_id) if root_id else "",
@@ -285,6 +286,9 @@ def build_model(findings: dict[str, Any], snapshot: Snapshot | None, drift: dict
             "cloud": snapshot.cloud if snapshot else "", "date": (findings.get("generatedAt") or collected)[:10],
         },
         "config": findings.get("config", {}),
+        "centralDestinations": [names.scope_label(d) for d in config.get("central_destinations") or []],
+        "frameworkScope": [{"framework": fw, "scopes": [names.scope_label(x) for x in scopes or []]}
+                           for fw, scopes in sorted((config.get("framework_scope") or {}).items())],
         "coverage": {
             "total": total, "exportComplete": export_complete, "effective": effective,
             "covered": verdicts.get("covered", 0), "exportPct": _pct(export_complete, total),
