@@ -159,6 +159,9 @@ def test_register_appendix_names_every_subscription_beyond_the_detail_cards(
     text = _squash("\n".join(p.extract_text() or "" for p in PdfReader(str(path)).pages))
     assert "Appendix: subscription register" in text
     assert "Subscriptions needing action" in text and "sub-card" not in text
+    # and says so: the register is the subscriptions without a card, here all of them
+    assert re.search(_squash(r"without a card of its own in the chapter Subscriptions: the \d+ needing action "
+                             r"\(more than 3, so none has a card\), most urgent first, then the covered"), text), text
     assert _squash(long_name) in text
     for s in findings["subscriptions"]:
         assert s["id"].rsplit("/", 1)[-1] in text  # every subscription, needing action or covered

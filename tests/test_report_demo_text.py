@@ -109,3 +109,17 @@ def test_the_configuration_in_effect_is_shown(demo: dict[str, Any], where: str) 
     assert f"Delivery window {config['delivery_window_days']} days" in text, text
     for fw in config["framework_scope"]:
         assert re.search(rf"{re.escape(fw)}: [^:]*\(management group\)", text), (fw, text)
+
+
+def test_the_register_says_what_it_lists(demo: dict[str, Any]) -> None:
+    """The demo has cards for every subscription needing action: the register lists the others."""
+    text = demo["flow"]
+    register = text[text.rindex("Appendix: subscription register"):]
+    need = re.search(r"(\d+) of \d+ subscriptions need action", text)
+    assert need, text
+    assert "One line per subscription." not in register
+    assert ("One line per subscription without a card of its own in the chapter Subscriptions: the covered "
+            f"subscriptions without open findings (the {need.group(1)} needing action each have a card)") in register, \
+        register
+    docs = _flat((ROOT / "docs" / "reports.md").read_text(encoding="utf-8"))
+    assert "per subscription without a card of its own: the covered subscriptions without open findings" in docs

@@ -70,6 +70,7 @@ def render_pdf_html(model: dict[str, Any]) -> str:
         model=model, css=read_asset("report_pdf.css"),
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
         needing_register=register(model["needing"][len(model["detail"]):], "needing"),
+        needing_register_count=len(model["needing"]) - len(model["detail"]),
         healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH,
         running_title=running_title(model["meta"]))
 
