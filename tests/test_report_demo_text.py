@@ -123,3 +123,18 @@ def test_the_register_says_what_it_lists(demo: dict[str, Any]) -> None:
         register
     docs = _flat((ROOT / "docs" / "reports.md").read_text(encoding="utf-8"))
     assert "per subscription without a card of its own: the covered subscriptions without open findings" in docs
+
+
+def test_the_docs_cover_example_is_the_demos(demo: dict[str, Any]) -> None:
+    """docs/reports.md quotes the demo's cover: the numbers are the ones the demo report shows."""
+    docs = _flat((ROOT / "docs" / "reports.md").read_text(encoding="utf-8"))
+    m = re.search(r'"(\d+) of (\d+) subscriptions covered" and "(\d+) of (\d+) need action: (\d+) not covered, '
+                  r'(\d+) covered with open findings"', docs)
+    assert m, "docs/reports.md no longer quotes the demo's cover"
+    covered, total, need, total2, not_covered, covered_open = m.groups()
+    cover = _flat(demo["pages"][0])
+    assert f"{covered} of {total} {need} of {total2} " in cover, cover
+    flow = demo["flow"]  # reading order: the tile's words together
+    assert f"need action: {not_covered} not covered, {covered_open} covered with open findings" in flow[:1000], flow
+    subs = demo["findings"]["subscriptions"]
+    assert int(total) == len(subs) and int(covered) == sum(1 for s in subs if s["verdict"] == "covered")
