@@ -138,3 +138,42 @@ def test_the_docs_cover_example_is_the_demos(demo: dict[str, Any]) -> None:
     assert f"need action: {not_covered} not covered, {covered_open} covered with open findings" in flow[:1000], flow
     subs = demo["findings"]["subscriptions"]
     assert int(total) == len(subs) and int(covered) == sum(1 for s in subs if s["verdict"] == "covered")
+
+
+def _section(text: str) -> str:
+    """The Delivery and detection chapter, hyphens dropped (pdftotext joins "ALA-" and "AUD-001"
+    across a line break as "ALAAUD-001")."""
+    start = text.index("Evidence beside the verdict")
+    return text[start:text.index("Category yield", start)].replace("-", "")
+
+
+@pytest.mark.parametrize("fmt", ["flow", "html"])
+def test_delivery_names_the_subscriptions_it_has_no_record_of(demo: dict[str, Any], fmt: str) -> None:
+    findings = demo["findings"]
+    recorded = {s["subscription"] for s in findings["delivery"]["subscriptions"]}
+    absent = [s for s in findings["subscriptions"] if s["id"] not in recorded]
+    assert absent and all(s["export"] == "unknown" for s in absent)  # the demo's two decommissioned ones
+    section = _section(demo[fmt])
+    total = len(findings["subscriptions"])
+    expected = (f"{len(absent)} of {total} subscriptions are not in these tables: their export settings could not be "
+                "read (export unknown, ALA-AUD-001), so the delivery of their events was not checked: "
+                + ", ".join(s["displayName"] for s in sorted(absent, key=lambda s: s["displayName"].lower())))
+    assert expected.replace("-", "") in section, section
+
+
+@pytest.mark.parametrize("fmt", ["flow", "html"])
+def test_delivery_unknown_says_why(demo: dict[str, Any], fmt: str) -> None:
+    """A workspace in another tenant is "unknown" in findings.json with the reason it was not queried:
+    the report defines unknown to include that and shows the reason beside the state."""
+    rows = {s["name"]: s for s in demo["findings"]["delivery"]["subscriptions"]}
+    legacy = rows["Contoso-Corp-Legacy-App"]
+    [dest] = legacy["destinations"]
+    assert legacy["state"] == "unknown" and "outside the tenant" in dest["reason"]
+    section = _section(demo[fmt])
+    assert '"unknown" means a destination could not be read (ALAAUD001), never' not in section
+    assert "or was not queried at all, such as a workspace in another tenant" in section
+    reason = dest["reason"].replace("-", "")
+    if fmt == "html":
+        assert f"ContosoCorpLegacyApp unknown {reason}" in section, section
+    else:  # pdftotext puts a cell's second paragraph after the table rows: present, once per destination
+        assert section.count(reason) == 1, section

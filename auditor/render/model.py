@@ -343,14 +343,25 @@ def _delivery(findings: dict[str, Any], names: Names) -> dict[str, Any] | None:
         "defender": s.get("defenderForResourceManager") or "unknown",
         "sentinel": ", ".join(arm.last_segment(w) for w in s.get("sentinelWorkspaces") or []) or "—",
         "watched": {True: "yes", False: "no", None: "unknown"}.get(s.get("watched"), "unknown"),
+        # why a destination is not "delivered", as findings.json says it (e.g. not queried: outside the tenant)
+        "reasons": sorted({str(d.get("reason")) for d in s.get("destinations") or []
+                           if isinstance(d, dict) and d.get("reason") and s.get("state") != "delivered"}),
         "yield": [{"category": c, "exported": c in (s.get("exportedCategories") or []),
                    "value": (s.get("categoryYield") or {}).get(c, "unknown")} for c in CATEGORIES],
     } for s in subs]
     empty = sum(1 for r in rows for y in r["yield"] if y["exported"] and y["value"] == "no")
+    # subscriptions findings.json's delivery block has no record of: the analysis skips those whose
+    # export settings could not be read; the report names them instead of dropping them silently
+    listed = {arm.norm_id(s.get("subscription")) for s in subs}
+    absent = [{"name": names.name(str(s.get("id") or "")) or cut(str(s.get("displayName") or "")),
+               "export": s.get("export")}
+              for s in findings.get("subscriptions", []) if arm.norm_id(s.get("id")) not in listed]
     states = Counter(str(r["state"]) for r in rows)
     return {
         "windowDays": block.get("windowDays"), "rows": rows[:DELIVERY_ROW_LIMIT], "total": len(rows),
         "limit": DELIVERY_ROW_LIMIT, "states": dict(sorted(states.items())), "emptyExported": empty,
+        "absent": absent[:LIST_LIMIT], "absentTotal": len(absent),
+        "absentUnreadable": all(a["export"] == "unknown" for a in absent),
         "dropping": [{"name": names.name(str(w.get("workspace") or "")) or arm.last_segment(str(w.get("workspace"))),
                       "quota": w.get("dailyQuotaGb"), "status": w.get("dataIngestionStatus") or "—",
                       "problems": sum(int(p.get("events") or 0) for p in w.get("ingestionProblems") or [])}
