@@ -107,14 +107,15 @@ def _canonical_category(name: str, key: str) -> str:
 
 def _framework_scopes(table: Any, selected: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``[framework_scope]``: framework id -> the groups or subscriptions it applies to (e.g. PCI DSS's
-    cardholder data environment). Only selected frameworks may be scoped, so a typo cannot go unnoticed."""
+    cardholder data environment). Only selected frameworks (by ``audit.frameworks`` or ``--framework``) may
+    be scoped, so a typo cannot go unnoticed."""
     if not isinstance(table, dict):
         raise InputError("config: 'framework_scope' must be a table of framework id = [scope ids]")
     out: list[tuple[str, tuple[str, ...]]] = []
     for fid, scopes in table.items():
         if fid not in selected:
-            raise InputError(f"config: 'framework_scope.{fid}' scopes a framework that audit.frameworks "
-                             "does not select")
+            raise InputError(f"config: 'framework_scope.{fid}' scopes a framework that neither "
+                             "audit.frameworks nor --framework selects")
         ids = _string_list(scopes, f"framework_scope.{fid}")
         for scope in ids:
             if not (arm.subscription_id_of(scope) or arm.management_group_name_of(scope)):
@@ -124,7 +125,9 @@ def _framework_scopes(table: Any, selected: tuple[str, ...]) -> tuple[tuple[str,
     return tuple(out)
 
 
-def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
+def parse_config(data: dict[str, Any], known_rule_ids: set[str], selected_frameworks: tuple[str, ...] = ()) -> Config:
+    """The config; ``selected_frameworks`` are those the command line selects (``--framework``): the
+    config may scope them too. The caller adds them with ``with_frameworks``."""
     for key in data:
         if key not in ("audit", "waiver", "framework_scope"):
             raise InputError(f"config: unknown key '{key}' (expected [audit], [framework_scope] and [[waiver]])")
@@ -162,7 +165,8 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
         kwargs["frameworks"] = parse_framework_ids(_string_list(audit["frameworks"], "audit.frameworks"),
                                                    "config: 'audit.frameworks'")
     if "framework_scope" in data:
-        kwargs["framework_scopes"] = _framework_scopes(data["framework_scope"], kwargs.get("frameworks", ()))
+        kwargs["framework_scopes"] = _framework_scopes(data["framework_scope"],
+                                                        (*kwargs.get("frameworks", ()), *selected_frameworks))
     if "sensitive_operations" in audit:
         kwargs["sensitive_operations"] = _string_list(audit["sensitive_operations"], "audit.sensitive_operations")
     waivers_raw = data.get("waiver", [])
@@ -209,7 +213,7 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
     return with_frameworks(Config(**kwargs))
 
 
-def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
+def load_config(path: str | Path | None, known_rule_ids: set[str], selected_frameworks: tuple[str, ...] = ()) -> Config:
     if path is None:
         return Config()
     p = Path(path)
@@ -223,7 +227,7 @@ def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"config {p} is not valid TOML: {e}") from None
-    return parse_config(data, known_rule_ids)
+    return parse_config(data, known_rule_ids, selected_frameworks)
 
 
 def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Config:

@@ -98,8 +98,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     if snapshot is not None:
         refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
-    config = load_config(config_path, rule_ids())
-    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
+    selected = parse_framework_ids(framework, "--framework") if framework else ()
+    config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
     folder = OutputFolder(out, "audit", {"--snapshot": snapshot, "--config": config_path, "--baseline": baseline,

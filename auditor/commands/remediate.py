@@ -73,8 +73,8 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     chosen = parse_formats(formats)
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
-    config = load_config(config_path, rule_ids())
-    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
+    selected = parse_framework_ids(framework, "--framework") if framework else ()
+    config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
     else:
