@@ -7,7 +7,9 @@ names the offending key, because a silently ignored typo in a waiver would chang
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,29 @@ def _string_list(value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+# A resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/<namespace>/<type>/<name>[/<type>/<name>]...
+_RESOURCE_ID_RE = re.compile(r"^/?subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                             r"/resourceGroups/[^/]+/providers/[^/]+(?:/[^/]+/[^/]+)+$", re.I)
+
+
+def _central_destinations(value: Any) -> tuple[str, ...]:
+    """Resource ids; a value that is not one is a usage error (it would be compared with nothing and every
+    export reported as missing the central destination, and remediation would write a placeholder)."""
+    ids = _string_list(value, "audit.central_destinations")
+    for d in ids:
+        if not _RESOURCE_ID_RE.match(d):
+            raise InputError(f"config: 'audit.central_destinations' = '{d}' is not a resource id "
+                             "(/subscriptions/<id>/resourceGroups/<group>/providers/<namespace>/<type>/<name>)")
+    return tuple(arm.display_id(d) for d in ids)
+
+
+def absent_central_destinations(config: Config, find: Callable[[str], Any]) -> list[str]:
+    """One note per configured central destination the snapshot does not hold (``find``: its document by
+    id). Not an error: the destination may live in a subscription this audit does not read."""
+    return [f"audit.central_destinations: '{d}' is not in the snapshot (a subscription not audited, or a typo?)"
+            for d in config.central_destinations if find(d) is None]
+
+
 def _canonical_category(name: str, key: str) -> str:
     for c in CATEGORIES:
         if c.lower() == name.lower():
@@ -156,9 +181,7 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str], selected_framew
             raise InputError("config: 'audit.delivery_window_days' must be an integer from 1 to 90")
         kwargs["delivery_window_days"] = v
     if "central_destinations" in audit:
-        kwargs["central_destinations"] = tuple(
-            arm.display_id(d) for d in _string_list(audit["central_destinations"], "audit.central_destinations")
-        )
+        kwargs["central_destinations"] = _central_destinations(audit["central_destinations"])
     if "frameworks" in audit:
         from auditor.frameworks import parse_framework_ids
 

@@ -20,7 +20,7 @@ from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_find
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
-from auditor.config import Config, load_config, with_frameworks
+from auditor.config import Config, absent_central_destinations, load_config, with_frameworks
 from auditor.console import print_summary
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
@@ -113,6 +113,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     snap = load_snapshot(snapshot)
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
+    for line in absent_central_destinations(config, snap.get):
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
         warn_other_scope(baseline_snap, snap, "--baseline", "--snapshot")
