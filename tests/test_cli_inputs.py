@@ -64,3 +64,16 @@ def test_remediate_says_when_no_central_destination_can_receive_the_export(tmp_p
     assert r.exit_code == 0, r.output
     assert any("placeholder" in line and "<REPLACE" in line for line in r.stderr.splitlines()), r.stderr
     assert "no central_destinations entry is" in (tmp_path / "p" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("args", [
+    ["audit", "--snapshot", DEMO],
+    ["remediate", "--snapshot", DEMO],
+    ["diff", DEMO, DEMO],
+])
+@pytest.mark.parametrize("value", ["", " , "])
+def test_an_empty_format_is_a_usage_error(tmp_path: Path, args: list[str], value: str) -> None:
+    out = ["--out", str(tmp_path / "out")]
+    line = one_line_usage_error(run(*args, *out, "--format", value))
+    assert line.startswith("auditor: error: --format: no format given")
+    assert not (tmp_path / "out" / "findings.json").exists()

@@ -41,6 +41,8 @@ SNAPSHOT_NAME = "snapshot.json.gz"  # what 'audit' without --snapshot collects i
 
 def parse_formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    if not formats:  # findings.json alone is --format json, said so
+        raise InputError(f"--format: no format given (choose from {', '.join(FORMATS)})")
     for f in formats:
         if f not in FORMATS:
             raise InputError(f"--format: unknown format '{f}' (choose from {', '.join(FORMATS)})")

@@ -25,8 +25,10 @@ DIFF_FORMATS = ("md", "json")
 
 def _formats(value: str) -> list[str]:
     wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+    if not wanted:
+        raise InputError("--format: no format given (choose from md, json)")
     bad = [f for f in wanted if f not in DIFF_FORMATS]
-    if bad or not wanted:
+    if bad:
         raise InputError(f"--format: unknown format '{', '.join(bad) or value}' (choose from md, json)")
     return wanted
 
