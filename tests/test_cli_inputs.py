@@ -77,3 +77,21 @@ def test_an_empty_format_is_a_usage_error(tmp_path: Path, args: list[str], value
     line = one_line_usage_error(run(*args, *out, "--format", value))
     assert line.startswith("auditor: error: --format: no format given")
     assert not (tmp_path / "out" / "findings.json").exists()
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_waiver_warnings_go_to_stderr_also_with_quiet(tmp_path: Path, quiet: list[str]) -> None:
+    """docs/configuration.md: the console warns about an expired waiver (judged at collectedAt, 2026-11-28)."""
+    sub = "/subscriptions/04721934-0ac7-56ab-aff9-e0d191685d24"
+    cfg = tmp_path / "w.toml"
+    cfg.write_text("".join(f'[[waiver]]\nrule = "{rule}"\nscope = "{sub}"\nreason = "r"\nexpires = {day}\n'
+                           for rule, day in (("ALA-EXP-001", "2026-01-31"), ("ALA-DLV-002", "2027-12-31"))))
+    r = run("audit", "--snapshot", DEMO, "--config", str(cfg), "--out", str(tmp_path / "o"), "--format", "json",
+            *quiet)
+    assert r.exit_code == 3, r.output
+    lines = r.stderr.splitlines()
+    assert [x for x in lines if "expired" in x] == [
+        "auditor: warning: waiver for ALA-EXP-001 at Contoso-Platform-Management expired on 2026-01-31 and no longer "
+        "waives anything"], r.stderr
+    assert len([x for x in lines if x.startswith("auditor: note: waiver for ALA-DLV-002")]) == 1, r.stderr
+    assert ("Coverage verdicts" in r.stdout) is not bool(quiet)

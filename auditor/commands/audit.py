@@ -21,7 +21,7 @@ from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, coll
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
 from auditor.config import Config, absent_central_destinations, load_config, with_frameworks
-from auditor.console import print_summary
+from auditor.console import print_summary, waiver_notes
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
 from auditor.frameworks import parse_framework_ids
@@ -158,6 +158,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         print_summary(findings, out, files=[n for n in [SNAPSHOT_NAME, "findings.json",
                                                         *(FILE_NAMES[f] for f in others), COMPLIANCE_CSV]
                                             if n in shown])
+    for line in waiver_notes(findings):  # also with --quiet, as the exit-3 line
+        click.echo(f"auditor: {clean_line(line)}", err=True)
     exit_code = 0
     if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
         click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "
