@@ -18,12 +18,12 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.analysis.judgements import judgements
 from auditor.azure import arm
+from auditor.azure.snapshot import Snapshot
 from auditor.config import Config, Waiver
 from auditor.rules import all_rules
 from auditor.rules.base import SEVERITIES, Finding, Rule, control_labels
 from auditor.rules.verdicts import VERDICTS, verdict
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
-from auditor.snapshot import Snapshot
 
 
 def _finding_sort_key(f: dict[str, Any]) -> tuple[str, str, str]:
