@@ -21,9 +21,9 @@ from schema_check import assert_valid
 
 from auditor.analysis.engine import audit_snapshot
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.cli import main
 from auditor.redact.pseudonyms import _SYSTEM_NAMED_TYPES, Pseudonymiser, unmap
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

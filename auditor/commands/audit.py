@@ -17,6 +17,7 @@ from click.core import ParameterSource
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
+from auditor.azure.snapshot import Snapshot, load_snapshot
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
@@ -31,7 +32,6 @@ from auditor.progress import Activity
 from auditor.render import COMPLIANCE_CSV, FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
-from auditor.snapshot import Snapshot, load_snapshot
 from auditor.termtext import clean_line
 
 FORMATS = ("pdf", "html", "json", "csv", "sarif", "md")

@@ -10,8 +10,8 @@ import click
 from auditor.commands.common import handle_errors
 
 if TYPE_CHECKING:
+    from auditor.azure.snapshot import Snapshot
     from auditor.config import Config
-    from auditor.snapshot import Snapshot
 
 
 def read_findings(path: str, snap: Snapshot, config: Config) -> dict[str, Any]:
@@ -62,12 +62,12 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     """
     from auditor.analysis.context import AuditContext
     from auditor.analysis.engine import audit
+    from auditor.azure.snapshot import load_snapshot
     from auditor.config import absent_central_destinations, load_config, with_frameworks
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
     from auditor.rules import rule_ids
-    from auditor.snapshot import load_snapshot
     from auditor.termtext import clean_line
 
     chosen = parse_formats(formats)

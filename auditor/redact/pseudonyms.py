@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from auditor.azure.snapshot import Snapshot, build_snapshot
 from auditor.config import Config
 from auditor.redact.secrets import redact_snapshot
-from auditor.snapshot import Snapshot, build_snapshot
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _GUID_RE = re.compile(rf"^{_GUID}$")
