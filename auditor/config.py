@@ -7,7 +7,9 @@ names the offending key, because a silently ignored typo in a waiver would chang
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -98,6 +100,29 @@ def _string_list(value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+# A resource id: /subscriptions/<guid>/resourceGroups/<group>/providers/<namespace>/<type>/<name>[/<type>/<name>]...
+_RESOURCE_ID_RE = re.compile(r"^/?subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                             r"/resourceGroups/[^/]+/providers/[^/]+(?:/[^/]+/[^/]+)+$", re.I)
+
+
+def _central_destinations(value: Any) -> tuple[str, ...]:
+    """Resource ids; a value that is not one is a usage error (it would be compared with nothing and every
+    export reported as missing the central destination, and remediation would write a placeholder)."""
+    ids = _string_list(value, "audit.central_destinations")
+    for d in ids:
+        if not _RESOURCE_ID_RE.match(d):
+            raise InputError(f"config: 'audit.central_destinations' = '{d}' is not a resource id "
+                             "(/subscriptions/<id>/resourceGroups/<group>/providers/<namespace>/<type>/<name>)")
+    return tuple(arm.display_id(d) for d in ids)
+
+
+def absent_central_destinations(config: Config, find: Callable[[str], Any]) -> list[str]:
+    """One note per configured central destination the snapshot does not hold (``find``: its document by
+    id). Not an error: the destination may live in a subscription this audit does not read."""
+    return [f"audit.central_destinations: '{d}' is not in the snapshot (a subscription not audited, or a typo?)"
+            for d in config.central_destinations if find(d) is None]
+
+
 def _canonical_category(name: str, key: str) -> str:
     for c in CATEGORIES:
         if c.lower() == name.lower():
@@ -107,14 +132,15 @@ def _canonical_category(name: str, key: str) -> str:
 
 def _framework_scopes(table: Any, selected: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``[framework_scope]``: framework id -> the groups or subscriptions it applies to (e.g. PCI DSS's
-    cardholder data environment). Only selected frameworks may be scoped, so a typo cannot go unnoticed."""
+    cardholder data environment). Only selected frameworks (by ``audit.frameworks`` or ``--framework``) may
+    be scoped, so a typo cannot go unnoticed."""
     if not isinstance(table, dict):
         raise InputError("config: 'framework_scope' must be a table of framework id = [scope ids]")
     out: list[tuple[str, tuple[str, ...]]] = []
     for fid, scopes in table.items():
         if fid not in selected:
-            raise InputError(f"config: 'framework_scope.{fid}' scopes a framework that audit.frameworks "
-                             "does not select")
+            raise InputError(f"config: 'framework_scope.{fid}' scopes a framework that neither "
+                             "audit.frameworks nor --framework selects")
         ids = _string_list(scopes, f"framework_scope.{fid}")
         for scope in ids:
             if not (arm.subscription_id_of(scope) or arm.management_group_name_of(scope)):
@@ -124,7 +150,9 @@ def _framework_scopes(table: Any, selected: tuple[str, ...]) -> tuple[tuple[str,
     return tuple(out)
 
 
-def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
+def parse_config(data: dict[str, Any], known_rule_ids: set[str], selected_frameworks: tuple[str, ...] = ()) -> Config:
+    """The config; ``selected_frameworks`` are those the command line selects (``--framework``): the
+    config may scope them too. The caller adds them with ``with_frameworks``."""
     for key in data:
         if key not in ("audit", "waiver", "framework_scope"):
             raise InputError(f"config: unknown key '{key}' (expected [audit], [framework_scope] and [[waiver]])")
@@ -153,16 +181,15 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
             raise InputError("config: 'audit.delivery_window_days' must be an integer from 1 to 90")
         kwargs["delivery_window_days"] = v
     if "central_destinations" in audit:
-        kwargs["central_destinations"] = tuple(
-            arm.display_id(d) for d in _string_list(audit["central_destinations"], "audit.central_destinations")
-        )
+        kwargs["central_destinations"] = _central_destinations(audit["central_destinations"])
     if "frameworks" in audit:
         from auditor.frameworks import parse_framework_ids
 
         kwargs["frameworks"] = parse_framework_ids(_string_list(audit["frameworks"], "audit.frameworks"),
                                                    "config: 'audit.frameworks'")
     if "framework_scope" in data:
-        kwargs["framework_scopes"] = _framework_scopes(data["framework_scope"], kwargs.get("frameworks", ()))
+        kwargs["framework_scopes"] = _framework_scopes(data["framework_scope"],
+                                                        (*kwargs.get("frameworks", ()), *selected_frameworks))
     if "sensitive_operations" in audit:
         kwargs["sensitive_operations"] = _string_list(audit["sensitive_operations"], "audit.sensitive_operations")
     waivers_raw = data.get("waiver", [])
@@ -209,7 +236,7 @@ def parse_config(data: dict[str, Any], known_rule_ids: set[str]) -> Config:
     return with_frameworks(Config(**kwargs))
 
 
-def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
+def load_config(path: str | Path | None, known_rule_ids: set[str], selected_frameworks: tuple[str, ...] = ()) -> Config:
     if path is None:
         return Config()
     p = Path(path)
@@ -223,7 +250,7 @@ def load_config(path: str | Path | None, known_rule_ids: set[str]) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"config {p} is not valid TOML: {e}") from None
-    return parse_config(data, known_rule_ids)
+    return parse_config(data, known_rule_ids, selected_frameworks)
 
 
 def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Config:

@@ -25,10 +25,9 @@ _SEVERITY_STYLE = {"high": "red", "medium": "yellow", "low": "cyan"}
 
 
 def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Console | None = None,
-                  top: int = 10, files: list[str] | None = None, warnings: Console | None = None) -> None:
-    """The summary on ``console`` (stdout); warnings and notes about waivers on ``warnings`` (stderr)."""
+                  top: int = 10, files: list[str] | None = None) -> None:
+    """The summary on ``console`` (stdout). Waivers' warnings are ``waiver_notes`` (stderr, also with -q)."""
     console = console or Console(highlight=False)
-    warnings = warnings or Console(stderr=True, highlight=False)
     summary = doc["summary"]
     collected = markup(doc.get("collectedAt") or doc["generatedAt"])
     console.print(f"[bold]auditor[/bold] tenant {markup(str(doc['tenantId']))} - "
@@ -53,21 +52,30 @@ def print_summary(doc: dict[str, Any], out_dir: Path | None = None, console: Con
     active = [f for f in doc["findings"] if f["waiver"] is None]
     if active:
         console.print(top_findings_table(active, names, top))
-    expired = [w for w in doc.get("waivers", []) if w.get("status") == "expired"]
-    for w in expired:
-        where = names.get(str(w["scope"]).lower(), w["scope"])
-        warnings.print(f"[yellow]warning:[/] waiver for {w['rule']} at {markup(str(where))} expired on {w['expires']} "
-                      "and no longer waives anything")
-    for w in doc.get("waivers", []):
-        if w.get("status") == "active" and w.get("matchedFindings") == 0:
-            where = names.get(str(w["scope"]).lower(), w["scope"])
-            warnings.print(f"[yellow]note:[/] waiver for {w['rule']} at {markup(str(where))} matches no finding "
-                          "(fixed meanwhile, or a mistyped scope or rule?)")
     if summary.get("incomplete"):
         console.print("[magenta]The audit is incomplete: some scopes could not be read (see ALA-AUD-001).[/]")
     if out_dir is not None:
         listed = f": {', '.join(files)}" if files else ""
         console.print(f"Written to {markup(str(out_dir))}/{markup(listed)}")
+
+
+def waiver_notes(doc: dict[str, Any]) -> list[str]:
+    """One stderr line per expired waiver (a warning: it waives nothing any more) and per active waiver
+    that matches no finding (a note). Printed also with -q, like the exit-3 line: a CI log must say it."""
+    names = {s["id"].lower(): s["displayName"] for s in doc["subscriptions"]}
+    names.update({g["id"].lower(): g["displayName"] for g in doc["managementGroups"]})
+    lines = []
+    for w in doc.get("waivers", []):
+        where = names.get(str(w["scope"]).lower(), w["scope"])
+        if w.get("status") == "expired":
+            lines.append(f"warning: waiver for {w['rule']} at {where} expired on {w['expires']} and no longer waives "
+                         "anything")
+    for w in doc.get("waivers", []):
+        where = names.get(str(w["scope"]).lower(), w["scope"])
+        if w.get("status") == "active" and w.get("matchedFindings") == 0:
+            lines.append(f"note: waiver for {w['rule']} at {where} matches no finding (fixed meanwhile, or a "
+                         "mistyped scope or rule?)")
+    return lines
 
 
 def _scope_kind(scope: str) -> str:

@@ -5,8 +5,9 @@ own files (a ``backend.tf``, last quarter's ``report.pdf``). Three promises (SEC
 
 - **Only our files are touched.** Every file a run writes is recorded, with its SHA-256, in
   ``DIR/.auditor-manifest.json`` (one section per command). A later run replaces or removes a
-  file only when it is still byte for byte what auditor wrote; a file that is not in the
-  manifest, or was changed since, is kept and reported on stderr, one line each.
+  file only when it is still byte for byte what auditor wrote; a file in the way (named as an
+  output, not in the manifest or changed since) is kept and reported on stderr, one line each;
+  any other file is left alone silently.
 - **All or nothing.** A run writes into a staging folder inside DIR and renames the finished
   files into place only when every one of them was written: a full disk, an error or a
   SIGTERM leaves the previous outputs as they were. The manifest is written first with both

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot, read_json_file
 from auditor.errors import InputError
-from auditor.snapshot import build_snapshot, read_json_file
 
 SUFFIXES = (".json", ".json.gz")
 HISTORY_LIMIT = 40  # ten years of quarters; the oldest beyond it are left out with a note

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_tenant import generate  # noqa: E402
 
 from auditor.analysis.engine import audit_snapshot, dumps_findings  # noqa: E402
-from auditor.snapshot import build_snapshot  # noqa: E402
+from auditor.azure.snapshot import build_snapshot  # noqa: E402
 
 
 def main() -> None:

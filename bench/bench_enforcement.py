@@ -23,8 +23,8 @@ from synthetic_tenant import generate  # noqa: E402
 
 from auditor.analysis.checks import policy  # noqa: E402
 from auditor.analysis.context import AuditContext  # noqa: E402
+from auditor.azure.snapshot import build_snapshot  # noqa: E402
 from auditor.config import Config  # noqa: E402
-from auditor.snapshot import build_snapshot  # noqa: E402
 
 
 def main() -> None:

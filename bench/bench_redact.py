@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic_tenant import generate  # noqa: E402
 
 from auditor.analysis.engine import audit_snapshot  # noqa: E402
+from auditor.azure.snapshot import build_snapshot  # noqa: E402
 from auditor.redact.pseudonyms import Pseudonymiser  # noqa: E402
 from auditor.redact.secrets import redact_snapshot  # noqa: E402
-from auditor.snapshot import build_snapshot  # noqa: E402
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ from typing import Any
 import builders as b
 
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
-from auditor.snapshot import build_snapshot
 
 P, C1, C2, X = b.guid("P"), b.guid("C1"), b.guid("C2"), b.guid("X")
 SUBS = {"P": P, "C1": C1, "C2": C2, "X": X}

@@ -12,9 +12,9 @@ from collect_support import DEMO_TENANT, assert_round_trip, collect, request_log
 from auditor import operations
 from auditor.analysis.engine import audit_snapshot
 from auditor.azure.delivery_facts import shifted
+from auditor.azure.snapshot import build_snapshot
 from auditor.collect.pipeline import LogQueryGuardPolicy, WriteRefused, check_blob_listing
 from auditor.emulator.runner import running_emulator
-from auditor.snapshot import build_snapshot
 
 WS_GUID = "0f6b7f1e-3b3c-4a8e-9d7e-2f1c2b3a4d5e"
 

@@ -21,8 +21,8 @@ from collect_support import (
 from auditor.analysis.engine import audit_snapshot
 from auditor.azure import arm
 from auditor.azure.delivery_facts import shifted
+from auditor.azure.snapshot import build_snapshot, load_snapshot
 from auditor.emulator.runner import running_emulator
-from auditor.snapshot import build_snapshot, load_snapshot
 
 FAULTS = "429=0.15,500=0.05,503=0.05,reset=0.03"
 

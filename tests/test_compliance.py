@@ -11,9 +11,9 @@ import pytest
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config, with_frameworks
 from auditor.frameworks import all_frameworks
-from auditor.snapshot import build_snapshot
 
 GOOD = b.guid("compliance-good")
 BAD = b.guid("compliance-bad")

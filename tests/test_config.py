@@ -14,10 +14,10 @@ import pytest
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
 from auditor.azure.activity_log import CATEGORIES
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import DEFAULT_SENSITIVE_OPERATIONS, Config, load_config, parse_config
 from auditor.errors import InputError
 from auditor.rules import rule_ids
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -241,7 +241,7 @@ def test_star_waiver_applies_to_every_rule(tmp_path: Path) -> None:
 
 
 def test_sample_config_on_the_demo_tenant() -> None:
-    from auditor.snapshot import load_snapshot
+    from auditor.azure.snapshot import load_snapshot
 
     config = load_config(EXAMPLES / "auditor.toml", RULES)
     result = audit(AuditContext(load_snapshot(EXAMPLES / "demo-tenant.json"), config))

@@ -20,6 +20,7 @@ from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm, monitor_alerts
 from auditor.azure.hierarchy import build_hierarchy
+from auditor.azure.snapshot import build_snapshot
 from auditor.collect import argshape
 from auditor.collect.bulk import graph_page
 from auditor.collect.hosts import HostPolicy
@@ -28,7 +29,6 @@ from auditor.collect.reader import list_page
 from auditor.collect.references import action_group_refs, destination_refs
 from auditor.collect.walk import root_of_group_list
 from auditor.config import Config
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).parent / "fixtures" / "conformance"
 RECORDED_SUB = "0b1f6471-1bf0-4dda-aec3-cb9272f09590"  # left unscrubbed in the CLI recording's ids

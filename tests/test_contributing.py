@@ -19,10 +19,10 @@ from auditor.analysis import engine
 from auditor.analysis.checks import exports as export_checks
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules import rule_ids
 from auditor.rules.catalogue import exports as export_catalogue
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,13 +11,13 @@ from remediate_support import audited_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot, load_snapshot
 from auditor.config import Config
 from auditor.remediate.delivery import DEFENDER_TEMPLATE, SECURITY_ADMIN
 from auditor.remediate.writer import render_files
 from auditor.render.html import render_html
 from auditor.render.model import build_model
 from auditor.rules.catalogue.delivery import DEFENDER_ARM_POLICY
-from auditor.snapshot import build_snapshot, load_snapshot
 
 
 def _html(raw: dict) -> str:

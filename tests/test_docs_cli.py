@@ -73,3 +73,13 @@ def test_exit_codes_are_explained() -> None:
     for code in (common.EXIT_OK, common.EXIT_FINDINGS, common.EXIT_USAGE, common.EXIT_INCOMPLETE, 130):
         assert re.search(rf"^\| {code} \|", table, flags=re.M), code
     assert "2 > 3 > 1 > 0" in table
+
+
+def test_the_command_list_at_the_top_names_every_command() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    listing = text[text.index("```\n") + 4:text.index("\n```", text.index("```\n") + 4)]
+    listed = {" ".join(line.split()[1:3]) if line.split()[1] == "policy" else line.split()[1]
+              for line in listing.splitlines() if line.startswith("auditor ")}
+    commands = {" ".join(path) for path, cmd in _commands(main) if path and not isinstance(cmd, click.Group)}
+    assert listed == commands
+

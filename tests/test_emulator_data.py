@@ -18,7 +18,7 @@ from typing import Any
 
 from reference import REST_EXAMPLES
 
-from auditor.snapshot import build_snapshot
+from auditor.azure.snapshot import build_snapshot
 
 REF = REST_EXAMPLES
 

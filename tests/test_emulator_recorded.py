@@ -21,10 +21,10 @@ from collect_support import DEMO_TENANT, collect
 
 from auditor.azure import arm
 from auditor.azure import delivery_facts as facts
+from auditor.azure.snapshot import build_snapshot
 from auditor.emulator import recorded
 from auditor.emulator.runner import running_emulator
 from auditor.emulator.store import SnapshotStore
-from auditor.snapshot import build_snapshot
 
 RECORDINGS = Path(__file__).parent / "fixtures" / "real_azure" / "responses"
 

@@ -358,8 +358,8 @@ def test_definition_missing_from_snapshot_is_judged_on_the_shipped_builtin() -> 
     import enforcement_world as w
 
     from auditor.analysis.context import AuditContext
+    from auditor.azure.snapshot import build_snapshot
     from auditor.config import Config
-    from auditor.snapshot import build_snapshot
 
     a = assign(ROOT)
     docs = [*w.hierarchy(), a, *grant(ROOT, a)]  # no definition document in the snapshot

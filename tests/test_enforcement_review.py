@@ -21,9 +21,9 @@ import pytest
 
 from auditor.analysis.checks import policy as pol
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot
 
 S, S2, ON, X = b.guid("rev-S"), b.guid("rev-S2"), b.guid("rev-ON"), b.guid("rev-X")
 ROOT, LZ, CORP, ONLINE, SANDBOX = "contoso", "lz", "corp", "online", "sandbox"

@@ -14,9 +14,9 @@ from test_compliance import GOOD, RG, WS, controls, tenant
 
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config, parse_config, with_frameworks
 from auditor.errors import InputError
-from auditor.snapshot import build_snapshot
 
 ST = b.storage_id(GOOD, RG, "stactivity")
 

@@ -141,7 +141,7 @@ def test_frameworks_command_lists_ids_and_json_has_every_control() -> None:
     ('[audit]\nframeworks = ["cis-9"]\n', "unknown framework 'cis-9'"),
     ('[audit]\nframeworks = "pci-dss-4.0"\n', "must be a list"),
     ('[framework_scope]\n"pci-dss-4.0" = ["/providers/Microsoft.Management/managementGroups/x"]\n',
-     "does not select"),
+     "neither audit.frameworks nor --framework selects"),
     ('[audit]\nframeworks = ["pci-dss-4.0"]\n[framework_scope]\n"pci-dss-4.0" = ["not-an-id"]\n',
      "must be a subscription or management group"),
 ])
@@ -165,3 +165,25 @@ def test_config_selects_frameworks_and_applies_their_parameters() -> None:
     assert cfg.min_retention_days == 365
     assert "Microsoft.Network/publicIPAddresses/delete" in cfg.sensitive_operations
     assert cfg.as_dict()["frameworks"] == ["cis-azure-2.0.0", "pci-dss-4.0"]
+
+
+def test_framework_selected_on_the_command_line_may_be_scoped_by_the_config(tmp_path: Path) -> None:
+    """docs/cli.md: --framework ids are added to audit.frameworks, so [framework_scope] may scope them."""
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+
+    group = "/providers/Microsoft.Management/managementGroups/contoso-online"
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[framework_scope]\n"pci-dss-4.0" = ["{group}"]\n')
+    demo = str(Path(__file__).resolve().parent.parent / "examples" / "demo-tenant.json")
+    r = CliRunner().invoke(main, ["audit", "--snapshot", demo, "--framework", "pci-dss-4.0", "--config", str(cfg),
+                                  "--out", str(tmp_path / "out"), "--format", "json", "-q"])
+    assert r.exit_code in (0, 3), r.output
+    findings = json.loads((tmp_path / "out" / "findings.json").read_text())
+    assert findings["config"]["framework_scope"] == {"pci-dss-4.0": [group]}
+    r = CliRunner().invoke(main, ["remediate", "--snapshot", demo, "--framework", "pci-dss-4.0", "--config",
+                                  str(cfg), "--out", str(tmp_path / "plan"), "-q"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["audit", "--snapshot", demo, "--config", str(cfg), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 2 and "neither audit.frameworks nor --framework selects" in r.output

@@ -8,7 +8,7 @@ import builders as b
 
 from auditor.azure import arm
 from auditor.azure.hierarchy import Hierarchy, Subscription, build_hierarchy
-from auditor.snapshot import build_snapshot
+from auditor.azure.snapshot import build_snapshot
 
 A, B, C, D = (b.guid(f"hierarchy-{x}") for x in "abcd")
 ORPHAN = b.guid("hierarchy-orphan")
@@ -153,7 +153,7 @@ def test_parent_cycle_does_not_hang() -> None:
 def test_demo_tenant_shape() -> None:
     from pathlib import Path
 
-    from auditor.snapshot import load_snapshot
+    from auditor.azure.snapshot import load_snapshot
 
     h = build_hierarchy(load_snapshot(Path(__file__).resolve().parent.parent / "examples" / "demo-tenant.json"))
     assert len(h.subscriptions) == 19

@@ -19,10 +19,10 @@ from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, write_plan
 from auditor.remediate.facts import held_roles
-from auditor.snapshot import build_snapshot
 
 S, P = b.guid("agree-app"), b.guid("agree-platform")
 WORKSPACE = b.workspace_id(P, "rg-logs", "law-central")

@@ -17,9 +17,9 @@ import builders as b
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm, monitor_alerts
+from auditor.azure.snapshot import build_snapshot
 from auditor.collect.references import action_group_refs
 from auditor.config import Config
-from auditor.snapshot import build_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance" / "monitor"
 

@@ -25,6 +25,7 @@ from test_cli import assert_one_line_error, run, small_snapshot, write
 from test_remediate_cli import _snapshot
 
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import load_snapshot
 from auditor.config import load_config
 from auditor.emulator.runner import running_emulator
 from auditor.errors import InputError
@@ -32,7 +33,6 @@ from auditor.outfolder import MANIFEST, OutputFolder
 from auditor.outputs import write_atomic
 from auditor.remediate import writer
 from auditor.rules import rule_ids
-from auditor.snapshot import load_snapshot
 
 USER_FILES = {  # what a consultant keeps beside the generated files, in the places auditor writes to
     "terraform/backend.tf": 'terraform {\n  backend "azurerm" {}\n}\n',

@@ -21,9 +21,9 @@ from schema_check import assert_valid
 
 from auditor.analysis.engine import audit_snapshot
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.cli import main
 from auditor.redact.pseudonyms import _SYSTEM_NAMED_TYPES, Pseudonymiser, unmap
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"
@@ -422,3 +422,43 @@ def test_quoted_names_in_messages_are_found_whole_and_one_after_another() -> Non
     a, b = p.name("law-y"), p.name("Deploy Contoso Log")
     message = "action 'Microsoft.Insights/x/read' over 'law-y' and 'Deploy Contoso Log' was denied"
     assert p.scan(message) == f"action 'Microsoft.Insights/x/read' over '{a}' and '{b}' was denied"
+
+
+# --------------------------------------------------------------------------- delivery blob paths
+
+_BLOB_PATH = re.compile(r"^resourceId=/SUBSCRIPTIONS/([0-9A-F-]{36})(/[A-Z0-9/._()-]+)?"
+                        r"/y=\d{4}/m=\d{2}/d=\d{2}/h=\d{2}/m=\d{2}/PT1H\.json$")
+
+
+def test_blob_paths_keep_azures_folders_and_the_subscriptions_pseudonym() -> None:
+    """The diagnostic-settings blob layout is Azure's: only the names in its id are pseudonymised, in
+    the upper case Azure Monitor writes, so the path still names the subscription it is listed under."""
+    raw = demo()
+    shared, p = shared_copy(raw)
+    entries = [e for a in shared["delivery"]["storageAccounts"] for e in a["subscriptions"] if e["newestBlob"]]
+    assert entries
+    for entry in entries:
+        m = _BLOB_PATH.match(entry["newestBlob"])
+        assert m, entry["newestBlob"]
+        assert m.group(1) == entry["subscriptionId"].upper()
+    resource_blob = ("resourceId=/SUBSCRIPTIONS/04721934-0AC7-56AB-AFF9-E0D191685D24/RESOURCEGROUPS/RG-CONTOSO-KV"
+                     "/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-CONTOSO-PAY/y=2026/m=11/d=28/h=09/m=00/PT1H.json")
+    hidden = p.scan(resource_blob)
+    assert _BLOB_PATH.match(hidden) and "CONTOSO" not in hidden and "/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/" in hidden
+    assert unmap(hidden, p.back) == resource_blob
+    assert unmap(shared["delivery"], p.back) == raw["delivery"]
+
+
+def test_the_shared_copy_served_by_the_emulator_keeps_its_newest_blobs() -> None:
+    from collect_support import collect
+
+    from auditor.emulator.runner import running_emulator
+
+    shared, _ = shared_copy(demo())
+    with running_emulator(shared, page_size=50) as emu:
+        got = collect(emu, verify_delivery=True).snapshot
+    newest = {e["subscriptionId"]: e["newestBlob"] for a in got["delivery"]["storageAccounts"]
+              for e in a["subscriptions"]}
+    expected = {e["subscriptionId"] for a in shared["delivery"]["storageAccounts"] for e in a["subscriptions"]
+                if e["newestBlob"]}
+    assert expected and all(newest.get(s) for s in expected), newest

@@ -27,12 +27,12 @@ from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit, verdict
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config, load_config
 from auditor.remediate import delivery, model, permissions, roles, write_plan
 from auditor.remediate.findings import alert_findings
 from auditor.remediate.plan import PLACEHOLDER_PREFIX
 from auditor.rules import rule_ids
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

@@ -11,7 +11,7 @@ from remediate_support import audited_plan
 from test_remediate_plan import tenant
 
 from auditor.analysis.context import AuditContext
-from auditor.snapshot import build_snapshot
+from auditor.azure.snapshot import build_snapshot
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

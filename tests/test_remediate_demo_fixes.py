@@ -22,10 +22,10 @@ from test_remediate_apply import ACTION_GROUP, _ag_parts, apply_plan, deploy_del
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import load_config
 from auditor.remediate import api_versions, delivery, model, write_plan
 from auditor.rules import rule_ids
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

@@ -201,8 +201,8 @@ def test_same_named_assignments_at_different_scopes_get_distinct_terraform_addre
     from test_remediate_plan import LA, WORKSPACE, _assignment, _roles
 
     from auditor.analysis.context import AuditContext
+    from auditor.azure.snapshot import build_snapshot
     from auditor.config import Config
-    from auditor.snapshot import build_snapshot
 
     s1, s2 = b.guid("twin-1"), b.guid("twin-2")
     docs = [

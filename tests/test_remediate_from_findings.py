@@ -13,10 +13,10 @@ import pytest
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit, write_findings
+from auditor.azure.snapshot import load_snapshot
 from auditor.config import load_config
 from auditor.remediate import FORMATS, FindingsMismatch, Plan, RemediationInputs, plan_from_findings, render_files
 from auditor.rules import rule_ids
-from auditor.snapshot import load_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "examples" / "demo-tenant.json"

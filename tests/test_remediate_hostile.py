@@ -32,9 +32,9 @@ from test_remediate_plan import LA, WORKSPACE, _assignment, _roles
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.policy.expressions import _Call, _Lit, _Member, expression_body, parse
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, render_files
-from auditor.snapshot import build_snapshot
 
 PIECES = ["\n", "\r\n", "'", '"', "''", "${x}", "$${y}", "%{ if true }", "$(touch PWNED)", "`touch PWNED`",
           "*/", "/*", "//", "#", "<script>alert(1)</script>", "[a](javascript:alert(1))", "<img src=x>", "\x00",

@@ -10,9 +10,9 @@ from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, roles, write_plan
-from auditor.snapshot import build_snapshot
 
 S, P = b.guid("idroles-app"), b.guid("idroles-platform")
 STORAGE = b.storage_id(P, "rg-logs", "starchive")

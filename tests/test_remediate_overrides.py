@@ -15,9 +15,9 @@ from test_remediate_apply import apply_plan
 
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, write_plan
-from auditor.snapshot import build_snapshot
 
 LA = b.BUILTIN_EXPORT_DEFINITION_ID
 MON, LAC = b.ROLE_MONITORING_CONTRIBUTOR, b.ROLE_LOG_ANALYTICS_CONTRIBUTOR

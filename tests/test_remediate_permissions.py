@@ -169,7 +169,7 @@ def test_a_repair_whose_destination_is_unknown_is_not_projected_effective() -> N
 
     from auditor.analysis.context import AuditContext
     from auditor.azure import arm
-    from auditor.snapshot import build_snapshot
+    from auditor.azure.snapshot import build_snapshot
 
     raw, config = tenant()
     online = next(d for d in raw["resources"] if str(d.get("id", "")).endswith("/online-export"))

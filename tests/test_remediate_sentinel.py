@@ -14,9 +14,9 @@ from remediate_support import audited_plan
 
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, write_plan
-from auditor.snapshot import build_snapshot
 
 S1, S2 = b.guid("remediate-sentinel-1"), b.guid("remediate-sentinel-2")
 RG = "rg-soc"

@@ -16,9 +16,9 @@ from test_remediate_apply import apply_plan
 from auditor.analysis.context import AuditContext
 from auditor.azure import arm
 from auditor.azure.activity_log import CATEGORIES
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.remediate import model, write_plan
-from auditor.snapshot import build_snapshot
 
 A, P = b.guid("sink-app"), b.guid("sink-platform")
 WORKSPACE = b.workspace_id(P, "rg-logs", "law-central")

@@ -18,11 +18,11 @@ from remediate_support import audited_plan
 from tenant_support import synthetic, tenant
 
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config, load_config
 from auditor.remediate import api_versions, model, sink_batch, write_plan
 from auditor.remediate.validate import arm_problems, type_of_id
 from auditor.rules import rule_ids
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

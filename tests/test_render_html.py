@@ -156,7 +156,7 @@ def test_large_tenant_opens_and_filters(browser: Any, tmp_path: Path) -> None:
     from tenant_support import tenant
 
     from auditor.analysis.engine import audit_snapshot
-    from auditor.snapshot import build_snapshot
+    from auditor.azure.snapshot import build_snapshot
 
     snap = build_snapshot(tenant(2000))
     findings = audit_snapshot(snap)

@@ -148,8 +148,8 @@ def test_register_appendix_names_every_subscription_beyond_the_detail_cards(
     from tenant_support import tenant
 
     from auditor.analysis.engine import audit_snapshot
+    from auditor.azure.snapshot import build_snapshot
     from auditor.render import model as view_model
-    from auditor.snapshot import build_snapshot
 
     monkeypatch.setattr(view_model, "DETAIL_LIMIT", 3)
     long_name = "A very long subscription display name that cannot fit its register column"
@@ -174,8 +174,8 @@ def test_huge_names_are_cut_for_layout_and_kept_whole_in_findings(tmp_path: Path
     from tenant_support import tenant
 
     from auditor.analysis.engine import audit_snapshot
+    from auditor.azure.snapshot import build_snapshot
     from auditor.render.names import NAME_LIMIT
-    from auditor.snapshot import build_snapshot
 
     huge = "N" * 40_000
     snap = build_snapshot(tenant(12, names={3: huge, 4: "x" * 5000 + " tail"}))

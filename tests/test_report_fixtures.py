@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.engine import audit_snapshot
+from auditor.azure.snapshot import Snapshot, build_snapshot
 from auditor.config import load_config
 from auditor.rules import rule_ids
-from auditor.snapshot import Snapshot, build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

@@ -19,9 +19,9 @@ import pytest
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure import destinations
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_azure"
 S = b.guid("retention-rules-sub")

@@ -27,10 +27,10 @@ import pytest
 
 from auditor.analysis.engine import VERDICTS, audit_snapshot, dumps_findings
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import load_config, parse_config
 from auditor.errors import InputError
 from auditor.rules import rule_ids
-from auditor.snapshot import build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO: dict[str, Any] = json.loads((ROOT / "examples" / "demo-tenant.json").read_text(encoding="utf-8"))

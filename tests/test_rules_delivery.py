@@ -11,10 +11,10 @@ import pytest
 
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.errors import InputError
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot
 
 S = b.guid("delivery-sub")
 S2 = b.guid("delivery-sub-2")

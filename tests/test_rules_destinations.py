@@ -22,9 +22,9 @@ from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
 from auditor.azure import destinations as retention
 from auditor.azure.defender import firewall_refusal
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot
 
 REAL = Path(__file__).parent / "fixtures" / "real_azure"
 S = b.guid("refusing-destination")

@@ -9,10 +9,10 @@ import pytest
 
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules import rule_by_id
 from auditor.rules.base import Finding, control_labels
-from auditor.snapshot import build_snapshot
 
 S = b.guid("exports-sub")
 S2 = b.guid("exports-sub-2")

@@ -12,9 +12,9 @@ import pytest
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot, load_snapshot
 from auditor.config import Config
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot, load_snapshot
 
 S = b.guid("integrity-sub")
 S2 = b.guid("integrity-sub-2")

@@ -14,9 +14,9 @@ from schema_check import assert_valid, schema_errors, validator
 
 from auditor import __version__
 from auditor.analysis.engine import audit_snapshot
+from auditor.azure.snapshot import load_snapshot
 from auditor.cli import main
 from auditor.schemas import FINDINGS_SCHEMA_VERSION, NAMES, SNAPSHOT_SCHEMA_VERSION, schema, schema_text
-from auditor.snapshot import load_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo-tenant.json"

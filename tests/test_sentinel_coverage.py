@@ -14,8 +14,8 @@ import pytest
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
-from auditor.snapshot import build_snapshot
 
 S, S2 = b.guid("sentinel-a"), b.guid("sentinel-b")
 RG = "rg-soc"

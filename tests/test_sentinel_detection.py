@@ -20,9 +20,9 @@ import delivery_builders as db
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.analysis.delivery import delivery_summary
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.rules.base import Finding
-from auditor.snapshot import build_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_azure"
 EXAMPLE_WS = ("/subscriptions/d0cfe6b2-9ac0-4464-9919-dccaee2e48c0/resourceGroups/myRg/providers/"

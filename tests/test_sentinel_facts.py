@@ -13,8 +13,8 @@ import builders_sentinel as bs
 from auditor.analysis.context import AuditContext
 from auditor.analysis.sentinel import analytics_rules, sentinel_on
 from auditor.azure import security_insights
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
-from auditor.snapshot import build_snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "real_azure"
 EXAMPLE_WS = ("/subscriptions/d0cfe6b2-9ac0-4464-9919-dccaee2e48c0/resourceGroups/myRg/providers/"

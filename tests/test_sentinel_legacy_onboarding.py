@@ -18,9 +18,9 @@ from collect_support import collect
 from auditor.analysis.context import AuditContext
 from auditor.analysis.sentinel import activity_detection, sentinel_on
 from auditor.azure import arm, security_insights
+from auditor.azure.snapshot import build_snapshot
 from auditor.config import Config
 from auditor.emulator.runner import running_emulator
-from auditor.snapshot import build_snapshot
 
 RECORDED = Path(__file__).parent / "fixtures" / "real_azure" / "responses" / "cli_securityinsights_solution.json"
 RECORDED_RG = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/cli_test_sentinel_000001"

@@ -14,8 +14,8 @@ import builders as b
 import pytest
 
 from auditor.azure import arm
+from auditor.azure.snapshot import build_snapshot, load_snapshot
 from auditor.errors import InputError
-from auditor.snapshot import build_snapshot, load_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

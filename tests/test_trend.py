@@ -13,10 +13,10 @@ from test_compliance import GOOD, WS, tenant
 
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit
+from auditor.azure.snapshot import build_snapshot
 from auditor.cli import main
 from auditor.config import Config, with_frameworks
 from auditor.errors import InputError
-from auditor.snapshot import build_snapshot
 from auditor.trend import build_trend, load_history
 
 CONFIG = with_frameworks(Config(central_destinations=(WS,)), ("pci-dss-4.0",))

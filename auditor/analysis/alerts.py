@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from auditor import operations
 from auditor.analysis.sentinel import sentinel_alerts, sentinel_on
 from auditor.azure import arm, monitor_alerts
-from auditor.snapshot import CollectionError
+from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext

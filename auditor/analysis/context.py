@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from auditor import operations
 from auditor.azure import arm
 from auditor.azure.hierarchy import Hierarchy
+from auditor.azure.snapshot import CollectionError, Snapshot
 from auditor.azure.tenant import AzureTenant
 from auditor.config import Config
-from auditor.snapshot import CollectionError, Snapshot
 
 if TYPE_CHECKING:
     from auditor.analysis.alerts import AlertCoverage

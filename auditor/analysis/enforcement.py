@@ -33,7 +33,7 @@ from auditor.azure.policy.assignment_facts import (
     effect_source,
     latest_state,
 )
-from auditor.snapshot import CollectionError
+from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext

@@ -22,7 +22,7 @@ from auditor.azure.diagnostic_settings import (
     eventhub_namespace,
     setting_name,
 )
-from auditor.snapshot import CollectionError
+from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext

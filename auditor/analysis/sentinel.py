@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import operations
 from auditor.azure import arm, security_insights
-from auditor.snapshot import CollectionError
+from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.alerts import CoveringAlert

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.azure import arm
-from auditor.snapshot import Snapshot
+from auditor.azure.snapshot import Snapshot
 
 
 @dataclass

@@ -15,7 +15,7 @@ from auditor.azure import arm, security_insights
 from auditor.azure.hierarchy import Hierarchy, build_hierarchy
 from auditor.azure.policy import DefinitionIndex
 from auditor.azure.policy.assignment_facts import Exemption, PolicyAssignment, RoleHoldings, role_holdings
-from auditor.snapshot import Snapshot
+from auditor.azure.snapshot import Snapshot
 
 
 class AzureTenant:

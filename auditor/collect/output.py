@@ -10,10 +10,10 @@ from typing import Any
 
 from auditor import __version__
 from auditor.azure import arm, security_insights
+from auditor.azure.snapshot import SCHEMA_VERSION
 from auditor.collect.state import Collection
 from auditor.outputs import write_atomic
 from auditor.redact.secrets import redact_snapshot
-from auditor.snapshot import SCHEMA_VERSION
 
 # Snapshot order: the tree first, then what hangs off it (stable output makes diffs readable).
 _KIND_ORDER = [arm.MANAGEMENT_GROUP, arm.SUBSCRIPTION, arm.DIAGNOSTIC_SETTING, arm.LOG_PROFILE,

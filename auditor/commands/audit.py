@@ -17,11 +17,12 @@ from click.core import ParameterSource
 from auditor.analysis.context import AuditContext
 from auditor.analysis.engine import audit as run_audit
 from auditor.analysis.engine import audit_snapshot, highest_unwaived, write_findings
+from auditor.azure.snapshot import Snapshot, load_snapshot
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
-from auditor.config import Config, load_config, with_frameworks
-from auditor.console import print_summary
+from auditor.config import Config, absent_central_destinations, load_config, with_frameworks
+from auditor.console import print_summary, waiver_notes
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
 from auditor.frameworks import parse_framework_ids
@@ -31,7 +32,6 @@ from auditor.progress import Activity
 from auditor.render import COMPLIANCE_CSV, FILE_NAMES
 from auditor.rules import rule_ids
 from auditor.rules.base import SEVERITIES
-from auditor.snapshot import Snapshot, load_snapshot
 from auditor.termtext import clean_line
 
 FORMATS = ("pdf", "html", "json", "csv", "sarif", "md")
@@ -41,6 +41,8 @@ SNAPSHOT_NAME = "snapshot.json.gz"  # what 'audit' without --snapshot collects i
 
 def parse_formats(value: str) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
+    if not formats:  # findings.json alone is --format json, said so
+        raise InputError(f"--format: no format given (choose from {', '.join(FORMATS)})")
     for f in formats:
         if f not in FORMATS:
             raise InputError(f"--format: unknown format '{f}' (choose from {', '.join(FORMATS)})")
@@ -98,8 +100,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     if snapshot is not None:
         refuse_collection_options(click.get_current_context())
     back = _load_map(unmap_path) if unmap_path else None
-    config = load_config(config_path, rule_ids())
-    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
+    selected = parse_framework_ids(framework, "--framework") if framework else ()
+    config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
     baseline_snap = _load_baseline(baseline) if baseline else None  # bad baseline: exit 2 before writing
     out = check_output_dir(out_dir, "--out")
     folder = OutputFolder(out, "audit", {"--snapshot": snapshot, "--config": config_path, "--baseline": baseline,
@@ -113,6 +115,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     snap = load_snapshot(snapshot)
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
+    for line in absent_central_destinations(config, snap.get):
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
         warn_other_scope(baseline_snap, snap, "--baseline", "--snapshot")
@@ -154,6 +158,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         print_summary(findings, out, files=[n for n in [SNAPSHOT_NAME, "findings.json",
                                                         *(FILE_NAMES[f] for f in others), COMPLIANCE_CSV]
                                             if n in shown])
+    for line in waiver_notes(findings):  # also with --quiet, as the exit-3 line
+        click.echo(f"auditor: {clean_line(line)}", err=True)
     exit_code = 0
     if snap.errors:  # one stderr line, as for exit 1, also with --quiet (CI logs say why)
         click.echo(f"auditor: the audit is incomplete: {len(snap.errors)} scope(s) or call(s) could not be read "

@@ -18,15 +18,17 @@ from auditor.commands.common import EXIT_INCOMPLETE, handle_errors
 from auditor.errors import InputError
 
 if TYPE_CHECKING:
-    from auditor.snapshot import Snapshot
+    from auditor.azure.snapshot import Snapshot
 
 DIFF_FORMATS = ("md", "json")
 
 
 def _formats(value: str) -> list[str]:
     wanted = [f.strip().lower() for f in value.split(",") if f.strip()]
+    if not wanted:
+        raise InputError("--format: no format given (choose from md, json)")
     bad = [f for f in wanted if f not in DIFF_FORMATS]
-    if bad or not wanted:
+    if bad:
         raise InputError(f"--format: unknown format '{', '.join(bad) or value}' (choose from md, json)")
     return wanted
 
@@ -43,13 +45,13 @@ def _formats(value: str) -> list[str]:
 def diff(old: str, new: str, fmt: str, config_path: str | None, out_dir: str | None) -> None:
     """What changed between two audits (snapshots)."""
     from auditor.analysis.engine import audit_snapshot
+    from auditor.azure.snapshot import load_snapshot
     from auditor.config import load_config
     from auditor.drift import compare, require_same_tenant
     from auditor.outfolder import OutputFolder
     from auditor.outputs import check_output_dir
     from auditor.render.markdown import drift_lines
     from auditor.rules import rule_ids
-    from auditor.snapshot import load_snapshot
     from auditor.termtext import clean_block, clean_line
 
     wanted = _formats(fmt)

@@ -38,10 +38,10 @@ def redact(snapshot: str, output: str, map_path: str, key_file: str | None) -> N
     addresses and display names become consistent keyed pseudonyms (GUIDs stay GUIDs, names stay
     names, ids stay well-formed); the structure, and therefore every verdict, is unchanged.
     """
+    from auditor.azure.snapshot import build_snapshot, read_json_file
     from auditor.collect.output import write_snapshot
     from auditor.redact.mapfile import resolve_key, write_map
     from auditor.redact.pseudonyms import Pseudonymiser
-    from auditor.snapshot import build_snapshot, read_json_file
 
     paths = {"SNAPSHOT": Path(snapshot), "-o": Path(output), "--map": Path(map_path)}
     _distinct(paths)

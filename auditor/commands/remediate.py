@@ -10,8 +10,8 @@ import click
 from auditor.commands.common import handle_errors
 
 if TYPE_CHECKING:
+    from auditor.azure.snapshot import Snapshot
     from auditor.config import Config
-    from auditor.snapshot import Snapshot
 
 
 def read_findings(path: str, snap: Snapshot, config: Config) -> dict[str, Any]:
@@ -62,19 +62,21 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     """
     from auditor.analysis.context import AuditContext
     from auditor.analysis.engine import audit
-    from auditor.config import load_config, with_frameworks
+    from auditor.azure.snapshot import load_snapshot
+    from auditor.config import absent_central_destinations, load_config, with_frameworks
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
     from auditor.rules import rule_ids
-    from auditor.snapshot import load_snapshot
     from auditor.termtext import clean_line
 
     chosen = parse_formats(formats)
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
-    config = load_config(config_path, rule_ids())
-    config = with_frameworks(config, parse_framework_ids(framework, "--framework") if framework else ())
+    selected = parse_framework_ids(framework, "--framework") if framework else ()
+    config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
+    for line in absent_central_destinations(config, snap.get):
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
     else:
@@ -84,6 +86,10 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
                         inputs={"--snapshot": snapshot, "--config": config_path, "--findings": findings_path})
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
+    if plan.destination.placeholder and config.central_destinations:
+        click.echo("auditor: note: no audit.central_destinations entry is a Log Analytics workspace, storage account "
+                   f"or Event Hub authorization rule: the export destination is a placeholder "
+                   f"({clean_line(plan.destination.id)}) in {out_dir}", err=True)
     if quiet:
         return
     s = plan.summary()

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.snapshot import parse_timestamp
 from auditor.emulator.http import Answer, Call, Ctx, arm_error
 from auditor.emulator.odata import Filter, UnsupportedFilter, parse_filter
-from auditor.snapshot import parse_timestamp
 
 
 def _props_first(doc: dict[str, Any], flt: Filter) -> bool:

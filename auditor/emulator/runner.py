@@ -28,11 +28,11 @@ from typing import Any
 
 from aiohttp import web
 
+from auditor.azure.snapshot import Snapshot
 from auditor.emulator.server import ArmEmulator, EmulatorOptions
 from auditor.emulator.store import SnapshotStore
 from auditor.emulator.tls import TlsFiles, create_tls_files
 from auditor.errors import InputError
-from auditor.snapshot import Snapshot
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 from auditor import operations
 from auditor.azure import arm, security_insights
 from auditor.azure.delivery_facts import whole_hours
-from auditor.snapshot import CollectionError, Snapshot, build_snapshot, load_snapshot
+from auditor.azure.snapshot import CollectionError, Snapshot, build_snapshot, load_snapshot
 
 TENANT = ""  # normalised id of the tenant scope
 
@@ -72,7 +72,7 @@ class SnapshotStore:
 
     Attributes (all keys normalised ids, lower case, leading slash; tenant = ``""``):
 
-    - ``by_id``: id -> document (first occurrence wins, as in ``auditor.snapshot``); use
+    - ``by_id``: id -> document (first occurrence wins, as in ``auditor.azure.snapshot``); use
       :meth:`get`, which also finds diagnostic settings stored under the examples'
       ``AzureResourceManager`` namespace by their ``Microsoft.Insights`` id (``aliases``).
     - ``by_kind``: canonical kind (``arm.kind_of``) -> documents, snapshot order.

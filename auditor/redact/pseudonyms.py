@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+from auditor.azure.snapshot import Snapshot, build_snapshot
 from auditor.config import Config
 from auditor.redact.secrets import redact_snapshot
-from auditor.snapshot import Snapshot, build_snapshot
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _GUID_RE = re.compile(rf"^{_GUID}$")
@@ -73,6 +73,10 @@ _SYSTEM_NAMED_TYPES = frozenset({"tables", "locations", "blobservices", "fileser
                                  "providers"})
 _BUILTIN_DEFINITION_RE = re.compile(r"^/providers/microsoft\.authorization/(policydefinitions|policysetdefinitions)/",
                                     re.I)
+# Diagnostic-settings blobs: ``resourceId=/SUBSCRIPTIONS/<GUID>/y=YYYY/m=MM/d=DD/h=HH/m=MM/PT1H.json``
+# (insights-activity-logs container). The id part is written upper case by Azure Monitor; the folders
+# after it are Azure's layout, not names.
+_BLOB_FOLDER_RE = re.compile(r"^[ymdh]=\d+$")
 _WRAPPED_NAME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9.]*)\((.+)\)$")
 # A quoted name in a message ('law-central' in "Workspace 'law-central' is not onboarded").
 # Lookarounds: the quotes are not consumed, so the text between two quoted names is never
@@ -89,7 +93,7 @@ _TEXT_KEYS = frozenset({"displayname", "description", "groupshortname"})
 _UNTOUCHED_TOP_LEVEL = frozenset({"schemaVersion", "tool", "collectedAt", "cloud"})
 _PHONE_KEYS = frozenset({"phonenumber", "phone", "mobile", "mobilenumber"})
 _PSEUDONYM_RE = re.compile(rf"u[0-9a-f]{{10}}@d[0-9a-f]{{10}}\.example|h[0-9a-f]{{10}}\.example|{_GUID}"
-                           r"|(?<![A-Za-z0-9])[a-z]{1,8}[0-9a-f]{10}(?![A-Za-z0-9])")
+                           r"|(?<![A-Za-z0-9])(?:[a-z]{1,8}[0-9a-f]{10}|[A-Z]{1,8}[0-9A-F]{10})(?![A-Za-z0-9])")
 
 
 def _is_expression(value: str) -> bool:
@@ -130,7 +134,7 @@ class Pseudonymiser:
         return pseudonym
 
     def guid(self, value: str) -> str:
-        if value.lower() in self._public or value in self.back:  # public, or already a pseudonym
+        if value.lower() in self._public or value.lower() in self.back:  # public, or already a pseudonym
             return value
         digest = hmac.new(self.key, f"guid\0{value.lower()}".encode(), hashlib.sha256).digest()
         return self._remember(str(uuid.UUID(bytes=digest[:16], version=4)), value)
@@ -148,7 +152,7 @@ class Pseudonymiser:
             return value
         if _GUID_RE.match(value):
             return self.guid(value)
-        if value in self.back:  # already a pseudonym (a snapshot redacted twice)
+        if value in self.back or value.lower() in self.back:  # already a pseudonym (a snapshot redacted twice)
             return value
         wrapped = _WRAPPED_NAME_RE.match(value)
         if wrapped and wrapped.group(2).lower() in self._workspaces:
@@ -191,6 +195,11 @@ class Pseudonymiser:
         if _BUILTIN_DEFINITION_RE.match(value):
             return value
         parts = value.split("/")
+        folder = next((i for i, seg in enumerate(parts) if _BLOB_FOLDER_RE.match(seg)), None)
+        if folder is not None:  # a blob path: the id before Azure's y=/m=/d=/h= folders, in its case
+            head = "/".join(parts[:folder])
+            mapped = self.arm_id(head)
+            return "/".join([mapped.upper() if head == head.upper() else mapped, *parts[folder:]])
         out = list(parts)
         i = 1
         while i < len(parts):
@@ -306,10 +315,19 @@ def _public_host(host: str) -> bool:
     return any(host == h or host.endswith("." + h) for h in _PUBLIC_HOST_SUFFIXES)
 
 
+def _original(pseudonym: str, back: dict[str, str]) -> str:
+    """The original of a pseudonym; one written upper case (a blob path's id) gives it upper case."""
+    if pseudonym in back:
+        return back[pseudonym]
+    if pseudonym == pseudonym.upper() and pseudonym.lower() in back:
+        return back[pseudonym.lower()].upper()
+    return pseudonym
+
+
 def unmap(value: Any, back: dict[str, str]) -> Any:
     """``value`` with every pseudonym in ``back`` replaced by its original (strings and keys)."""
     if isinstance(value, str):
-        return _PSEUDONYM_RE.sub(lambda m: back.get(m.group(0), m.group(0)), value) if value else value
+        return _PSEUDONYM_RE.sub(lambda m: _original(m.group(0), back), value) if value else value
     if isinstance(value, list):
         return [unmap(v, back) for v in value]
     if isinstance(value, dict):

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.azure.snapshot import Snapshot
 from auditor.azure.tenant import AzureTenant
 from auditor.config import Config
 from auditor.remediate.inputs import FindingsMismatch, RemediationInputs
 from auditor.remediate.model import FORMATS, Action, Plan, Projection
 from auditor.remediate.plan import build_plan
 from auditor.remediate.writer import parse_formats, render_files, write_plan
-from auditor.snapshot import Snapshot
 
 
 def plan_from_findings(findings: dict[str, Any], snapshot: Snapshot, config: Config,

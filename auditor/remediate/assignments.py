@@ -23,8 +23,8 @@ from auditor.azure.policy.assignment_facts import (
     identity_of,
     override_selects,
 )
+from auditor.azure.snapshot import Snapshot
 from auditor.remediate import roles
-from auditor.snapshot import Snapshot
 
 _PARAM_REF = re.compile(r"^\[\[?\s*parameters\(\s*'([^']+)'\s*\)\s*\]$", re.I)
 DINE = "deployifnotexists"

@@ -17,10 +17,10 @@ from typing import Any
 
 from auditor.azure import arm
 from auditor.azure.hierarchy import Hierarchy
+from auditor.azure.snapshot import Snapshot
 from auditor.azure.tenant import AzureTenant
 from auditor.config import Config
 from auditor.errors import InputError
-from auditor.snapshot import Snapshot
 
 
 class FindingsMismatch(InputError):

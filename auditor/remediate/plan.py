@@ -87,7 +87,9 @@ def choose_destination(ctx: RemediationInputs) -> tuple[Destination, list[str]]:
         if kind in (arm.EVENTHUB_AUTH_RULE, arm.EVENTHUB_HUB_AUTH_RULE):
             return Destination(defs.EVENT_HUB, arm.display_id(dest), False, location), []
     value = f"{PLACEHOLDER_PREFIX} Log Analytics workspace resource id>"
-    note = ("central_destinations is not configured: the export destination is a placeholder "
+    why = ("no central_destinations entry is a workspace, storage account or Event Hub authorization rule"
+           if ctx.config.central_destinations else "central_destinations is not configured")
+    note = (f"{why}: the export destination is a placeholder "
             f"({value}); set [audit] central_destinations or edit the generated parameters")
     return Destination(defs.LOG_ANALYTICS, value, True, defs.DEPLOYMENT_LOCATION), [note]
 

@@ -36,9 +36,11 @@ README_FILE = "README.md"
 def parse_formats(text: str) -> tuple[str, ...]:
     """``"arm,bicep"`` -> ``("arm", "bicep")``; unknown names are a usage error."""
     names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InputError(f"--format: no format given (expected a comma-separated list of {', '.join(model.FORMATS)})")
     bad = [n for n in names if n not in model.FORMATS]
-    if bad or not names:
-        raise InputError(f"--format: unknown format {', '.join(bad) or '(none)'} "
+    if bad:
+        raise InputError(f"--format: unknown format {', '.join(bad)} "
                          f"(expected a comma-separated list of {', '.join(model.FORMATS)})")
     return tuple(f for f in model.FORMATS if f in names)
 

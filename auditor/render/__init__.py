@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.azure.snapshot import Snapshot
 from auditor.errors import InputError
 from auditor.outputs import atomic_target
 from auditor.progress import Activity
-from auditor.snapshot import Snapshot
 from auditor.termtext import shown
 
 FORMATS = ("pdf", "html", "csv", "sarif", "md")

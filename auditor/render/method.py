@@ -12,8 +12,8 @@ from typing import Any
 
 from auditor.azure import api_versions as v
 from auditor.azure import arm
+from auditor.azure.snapshot import Snapshot
 from auditor.render.names import Names
-from auditor.snapshot import Snapshot
 
 # (label, provider, api-version the collector reads it at, kinds counted)
 SOURCES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (

@@ -13,6 +13,7 @@ from typing import Any
 from auditor import __version__
 from auditor.azure import arm
 from auditor.azure.activity_log import CATEGORIES
+from auditor.azure.snapshot import Snapshot
 from auditor.config import DEFAULT_SENSITIVE_OPERATIONS
 from auditor.render import wording
 from auditor.render.compliance_view import compliance_view
@@ -21,7 +22,6 @@ from auditor.render.names import Names, cut
 from auditor.render.policy_view import assignment_rows
 from auditor.rules import all_rules
 from auditor.rules.verdicts import VERDICTS
-from auditor.snapshot import Snapshot
 
 SEVERITIES = ("high", "medium", "low")
 SEV_RANK = {"high": 0, "medium": 1, "low": 2}

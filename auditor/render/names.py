@@ -11,7 +11,7 @@ from typing import Any
 
 from auditor.azure import arm
 from auditor.azure.rbac import BUILTIN_ROLE_NAMES
-from auditor.snapshot import Snapshot
+from auditor.azure.snapshot import Snapshot
 
 BUILTIN_ROLES = BUILTIN_ROLE_NAMES
 NAME_LIMIT = 160  # characters of a name shown in a report; findings.json keeps it in full

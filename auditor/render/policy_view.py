@@ -25,9 +25,9 @@ from auditor.azure.policy.assignment_facts import (
     identity_of,
     not_scopes,
 )
+from auditor.azure.snapshot import Snapshot
 from auditor.azure.tenant import AzureTenant
 from auditor.render.names import Names
-from auditor.snapshot import Snapshot
 
 _dict = arm.as_dict  # tenant documents are not always well-formed: show what can be shown
 _list = arm.as_list

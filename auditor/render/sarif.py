@@ -18,12 +18,12 @@ from urllib.parse import quote
 
 from auditor import __version__
 from auditor.azure import arm
+from auditor.azure.snapshot import Snapshot
 from auditor.errors import InputError
 from auditor.render.names import Names
 from auditor.render.sarif_groups import ResultGroup, group_findings, members
 from auditor.render.sarif_limits import MAX_TAGS_PER_RULE
 from auditor.rules import all_rules
-from auditor.snapshot import Snapshot
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"high": "error", "medium": "warning", "low": "note"}

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from auditor.azure import arm
+from auditor.azure.snapshot import Snapshot
 from auditor.render.names import Names
-from auditor.snapshot import Snapshot
 
 COLUMNS = ("ruleId", "severity", "title", "scope", "scopeName", "subscriptionId", "message", "evidence",
            "controls", "waived", "waiverReason", "waiverOwner", "waiverExpires")

@@ -26,7 +26,7 @@ from auditor.azure.policy import (
     parameter_reference,
     parameter_values,
 )
-from auditor.snapshot import parse_timestamp
+from auditor.azure.snapshot import parse_timestamp
 
 _SUB_MICROSECOND = re.compile(r"\.\d{6}(\d+)")
 DEFAULT_MODE = "Default"

@@ -26,8 +26,8 @@ from auditor.azure.policy.export_policy import (
 )
 from auditor.azure.policy.flows import member_values
 from auditor.azure.policy.template import order_categories
+from auditor.azure.snapshot import read_json_file
 from auditor.errors import InputError
-from auditor.snapshot import read_json_file
 
 
 @dataclass(frozen=True)
