@@ -34,6 +34,7 @@ from auditor.azure.diagnostic_settings import enabled_categories
 from auditor.azure.hierarchy import Hierarchy
 from auditor.azure.policy.expressions import ExpressionSyntaxError, _Call, _Lit, _Member, expression_body, parse
 from auditor.remediate import permissions
+from auditor.remediate.validate import expression_calls, type_of_id
 
 DEPLOYER = "00000000-0000-0000-0000-00000000d3b1"
 AZURE_TYPES = Path(__file__).resolve().parent / "fixtures" / "azure-types"
@@ -81,23 +82,6 @@ def published_versions() -> frozenset[str]:
     return frozenset(out)
 
 
-def _calls(node: Any) -> list[_Call]:
-    if isinstance(node, _Call):
-        return [node, *(c for a in node.args for c in _calls(a))]
-    if isinstance(node, _Member):
-        return _calls(node.target) + _calls(node.key)
-    return []
-
-
-def _id_type(resource_id: str) -> str | None:
-    parts = [p for p in resource_id.split("/") if p]
-    low = [p.lower() for p in parts]
-    if "providers" not in low:
-        return None
-    rest = parts[len(low) - low[::-1].index("providers"):]
-    return "/".join([rest[0], *rest[1::2]]) if len(rest) >= 3 else None
-
-
 def template_errors(template: Any) -> list[str]:
     """What Azure's template validation refuses: an expression that does not parse, a resource or a
     ``reference()`` at an api-version its type does not have."""
@@ -123,11 +107,11 @@ def template_errors(template: Any) -> list[str]:
             except (ExpressionSyntaxError, ValueError, RecursionError) as e:
                 errors.append(f"InvalidTemplate: the template language expression at {where} is not valid: {e}")
                 return
-            for call in _calls(tree):
+            for call in expression_calls(tree):
                 if call.name != "reference" or len(call.args) < 2 or not isinstance(call.args[1], _Lit):
                     continue
                 target = call.args[0]
-                rtype = (_id_type(target.value) if isinstance(target, _Lit) and isinstance(target.value, str)
+                rtype = (type_of_id(target.value) if isinstance(target, _Lit) and isinstance(target.value, str)
                          else next((a.value for a in getattr(target, "args", ()) if isinstance(a, _Lit)
                                     and isinstance(a.value, str) and "/" in a.value and not a.value.startswith("/")),
                                    None))

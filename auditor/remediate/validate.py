@@ -37,14 +37,15 @@ def _functions() -> tuple[frozenset[str], frozenset[str], str]:
     return template, template | {f.lower() for f in data["policy"]}, str(data["listPrefix"]).lower()
 
 
-def _calls(node: Any) -> list[_Call]:
+def expression_calls(node: Any) -> list[_Call]:
+    """Every function call in a parsed template expression, nested arguments included."""
     if isinstance(node, _Call):
         out = [node]
         for a in node.args:
-            out += _calls(a)
+            out += expression_calls(a)
         return out
     if isinstance(node, _Member):
-        return _calls(node.target) + _calls(node.key)
+        return expression_calls(node.target) + expression_calls(node.key)
     return []
 
 
@@ -79,7 +80,7 @@ def expression_problems(body: str, allowed: frozenset[str], where: str) -> list[
         return [f"{where}: the expression does not parse ({e})"]
     _, _, list_prefix = _functions()
     out = []
-    for call in _calls(node):
+    for call in expression_calls(node):
         if call.name not in allowed and not call.name.startswith(list_prefix):
             out.append(f"{where}: {call.name}() is not a template function")
         if call.name == "reference" and len(call.args) >= 2 and isinstance(call.args[1], _Lit):
