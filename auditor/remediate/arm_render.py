@@ -10,7 +10,7 @@ from typing import Any
 
 from auditor.azure import arm
 from auditor.azure.policy.assignment_facts import assignment_properties, identity_of
-from auditor.remediate import api_versions, model, sink_batch
+from auditor.remediate import api_versions, model
 from auditor.remediate import definitions as defs
 from auditor.remediate.assignments import AssignmentFix
 from auditor.remediate.model import Action, Destination, stable_guid
@@ -296,8 +296,31 @@ def render_group_export(action: Action) -> dict[str, Any]:
 
 
 def render_update_sink(action: Action) -> dict[str, Any]:
-    """The existing settings, same names, every category enabled (see :mod:`auditor.remediate.sink_batch`)."""
-    return sink_batch.arm_template(action)
+    """The existing settings, same names, every category enabled: one nested subscription
+    deployment per setting listed in the parameter files (:mod:`auditor.remediate.sink_batch`)."""
+    setting = {
+        "type": api_versions.DIAGNOSTIC_SETTINGS, "apiVersion": api_versions.of(api_versions.DIAGNOSTIC_SETTINGS),
+        "name": "[parameters('name')]", "properties": "[parameters('properties')]",
+    }
+    return _template(action.scope, [{
+        "type": api_versions.DEPLOYMENTS, "apiVersion": api_versions.of(api_versions.DEPLOYMENTS),
+        "name": "[format('auditor-update-sink-{0}', uniqueString("
+                "parameters('settings')[copyIndex()].subscriptionId, parameters('settings')[copyIndex()].name))]",
+        "subscriptionId": "[parameters('settings')[copyIndex()].subscriptionId]",
+        "location": "[deployment().location]",
+        "copy": {"name": "settings", "count": "[length(parameters('settings'))]"},
+        "properties": {
+            "mode": "Incremental",
+            "expressionEvaluationOptions": {"scope": "inner"},
+            "parameters": {"name": {"value": "[parameters('settings')[copyIndex()].name]"},
+                           "properties": {"value": "[parameters('settings')[copyIndex()].properties]"}},
+            "template": {"$schema": SUB_SCHEMA, "contentVersion": "1.0.0.0",
+                         "parameters": {"name": {"type": "string"}, "properties": {"type": "object"}},
+                         "resources": [setting]},
+        },
+    }], parameters={"settings": {"type": "array", "metadata": {
+        "description": "settings to update: subscriptionId, name, properties (the parameter files)"}}},
+        description=action.title)
 
 
 RENDERERS = {

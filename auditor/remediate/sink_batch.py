@@ -23,8 +23,6 @@ from auditor.remediate.syntax import Raw, hcl_attributes, hcl_string, hcl_value,
 
 BATCH = 800
 PARAMETERS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
-MG_SCHEMA = "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
-SUB_SCHEMA = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
 
 
 def batches(count: int) -> int:
@@ -51,38 +49,6 @@ def parameters_documents(action: Action) -> dict[str, str]:
                "parameters": {"settings": {"value": chunk}}}
         out[path] = json.dumps(doc, indent=1, sort_keys=False) + "\n"
     return out
-
-
-def arm_template(action: Action) -> dict[str, Any]:
-    """Management-group template: one nested subscription deployment per listed setting."""
-    setting = {
-        "type": api_versions.DIAGNOSTIC_SETTINGS, "apiVersion": api_versions.of(api_versions.DIAGNOSTIC_SETTINGS),
-        "name": "[parameters('name')]", "properties": "[parameters('properties')]",
-    }
-    return {
-        "$schema": MG_SCHEMA,
-        "contentVersion": "1.0.0.0",
-        "metadata": {"description": action.title, "deployAt": action.scope, "generator": "auditor remediate"},
-        "parameters": {"settings": {"type": "array", "metadata": {
-            "description": "settings to update: subscriptionId, name, properties (the parameter files)"}}},
-        "resources": [{
-            "type": api_versions.DEPLOYMENTS, "apiVersion": api_versions.of(api_versions.DEPLOYMENTS),
-            "name": "[format('auditor-update-sink-{0}', uniqueString("
-                    "parameters('settings')[copyIndex()].subscriptionId, parameters('settings')[copyIndex()].name))]",
-            "subscriptionId": "[parameters('settings')[copyIndex()].subscriptionId]",
-            "location": "[deployment().location]",
-            "copy": {"name": "settings", "count": "[length(parameters('settings'))]"},
-            "properties": {
-                "mode": "Incremental",
-                "expressionEvaluationOptions": {"scope": "inner"},
-                "parameters": {"name": {"value": "[parameters('settings')[copyIndex()].name]"},
-                               "properties": {"value": "[parameters('settings')[copyIndex()].properties]"}},
-                "template": {"$schema": SUB_SCHEMA, "contentVersion": "1.0.0.0",
-                             "parameters": {"name": {"type": "string"}, "properties": {"type": "object"}},
-                             "resources": [setting]},
-            },
-        }],
-    }
 
 
 def bicep(action: Action, header: str) -> str:
