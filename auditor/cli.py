@@ -14,6 +14,7 @@ import click
 from auditor import __version__
 from auditor.commands import register_commands
 from auditor.commands.common import EXIT_OK, EXIT_USAGE
+from auditor.commands.gc_policy import batch_run
 from auditor.schemas import FINDINGS_SCHEMA_VERSION, SNAPSHOT_SCHEMA_VERSION
 from auditor.termtext import clean_line
 
@@ -27,7 +28,8 @@ class _Group(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("standalone_mode", True)
         try:
-            return super().main(*args, **{**kwargs, "standalone_mode": False})
+            with batch_run():
+                return super().main(*args, **{**kwargs, "standalone_mode": False})
         except click.exceptions.NoArgsIsHelpError as e:
             click.echo(e.ctx.get_help())
             sys.exit(EXIT_OK)

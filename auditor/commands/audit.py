@@ -21,6 +21,7 @@ from auditor.azure.snapshot import Snapshot, load_snapshot
 from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, collect_options_from
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
+from auditor.commands.gc_policy import keep_until_exit
 from auditor.config import Config, absent_central_destinations, load_config, with_frameworks
 from auditor.console import print_summary, waiver_notes
 from auditor.drift import compare, require_same_tenant
@@ -113,6 +114,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     if snapshot is None:
         snapshot = str(_collect_first(folder, collect_params, quiet))
     snap = load_snapshot(snapshot)
+    keep_until_exit()  # the snapshot is read until the end: the collector need not scan it again
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
     for line in absent_central_destinations(config, snap.get):
@@ -128,6 +130,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
         ctx = AuditContext(snap, config)
         with activity.step("analysis"):
             findings = run_audit(ctx)
+        keep_until_exit()
         with activity.step("writing findings.json"), atomic_target(staging / "findings.json") as tmp:
             write_findings(findings, tmp)
         drift = None

@@ -63,6 +63,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.analysis.context import AuditContext
     from auditor.analysis.engine import audit
     from auditor.azure.snapshot import load_snapshot
+    from auditor.commands.gc_policy import keep_until_exit
     from auditor.config import absent_central_destinations, load_config, with_frameworks
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
@@ -73,6 +74,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     chosen = parse_formats(formats)
     check_output_dir(out_dir, "--out")
     snap = load_snapshot(snapshot)
+    keep_until_exit()  # read until the end: the collector need not scan it again
     selected = parse_framework_ids(framework, "--framework") if framework else ()
     config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
     for line in absent_central_destinations(config, snap.get):

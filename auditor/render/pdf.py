@@ -6,18 +6,13 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
-
 from auditor.render.env import environment, read_asset
+from auditor.render.register import LINE_WIDTH, NAME_WIDTH, register
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.termtext import clean_line
 
 PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
-REGISTER_CHUNK = 64  # lines per register block (one block per page at most)
-NAME_WIDTH = 40
-LINE_WIDTH = 118  # characters of a register line at its font size on A4
-MARKS = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?"}
 
 
 HEADER_WIDTH = 66  # characters of the running header's tenant part that fit beside the date at 8 pt
@@ -37,33 +32,6 @@ def running_title(meta: dict[str, Any]) -> str:
     return both if len(both) <= HEADER_WIDTH else _fit(name, HEADER_WIDTH).rstrip()
 
 
-def register(rows: list[dict[str, Any]], kind: str) -> list[dict[str, str]]:
-    """Fixed-width text lines, one per subscription, in chunks: thousands of rows lay out in
-    seconds as preformatted text where a table would take minutes. A name longer than its
-    column gets a line of its own first, so every subscription stays named in full."""
-    if kind == "needing":
-        head = f"{'Subscription':<{NAME_WIDTH}} {'Subscription id':<36} {'Verdict':<12} {'Category':<8} Alerts Open"
-    else:
-        head = f"{'Subscription':<{NAME_WIDTH}} {'Subscription id':<36} {'Parent group':<24} Alerts"
-    lines: list[str] = []
-    for r in rows:
-        # control characters shown as escapes (\u0007), as everywhere else in the reports
-        name = clean_line(" ".join(str(r["name"]).split()))
-        if len(name) > NAME_WIDTH:
-            lines.append(_fit(name, LINE_WIDTH).rstrip())
-            name = ""
-        alerts = f"{'?' if r['alertsUnknown'] else r['alertsOk']}/{len(r['alerts'])}"
-        if kind == "needing":
-            cats = "".join(MARKS[c["state"]] for c in r["matrix"])
-            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {r['verdict']:<12} {cats:<8} "
-                         f"{alerts:>6} {r['open']:>4}")
-        else:
-            lines.append(f"{_fit(name, NAME_WIDTH)} {r['guid']:<36} {_fit(clean_line(r['parent']), 24)} {alerts:>6}")
-    # Escaped here, whole: every name in the block is already cut to the line width.
-    return [{"head": head, "body": escape("\n" + "\n".join(lines[i:i + REGISTER_CHUNK]))}
-            for i in range(0, len(lines), REGISTER_CHUNK)]
-
-
 def render_pdf_html(model: dict[str, Any]) -> str:
     """The print HTML (also useful to inspect the PDF's content without WeasyPrint)."""
     return environment().get_template("report_pdf.html.j2").render(
@@ -71,7 +39,7 @@ def render_pdf_html(model: dict[str, Any]) -> str:
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
         needing_register=register(model["needing"][len(model["detail"]):], "needing"),
         needing_register_count=len(model["needing"]) - len(model["detail"]),
-        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH,
+        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH, name_width=NAME_WIDTH,
         running_title=running_title(model["meta"]))
 
 
