@@ -144,7 +144,7 @@ def test_pdf_is_compact(rendered: dict[str, Any]) -> None:
 def test_register_appendix_names_every_subscription_beyond_the_detail_cards(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Beyond DETAIL_LIMIT subscriptions needing action there are no cards: the register
-    appendix names every subscription, needing action or covered, on one line each."""
+    appendix names every subscription, needing action or covered, with its id."""
     from tenant_support import tenant
 
     from auditor.analysis.engine import audit_snapshot

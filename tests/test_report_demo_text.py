@@ -118,11 +118,11 @@ def test_the_register_says_what_it_lists(demo: dict[str, Any]) -> None:
     need = re.search(r"(\d+) of \d+ subscriptions need action", text)
     assert need, text
     assert "One line per subscription." not in register
-    assert ("One line per subscription without a card of its own in the chapter Subscriptions: the covered "
+    assert ("Every subscription without a card of its own in the chapter Subscriptions: the covered "
             f"subscriptions without open findings (the {need.group(1)} needing action each have a card)") in register, \
         register
     docs = _flat((ROOT / "docs" / "reports.md").read_text(encoding="utf-8"))
-    assert "per subscription without a card of its own: the covered subscriptions without open findings" in docs
+    assert "every subscription without a card of its own: the covered subscriptions without open findings" in docs
 
 
 def test_the_docs_cover_example_is_the_demos(demo: dict[str, Any]) -> None:

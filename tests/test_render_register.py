@@ -1,0 +1,81 @@
+"""The PDF's subscription register (auditor/render/register.py): every subscription named once
+with its id, grouped by what it shares with others, several to a line, in the rows' order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from auditor.render.register import LINE_WIDTH, NAME_WIDTH, group_lines, register
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _row(i: int, *, name: str | None = None, verdict: str = "uncovered", open_: int = 3, ok: int = 0,
+         parent: str = "Landing zones", state: str = "missing") -> dict[str, Any]:
+    return {"name": name if name is not None else f"sub-{i:05d}", "guid": f"00000000-0000-4000-8000-{i:012d}",
+            "verdict": verdict, "worst": "high" if open_ else "", "open": open_, "parent": parent,
+            "matrix": [{"state": state}] * 8, "alerts": [{}] * 8, "alertsOk": ok, "alertsUnknown": False}
+
+
+def _text(blocks: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{b['head']}{b['body']}" for b in blocks)
+
+
+def _cells(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"(\S[^\n]*?) +([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})", text)
+
+
+def test_every_subscription_is_named_once_with_its_id_in_the_rows_order() -> None:
+    rows = [_row(i, open_=3 if i % 3 else 5, verdict="uncovered" if i < 200 else "covered") for i in range(300)]
+    text = _text(register(rows, "needing"))
+    cells = _cells(text.replace("\n", "\n "))
+    assert sorted(g for _, g in cells) == sorted(r["guid"] for r in rows)
+    # groups appear where their first member ranks, members keep their order inside a group
+    first = [k for k, _ in _groups_in_order(rows)]
+    heads = [ln for ln in text.splitlines() if " · " in ln and "(continued)" not in ln]
+    assert len(heads) == len(first) == 4
+    assert heads[0].startswith("Not exported · categories ✘✘✘✘✘✘✘✘ · alerts 0/8 · 5 open findings (worst high)")
+
+
+def _groups_in_order(rows: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+    seen: dict[Any, int] = {}
+    for r in rows:
+        key = (r["verdict"], r["open"])
+        seen[key] = seen.get(key, 0) + 1
+    return list(seen.items())
+
+
+def test_the_heading_counts_its_group_and_a_long_group_continues_under_it() -> None:
+    rows = [_row(i) for i in range(500)]
+    blocks = register(rows, "needing")
+    assert blocks[0]["head"].endswith("· 500 subscriptions")
+    assert len(blocks) > 1 and all(b["head"].endswith("(continued)") for b in blocks[1:])
+
+
+def test_cells_per_line_follow_the_longest_name_of_the_group() -> None:
+    three = group_lines([_row(i, name="n" * 17) for i in range(6)])
+    two = group_lines([_row(i, name="n" * 18) for i in range(6)])
+    widest = group_lines([_row(i, name="n" * NAME_WIDTH) for i in range(6)])
+    assert [len(_cells(ln)) for ln in three] == [3, 3]
+    assert [len(_cells(ln)) for ln in two] == [2, 2, 2]
+    assert [len(_cells(ln)) for ln in widest] == [2, 2, 2]
+    assert max(len(ln) for ln in three + two + widest) <= LINE_WIDTH
+    docs = " ".join((ROOT / "docs" / "reports.md").read_text(encoding="utf-8").split())
+    assert f"three for names up to 17 characters, two up to {NAME_WIDTH}" in docs
+
+
+def test_a_longer_name_gets_a_line_of_its_own_cut_at_the_line_width() -> None:
+    long = "A very long subscription display name that cannot fit its register column " * 4
+    lines = group_lines([_row(1), _row(2, name=long), _row(3)])
+    assert len(lines) == 3 and lines[1].strip().startswith("A very long subscription")
+    assert len(lines[1]) <= LINE_WIDTH and lines[1].endswith("…")
+    assert "sub-00001" in lines[0] and "sub-00003" in lines[2]
+
+
+def test_tenant_text_is_escaped_and_control_characters_shown() -> None:
+    rows = [_row(1, name="<b>Bell\x07</b>", verdict="covered", open_=0, ok=8, state="ok", parent="Plat\x08form & Co")]
+    text = _text(register(rows, "healthy"))
+    assert "&lt;b&gt;Bell\\u0007&lt;/b&gt;" in text and "<b>Bell" not in text
+    assert text.startswith("Under Plat\\u0008form &amp; Co · alerts 8/8 · 1 subscription\n")
