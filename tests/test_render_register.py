@@ -16,6 +16,7 @@ def _row(i: int, *, name: str | None = None, verdict: str = "uncovered", open_: 
          parent: str = "Landing zones", state: str = "missing") -> dict[str, Any]:
     return {"name": name if name is not None else f"sub-{i:05d}", "guid": f"00000000-0000-4000-8000-{i:012d}",
             "verdict": verdict, "worst": "high" if open_ else "", "open": open_, "parent": parent,
+            "path": ["Tenant Root Group", parent], "parentId": f"/mg/{parent.lower()}",
             "matrix": [{"state": state}] * 8, "alerts": [{}] * 8, "alertsOk": ok, "alertsUnknown": False}
 
 
@@ -78,4 +79,15 @@ def test_tenant_text_is_escaped_and_control_characters_shown() -> None:
     rows = [_row(1, name="<b>Bell\x07</b>", verdict="covered", open_=0, ok=8, state="ok", parent="Plat\x08form & Co")]
     text = _text(register(rows, "healthy"))
     assert "&lt;b&gt;Bell\\u0007&lt;/b&gt;" in text and "<b>Bell" not in text
-    assert text.startswith("Under Plat\\u0008form &amp; Co · alerts 8/8 · 1 subscription\n")
+    assert text.startswith("Under Tenant Root Group › Plat\\u0008form &amp; Co · alerts 8/8 · 1 subscription\n")
+
+
+def test_covered_subscriptions_are_grouped_by_their_parent_group_not_its_display_name() -> None:
+    rows = [_row(1, verdict="covered", open_=0, ok=8, state="ok", parent="Corp"),
+            {**_row(2, verdict="covered", open_=0, ok=8, state="ok", parent="Corp"), "parentId": "/mg/other-corp"},
+            _row(3, verdict="covered", open_=0, ok=8, state="ok", parent="Corp"),
+            {**_row(4, verdict="covered", open_=0, ok=8, state="ok"), "path": [], "parentId": ""}]
+    heads = [b["head"] for b in register(rows, "healthy")]
+    assert heads == ["Under Tenant Root Group › Corp · alerts 8/8 · 2 subscriptions",
+                     "Under Tenant Root Group › Corp · alerts 8/8 · 1 subscription",
+                     "Not placed in the hierarchy · alerts 8/8 · 1 subscription"]

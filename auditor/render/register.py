@@ -2,9 +2,9 @@
 
 At 10,000 subscriptions the register is most of the PDF and most of its rendering time:
 WeasyPrint pays for every line box and every glyph it draws. So what the subscriptions of a
-group share (verdict, categories, alerts, open findings; or parent group and alerts for the
-covered ones) is said once, in the group's heading, and each subscription is a cell of name
-and id, several cells to a line. Every subscription stays named, with its id, in the urgency
+group share (verdict, categories, alerts, open findings; or the parent group, by its path, and
+alerts for the covered ones) is said once, in the group's heading, and each subscription is a
+cell of name and id, several cells to a line. Every subscription stays named, with its id, in the urgency
 order of the rows given; the grouping follows that order (a group is placed where its first
 member ranks).
 """
@@ -49,12 +49,14 @@ def _needing_heading(key: tuple[Any, ...], count: int) -> str:
 
 
 def _healthy_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["parent"], _alerts(row))
+    # by the parent group's id (two groups may share a display name), shown by its path
+    return (row["parentId"], " › ".join(clean_line(g) for g in row["path"]), _alerts(row))
 
 
 def _healthy_heading(key: tuple[Any, ...], count: int) -> str:
-    parent, alerts = key
-    return f"Under {clean_line(parent) or 'no group'} · alerts {alerts} · {_count(count, 'subscription')}"
+    _, path, alerts = key
+    where = f"Under {path}" if path else "Not placed in the hierarchy"
+    return f"{where} · alerts {alerts} · {_count(count, 'subscription')}"
 
 
 def _name(row: dict[str, Any]) -> str:
