@@ -25,10 +25,6 @@ _NOT_WORKLOAD = frozenset({"cloudposture"})
 ALERT_RULE_KINDS = (arm.ACTIVITY_LOG_ALERT, arm.SCHEDULED_QUERY_RULE, arm.METRIC_ALERT)
 
 
-def is_standard(pricing: dict[str, Any]) -> bool:
-    return str(arm.props(pricing).get("pricingTier") or "").lower() == "standard"
-
-
 @dataclass(frozen=True)
 class DefenderPlans:
     """A subscription's Defender plans by lower-case plan name -> tier as written."""

@@ -263,8 +263,3 @@ def _freed_overrides(assignment: dict[str, Any], export_refs: list[str | None]) 
                 excluding["notIn"] = [*excluding["notIn"], *sorted(str(r) for r in hit)]
         out.append({**override, "selectors": selectors})
     return out if changed else None
-
-
-def identity_principal(assignment: dict[str, Any]) -> str | None:
-    """Principal id of the assignment's identity (system-assigned, else the first user-assigned)."""
-    return identity_of(assignment).principal_id

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.azure import security_insights
 from auditor.remediate import alert_window, api_versions, arm_render, bicep_render, model, terraform_render
 from auditor.remediate.definitions import dump
 from auditor.remediate.model import Action
@@ -74,12 +73,6 @@ def rule_properties(operations: list[str]) -> dict[str, Any]:
                                       "groupByAlertDetails": [], "groupByCustomDetails": []},
         },
     }
-
-
-def rule_document(workspace_id: str, rule_name: str, operations: list[str]) -> dict[str, Any]:
-    """The rule as ARM returns it once deployed (what the audit reads)."""
-    return {"id": f"{security_insights.alert_rules_path(workspace_id)}/{rule_name}", "name": rule_name,
-            "type": RULE_TYPE, "kind": "Scheduled", "properties": rule_properties(operations)}
 
 
 def workspace_parts(workspace_id: str) -> tuple[str, str, str]:

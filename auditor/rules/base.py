@@ -27,10 +27,6 @@ RULE_ID = re.compile(r"^ALA-[A-Z]{3}-\d{3}$")
 RISK_FIELDS = frozenset({"n", "s", "min_retention_days"})
 
 
-def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity)
-
-
 @dataclass(frozen=True)
 class Finding:
     """One fired rule at one scope, with the evidence an auditor needs to act (the rule is the check's)."""

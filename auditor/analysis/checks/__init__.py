@@ -45,8 +45,3 @@ def check_of(rule_id: str) -> Check:
         if rule.id.lower() == rule_id.lower():
             return check
     raise KeyError(rule_id)
-
-
-def findings_of(rule_id: str, ctx: AuditContext) -> list[Finding]:
-    """What one rule finds in ``ctx`` (before waivers)."""
-    return list(check_of(rule_id)(ctx))
