@@ -15,13 +15,14 @@ from auditor.azure.activity_log import CATEGORIES
 from auditor.cli import main
 from auditor.remediate import definitions as defs
 from auditor.remediate import permissions
+from auditor.remediate.policy_files import write_policies
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 EXPORTS = {"activity-log-to-storage.json": "storage", "activity-log-to-event-hub.json": "event_hub"}
 
 
 def test_policies_folder_matches_the_generator(tmp_path: Path) -> None:
-    written = defs.write_policies(tmp_path)
+    written = write_policies(tmp_path)
     assert sorted(p.name for p in written) == sorted(p.name for p in POLICIES.glob("*.json"))
     for p in written:
         assert (POLICIES / p.name).read_text() == p.read_text(), f"policies/{p.name} is stale: regenerate it"

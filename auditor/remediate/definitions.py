@@ -3,7 +3,7 @@
 Where Azure has a built-in that does the job (activity log to a Log Analytics workspace:
 2465583e-4e78-4c15-b6be-a36cbc7c8b0f) the plan assigns the built-in. For storage accounts and
 Event Hubs there is none, so these definitions fill the gap. They are the single source of
-truth: ``policies/*.json`` is written from them (``python -m auditor.remediate.definitions``)
+truth: ``policies/*.json`` is written from them (``python -m auditor.remediate.policy_files``)
 and a test keeps the two identical.
 
 Every export definition deploys all eight activity-log categories and its existence
@@ -14,7 +14,6 @@ destination: a setting with only Administrative enabled must not count as compli
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from auditor.azure.activity_log import CATEGORIES
@@ -424,38 +423,6 @@ def management_group_diagnostic_template() -> dict[str, Any]:
     }
 
 
-def _sensitive_operations_alert_definition() -> dict[str, Any]:
-    from auditor.remediate.alert_policy import alert_definition as all_operations  # it builds on this module
-
-    return all_operations()
-
-
-POLICY_FILES: dict[str, Any] = {
-    "activity-log-to-storage.json": lambda: export_definition(STORAGE),
-    "activity-log-to-event-hub.json": lambda: export_definition(EVENT_HUB),
-    "activity-log-alert.json": alert_definition,
-    "activity-log-alerts.json": _sensitive_operations_alert_definition,
-    "management-group-diagnostic-setting.json": management_group_diagnostic_template,
-}
-
-
 def dump(doc: Any) -> str:
     """Stable JSON text (2-space indent, trailing newline) for every generated file."""
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_policies(folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, build in POLICY_FILES.items():
-        path = folder / name
-        path.write_text(dump(build()), encoding="utf-8")
-        out.append(path)
-    return out
-
-
-if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    import sys
-
-    for p in write_policies(Path(sys.argv[1] if len(sys.argv) > 1 else "policies")):
-        print(p)
