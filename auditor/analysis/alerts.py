@@ -17,20 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor import operations
+from auditor.analysis.alert_facts import CoveringAlert, names_operation, reads_activity_log
 from auditor.analysis.sentinel import sentinel_alerts, sentinel_on
 from auditor.azure import arm, monitor_alerts
 from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
     from auditor.analysis.context import AuditContext
-
-
-@dataclass(frozen=True)
-class CoveringAlert:
-    id: str
-    kind: str  # activity_log | log_search | sentinel
-    notifies: bool
-    action_groups: tuple[str, ...]
 
 
 @dataclass
@@ -116,16 +109,6 @@ def group_notifies(ctx: AuditContext, group_id: str) -> bool:
             return bool(ctx.unreadable(arm.subscription_scope(sub), frozenset({operations.ACTION_GROUPS})))
         return True
     return monitor_alerts.action_group_notifies(doc)
-
-
-def reads_activity_log(query: str) -> bool:
-    """Whether a log query reads the activity log table (``AzureActivity``), in any casing."""
-    return "azureactivity" in query.lower()
-
-
-def names_operation(query: str, operation: str) -> bool:
-    """Whether a log query names an operation (the text match log search coverage relies on)."""
-    return operation.lower() in query.lower()
 
 
 def evaluate_alerts(ctx: AuditContext) -> dict[str, AlertCoverage]:

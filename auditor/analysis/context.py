@@ -8,21 +8,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from auditor import operations
+from auditor.analysis.alerts import AlertCoverage, evaluate_alerts
+from auditor.analysis.delivery import DeliveryAnalysis, evaluate_delivery
+from auditor.analysis.enforcement import EnforcementResult, evaluate_enforcement
+from auditor.analysis.exports import ExportResult, GroupExport, evaluate_exports, evaluate_group_exports
+from auditor.analysis.sentinel import SentinelFacts, read_sentinel
 from auditor.azure import arm
 from auditor.azure.hierarchy import Hierarchy
 from auditor.azure.snapshot import CollectionError, Snapshot
 from auditor.azure.tenant import AzureTenant
 from auditor.config import Config
-
-if TYPE_CHECKING:
-    from auditor.analysis.alerts import AlertCoverage
-    from auditor.analysis.delivery import DeliveryAnalysis
-    from auditor.analysis.enforcement import EnforcementResult
-    from auditor.analysis.exports import ExportResult, GroupExport
-    from auditor.analysis.sentinel import SentinelFacts
 
 
 class AuditContext:
@@ -80,38 +77,26 @@ class AuditContext:
 
     @cached_property
     def exports(self) -> dict[str, ExportResult]:
-        from auditor.analysis.exports import evaluate_exports
-
         return evaluate_exports(self)
 
     @cached_property
     def group_exports(self) -> dict[str, GroupExport]:
-        from auditor.analysis.exports import evaluate_group_exports
-
         return evaluate_group_exports(self)
 
     @cached_property
     def alerts(self) -> dict[str, AlertCoverage]:
-        from auditor.analysis.alerts import evaluate_alerts
-
         return evaluate_alerts(self)
 
     @cached_property
     def sentinel(self) -> SentinelFacts:
         """Sentinel onboarding and analytics rules per workspace (see ``analysis/sentinel.py``)."""
-        from auditor.analysis.sentinel import read_sentinel
-
         return read_sentinel(self)
 
     @cached_property
     def enforcement(self) -> dict[str, EnforcementResult]:
-        from auditor.analysis.enforcement import evaluate_enforcement
-
         return evaluate_enforcement(self)
 
     @cached_property
     def delivery(self) -> DeliveryAnalysis | None:
         """Delivery, detection and category yield; None without a ``delivery`` section."""
-        from auditor.analysis.delivery import evaluate_delivery
-
         return evaluate_delivery(self)

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor import operations
+from auditor.analysis.alert_facts import CoveringAlert, reads_activity_log
 from auditor.azure import arm, security_insights
 from auditor.azure.snapshot import CollectionError
 
 if TYPE_CHECKING:
-    from auditor.analysis.alerts import CoveringAlert
     from auditor.analysis.context import AuditContext
 
 SENTINEL_KIND = "sentinel"  # CoveringAlert.kind of an analytics rule
@@ -70,8 +70,6 @@ class ActivityDetection:
 
 
 def activity_detection(ctx: AuditContext, workspace_id: str) -> ActivityDetection:
-    from auditor.analysis.alerts import reads_activity_log
-
     ws = arm.display_id(workspace_id)
     on = sentinel_on(ctx, workspace_id)
     if on is None or (on and sentinel_unreadable(ctx, workspace_id)):
@@ -126,8 +124,6 @@ def sentinel_alerts(ctx: AuditContext) -> list[tuple[str, CoveringAlert, str]]:
     workspace; the caller applies the same query matching to both. It notifies when it creates
     incidents (the SOC's queue). Rule templates are documents of another type and never count.
     """
-    from auditor.analysis.alerts import CoveringAlert
-
     out: list[tuple[str, CoveringAlert, str]] = []
     for ws_key in sorted(ctx.sentinel.rules):
         if ws_key not in ctx.sentinel.onboarded:

@@ -10,7 +10,7 @@ from auditor.rules.base import Finding, Rule
 from auditor.rules.catalogue import alerts as catalogue
 
 if TYPE_CHECKING:
-    from auditor.analysis.alerts import CoveringAlert
+    from auditor.analysis.alert_facts import CoveringAlert
     from auditor.analysis.context import AuditContext
 
 def _judged(ctx: AuditContext) -> Iterator[tuple[str, str]]:
