@@ -38,3 +38,27 @@ def test_the_policy_is_restored_after_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["audit", "--no-such-option"])
     assert result.exit_code == 2
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def _demo() -> Path:
+    from test_report_fixtures import DEMO
+
+    return Path(DEMO)
+
+
+def test_a_caller_that_froze_objects_keeps_them_frozen(tmp_path: Path) -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        args = ["audit", "--snapshot", str(_demo()), "--out", str(tmp_path / "o"), "--format", "json", "--quiet"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code in (0, 1, 3), result.output
+        assert gc.get_freeze_count() == frozen  # nothing of ours frozen, nothing of the caller's unfrozen
+    finally:
+        gc.unfreeze()
+
+
+def test_outside_a_command_keep_until_exit_freezes_nothing() -> None:
+    keep_until_exit()
+    assert gc.get_freeze_count() == 0

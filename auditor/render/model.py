@@ -105,7 +105,7 @@ def _sub_rows(findings: dict[str, Any], snapshot: Snapshot | None, names: Names,
             "export": s.get("export", "unknown"), "enforcement": s.get("enforcement", "unknown"),
             "path": [names.name(g) for g in s.get("managementGroupPath", [])],
             "parent": names.name(s["managementGroupPath"][-1]) if s.get("managementGroupPath") else "(unplaced)",
-            "parentId": arm.norm_id(s["managementGroupPath"][-1]) if s.get("managementGroupPath") else "",
+            "parentId": arm.display_id(s["managementGroupPath"][-1]) if s.get("managementGroupPath") else "",
             "matrix": [{"category": c, "required": c in required, "exported": c.lower() in cats,
                         "state": _category_state(s.get("export"), c.lower() in cats, c in required)}
                        for c in CATEGORIES],

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.render.env import environment, read_asset
-from auditor.render.register import LINE_WIDTH, NAME_WIDTH, register
+from auditor.render.register import LONG_NAME_WIDTH, NAME_WIDTH, register
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
 from auditor.termtext import clean_line
 
@@ -39,7 +39,7 @@ def render_pdf_html(model: dict[str, Any]) -> str:
         show_tree_subs=model["coverage"]["total"] <= TREE_SUBSCRIPTION_LIMIT,
         needing_register=register(model["needing"][len(model["detail"]):], "needing"),
         needing_register_count=len(model["needing"]) - len(model["detail"]),
-        healthy_register=register(model["healthy"], "healthy"), name_limit=LINE_WIDTH, name_width=NAME_WIDTH,
+        healthy_register=register(model["healthy"], "healthy"), name_limit=LONG_NAME_WIDTH, name_width=NAME_WIDTH,
         running_title=running_title(model["meta"]))
 
 
