@@ -73,6 +73,8 @@ class Config:
     frameworks: tuple[str, ...] = ()  # catalogue ids (auditor frameworks); adds findings.json "compliance"
     # framework id -> management groups / subscriptions its controls are judged in (default: the whole tenant)
     framework_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # what frameworks limited by [framework_scope] raised for the whole audit (with_frameworks): told to the user
+    scoped_parameter_notes: tuple[str, ...] = ()
 
     def framework_scope(self, framework_id: str) -> tuple[str, ...]:
         return dict(self.framework_scopes).get(framework_id, ())
@@ -253,27 +255,48 @@ def load_config(path: str | Path | None, known_rule_ids: set[str], selected_fram
     return parse_config(data, known_rule_ids, selected_frameworks)
 
 
+def _parameters_of(framework_id: str) -> tuple[list[str], int, int]:
+    """A framework's own parameters: the operations its controls name, and the total and interactive
+    retention they ask for (0: none)."""
+    from auditor.frameworks import framework_by_id
+
+    operations: list[str] = []
+    retention = interactive = 0
+    for control in framework_by_id(framework_id).controls:
+        op = control.parameters.get("operation")
+        if op and op.lower() not in {o.lower() for o in operations}:
+            operations.append(op)
+        retention = max(retention, int(control.parameters.get("minRetentionDays", 0)))
+        interactive = max(interactive, int(control.parameters.get("minInteractiveRetentionDays", 0)))
+    return operations, retention, interactive
+
+
 def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Config:
     """The config with ``framework_ids`` selected too, and the selected frameworks' own parameters applied.
 
     A framework asks for more than the defaults where its controls say so: CIS's alert controls add
     their operations (security solutions, public IP addresses) to ``sensitive_operations``, PCI DSS
     10.5.1 raises ``min_retention_days`` to 365 and ``min_interactive_retention_days`` (immediately
-    available) to 90. Settings only ever grow: a stricter config stays.
+    available) to 90. Settings only ever grow: a stricter config stays. What a framework limited by
+    ``[framework_scope]`` raised is recorded in ``scoped_parameter_notes``: it applies to the whole
+    audit (docs/frameworks.md), which a user who scoped the framework should be told.
     """
-    from auditor.frameworks import framework_by_id
-
     selected = tuple(dict.fromkeys((*config.frameworks, *framework_ids)))
     operations = list(config.sensitive_operations)
     known = {op.lower() for op in operations}
     retention, interactive = config.min_retention_days, config.min_interactive_retention_days
+    notes = list(config.scoped_parameter_notes)
     for fid in selected:
-        for control in framework_by_id(fid).controls:
-            op = control.parameters.get("operation")
-            if op and op.lower() not in known:
-                operations.append(op)
-                known.add(op.lower())
-            retention = max(retention, int(control.parameters.get("minRetentionDays", 0)))
-            interactive = max(interactive, int(control.parameters.get("minInteractiveRetentionDays", 0)))
+        ops, days, interactive_days = _parameters_of(fid)
+        added = [op for op in ops if op.lower() not in known]
+        raised = ([f"{len(added)} sensitive operation(s)"] if added else []) + \
+            ([f"min_retention_days = {days}"] if days > retention else []) + \
+            ([f"min_interactive_retention_days = {interactive_days}"] if interactive_days > interactive else [])
+        if raised and config.framework_scope(fid):
+            notes.append(f"{fid} is limited by [framework_scope], but its parameters ({', '.join(raised)}) apply "
+                         "to every subscription of the audit (docs/frameworks.md)")
+        operations.extend(added)
+        known.update(op.lower() for op in added)
+        retention, interactive = max(retention, days), max(interactive, interactive_days)
     return replace(config, frameworks=selected, sensitive_operations=tuple(operations), min_retention_days=retention,
-                   min_interactive_retention_days=interactive)
+                   min_interactive_retention_days=interactive, scoped_parameter_notes=tuple(notes))

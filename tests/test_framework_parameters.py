@@ -95,3 +95,42 @@ def test_storage_refusing_the_export_fails_the_logging_controls_only_where_stora
     entry = controls(doc, "pci-dss-4.0")["10.2.1"]
     assert entry["status"] == "fail" and "ALA-DLV-004" in entry["rules"]
     assert entry["counts"]["subscriptions"]["fail"] == 1
+
+
+MG = "/providers/Microsoft.Management/managementGroups/contoso-online"
+
+
+def test_a_scoped_framework_that_raises_the_settings_says_they_apply_to_the_whole_audit() -> None:
+    """Parameters apply to every subscription (docs/frameworks.md); a user who limited the framework
+    with [framework_scope] is told so, once per framework, naming what it raised."""
+    scoped = parse_config({"audit": {"frameworks": ["pci-dss-4.0", "cis-azure-3.0.0"], "min_retention_days": 365},
+                           "framework_scope": {"pci-dss-4.0": [MG], "cis-azure-3.0.0": [MG]}}, set())
+    assert scoped.scoped_parameter_notes == (
+        "pci-dss-4.0 is limited by [framework_scope], but its parameters (min_interactive_retention_days = 90) "
+        "apply to every subscription of the audit (docs/frameworks.md)",
+        "cis-azure-3.0.0 is limited by [framework_scope], but its parameters (4 sensitive operation(s)) "
+        "apply to every subscription of the audit (docs/frameworks.md)")
+    # unscoped, or raising nothing the config did not already ask for: nothing to tell
+    assert parse_config({"audit": {"frameworks": ["pci-dss-4.0"]}}, set()).scoped_parameter_notes == ()
+    strict = parse_config({"audit": {"frameworks": ["pci-dss-4.0"], "min_interactive_retention_days": 90},
+                           "framework_scope": {"pci-dss-4.0": [MG]}}, set())
+    assert strict.scoped_parameter_notes == ()
+    # a framework selected on the command line and scoped in the config is told the same way
+    cli = with_frameworks(parse_config({"framework_scope": {"pci-dss-4.0": [MG]}}, set(), ("pci-dss-4.0",)),
+                          ("pci-dss-4.0",))
+    assert len(cli.scoped_parameter_notes) == 1 and cli.scoped_parameter_notes[0].startswith("pci-dss-4.0 ")
+
+
+def test_the_note_reaches_the_user_of_audit_and_remediate(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+    from test_report_fixtures import CONFIG, DEMO
+
+    from auditor.cli import main
+
+    for args in (["audit", "--snapshot", str(DEMO), "--config", str(CONFIG), "--out", str(tmp_path / "a"),
+                  "--format", "json", "-q"],
+                 ["remediate", "--snapshot", str(DEMO), "--config", str(CONFIG), "--out", str(tmp_path / "r"), "-q"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code in (0, 3), result.output
+        assert ("auditor: note: pci-dss-4.0 is limited by [framework_scope], but its parameters "
+                "(min_interactive_retention_days = 90) apply to every subscription") in result.stderr, result.stderr

@@ -117,7 +117,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     keep_until_exit()  # the snapshot is read until the end: the collector need not scan it again
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
-    for line in absent_central_destinations(config, snap.get):
+    for line in [*config.scoped_parameter_notes, *absent_central_destinations(config, snap.get)]:
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")

@@ -77,7 +77,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     keep_until_exit()  # read until the end: the collector need not scan it again
     selected = parse_framework_ids(framework, "--framework") if framework else ()
     config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
-    for line in absent_central_destinations(config, snap.get):
+    for line in [*config.scoped_parameter_notes, *absent_central_destinations(config, snap.get)]:
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
