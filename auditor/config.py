@@ -73,8 +73,8 @@ class Config:
     frameworks: tuple[str, ...] = ()  # catalogue ids (auditor frameworks); adds findings.json "compliance"
     # framework id -> management groups / subscriptions its controls are judged in (default: the whole tenant)
     framework_scopes: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # what frameworks limited by [framework_scope] raised for the whole audit (with_frameworks): told to the user
-    scoped_parameter_notes: tuple[str, ...] = ()
+    # framework id -> what it raised for the whole audit though [framework_scope] limits it (with_frameworks)
+    scoped_raises: tuple[tuple[str, str], ...] = ()
 
     def framework_scope(self, framework_id: str) -> tuple[str, ...]:
         return dict(self.framework_scopes).get(framework_id, ())
@@ -278,25 +278,45 @@ def with_frameworks(config: Config, framework_ids: tuple[str, ...] = ()) -> Conf
     their operations (security solutions, public IP addresses) to ``sensitive_operations``, PCI DSS
     10.5.1 raises ``min_retention_days`` to 365 and ``min_interactive_retention_days`` (immediately
     available) to 90. Settings only ever grow: a stricter config stays. What a framework limited by
-    ``[framework_scope]`` raised is recorded in ``scoped_parameter_notes``: it applies to the whole
-    audit (docs/frameworks.md), which a user who scoped the framework should be told.
+    ``[framework_scope]`` raised beyond the config and every unscoped framework is recorded in
+    ``scoped_raises``: it applies to the whole audit (docs/frameworks.md), which a user who scoped
+    the framework should be told (``scoped_parameter_notes``).
     """
     selected = tuple(dict.fromkeys((*config.frameworks, *framework_ids)))
+    # unscoped frameworks first: what a scoped one adds is judged against them and the config
+    ordered = sorted(selected, key=lambda fid: bool(config.framework_scope(fid)))
     operations = list(config.sensitive_operations)
     known = {op.lower() for op in operations}
     retention, interactive = config.min_retention_days, config.min_interactive_retention_days
-    notes = list(config.scoped_parameter_notes)
-    for fid in selected:
+    raises = dict(config.scoped_raises)
+    for fid in ordered:
         ops, days, interactive_days = _parameters_of(fid)
         added = [op for op in ops if op.lower() not in known]
-        raised = ([f"{len(added)} sensitive operation(s)"] if added else []) + \
+        raised = ([f"sensitive_operations + {', '.join(added)}"] if added else []) + \
             ([f"min_retention_days = {days}"] if days > retention else []) + \
             ([f"min_interactive_retention_days = {interactive_days}"] if interactive_days > interactive else [])
         if raised and config.framework_scope(fid):
-            notes.append(f"{fid} is limited by [framework_scope], but its parameters ({', '.join(raised)}) apply "
-                         "to every subscription of the audit (docs/frameworks.md)")
+            raises[fid] = "; ".join(raised)
         operations.extend(added)
         known.update(op.lower() for op in added)
         retention, interactive = max(retention, days), max(interactive, interactive_days)
     return replace(config, frameworks=selected, sensitive_operations=tuple(operations), min_retention_days=retention,
-                   min_interactive_retention_days=interactive, scoped_parameter_notes=tuple(notes))
+                   min_interactive_retention_days=interactive, scoped_raises=tuple(raises.items()))
+
+
+def scoped_parameter_notes(config: Config, root_group_id: str) -> list[str]:
+    """One note per framework limited by ``[framework_scope]`` whose parameters raised the audit's
+    settings: they apply to every subscription, not only inside that scope. A scope that holds the
+    root group (``root_group_id``) limits nothing, so it gets no note."""
+    root = arm.norm_id(root_group_id)
+    return [f"{fid} is limited by [framework_scope], but its parameters apply to every subscription of the audit "
+            f"(docs/frameworks.md): {raised}"
+            for fid, raised in config.scoped_raises
+            if root not in {arm.norm_id(s) for s in config.framework_scope(fid)}]
+
+
+def absent_framework_scopes(config: Config, find: Callable[[str], Any]) -> list[str]:
+    """One note per ``[framework_scope]`` entry the snapshot does not hold: such a scope matches no
+    subscription, and the framework's controls there are not applicable, not passed."""
+    return [f"framework_scope: '{s}' ({fid}) is not in the snapshot: it matches no subscription (a typo?)"
+            for fid, scopes in config.framework_scopes for s in scopes if find(s) is None]

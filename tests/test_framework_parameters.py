@@ -15,7 +15,13 @@ from test_compliance import GOOD, RG, WS, controls, tenant
 from auditor.analysis.checks import check_of
 from auditor.analysis.context import AuditContext
 from auditor.azure.snapshot import build_snapshot
-from auditor.config import Config, parse_config, with_frameworks
+from auditor.config import (
+    Config,
+    absent_framework_scopes,
+    parse_config,
+    scoped_parameter_notes,
+    with_frameworks,
+)
 from auditor.errors import InputError
 
 ST = b.storage_id(GOOD, RG, "stactivity")
@@ -98,6 +104,7 @@ def test_storage_refusing_the_export_fails_the_logging_controls_only_where_stora
 
 
 MG = "/providers/Microsoft.Management/managementGroups/contoso-online"
+ROOT_GROUP = "/providers/Microsoft.Management/managementGroups/00000000-0000-0000-0000-000000000001"
 
 
 def test_a_scoped_framework_that_raises_the_settings_says_they_apply_to_the_whole_audit() -> None:
@@ -105,20 +112,38 @@ def test_a_scoped_framework_that_raises_the_settings_says_they_apply_to_the_whol
     with [framework_scope] is told so, once per framework, naming what it raised."""
     scoped = parse_config({"audit": {"frameworks": ["pci-dss-4.0", "cis-azure-3.0.0"], "min_retention_days": 365},
                            "framework_scope": {"pci-dss-4.0": [MG], "cis-azure-3.0.0": [MG]}}, set())
-    assert scoped.scoped_parameter_notes == (
-        "pci-dss-4.0 is limited by [framework_scope], but its parameters (min_interactive_retention_days = 90) "
-        "apply to every subscription of the audit (docs/frameworks.md)",
-        "cis-azure-3.0.0 is limited by [framework_scope], but its parameters (4 sensitive operation(s)) "
-        "apply to every subscription of the audit (docs/frameworks.md)")
+    lead = "is limited by [framework_scope], but its parameters apply to every subscription of the audit " \
+           "(docs/frameworks.md): "
+    assert scoped_parameter_notes(scoped, ROOT_GROUP) == [
+        f"pci-dss-4.0 {lead}min_interactive_retention_days = 90",
+        f"cis-azure-3.0.0 {lead}sensitive_operations + Microsoft.Security/securitySolutions/write, "
+        "Microsoft.Security/securitySolutions/delete, Microsoft.Network/publicIPAddresses/write, "
+        "Microsoft.Network/publicIPAddresses/delete"]
     # unscoped, or raising nothing the config did not already ask for: nothing to tell
-    assert parse_config({"audit": {"frameworks": ["pci-dss-4.0"]}}, set()).scoped_parameter_notes == ()
+    assert scoped_parameter_notes(parse_config({"audit": {"frameworks": ["pci-dss-4.0"]}}, set()), ROOT_GROUP) == []
     strict = parse_config({"audit": {"frameworks": ["pci-dss-4.0"], "min_interactive_retention_days": 90},
                            "framework_scope": {"pci-dss-4.0": [MG]}}, set())
-    assert strict.scoped_parameter_notes == ()
+    assert scoped_parameter_notes(strict, ROOT_GROUP) == []
+    # an unscoped framework that asks the same already applies it everywhere, in whatever order
+    both = parse_config({"audit": {"frameworks": ["cis-azure-3.0.0", "cis-azure-2.0.0"]},
+                         "framework_scope": {"cis-azure-3.0.0": [MG]}}, set())
+    assert scoped_parameter_notes(both, ROOT_GROUP) == []
+    # a scope that holds the root group limits nothing
+    rooted = parse_config({"audit": {"frameworks": ["pci-dss-4.0"]}, "framework_scope": {"pci-dss-4.0": [ROOT_GROUP]}},
+                          set())
+    assert scoped_parameter_notes(rooted, ROOT_GROUP) == []
     # a framework selected on the command line and scoped in the config is told the same way
     cli = with_frameworks(parse_config({"framework_scope": {"pci-dss-4.0": [MG]}}, set(), ("pci-dss-4.0",)),
                           ("pci-dss-4.0",))
-    assert len(cli.scoped_parameter_notes) == 1 and cli.scoped_parameter_notes[0].startswith("pci-dss-4.0 ")
+    assert [n.split(" ")[0] for n in scoped_parameter_notes(cli, ROOT_GROUP)] == ["pci-dss-4.0"]
+
+
+def test_a_framework_scope_the_snapshot_does_not_hold_is_reported() -> None:
+    config = parse_config({"audit": {"frameworks": ["pci-dss-4.0"]},
+                           "framework_scope": {"pci-dss-4.0": [MG, MG + "-typo"]}}, set())
+    held = {MG.lower()}
+    assert absent_framework_scopes(config, lambda i: {} if i.lower() in held else None) == [
+        f"framework_scope: '{MG}-typo' (pci-dss-4.0) is not in the snapshot: it matches no subscription (a typo?)"]
 
 
 def test_the_note_reaches_the_user_of_audit_and_remediate(tmp_path: Any) -> None:
@@ -132,5 +157,6 @@ def test_the_note_reaches_the_user_of_audit_and_remediate(tmp_path: Any) -> None
                  ["remediate", "--snapshot", str(DEMO), "--config", str(CONFIG), "--out", str(tmp_path / "r"), "-q"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code in (0, 3), result.output
-        assert ("auditor: note: pci-dss-4.0 is limited by [framework_scope], but its parameters "
-                "(min_interactive_retention_days = 90) apply to every subscription") in result.stderr, result.stderr
+        note = ("auditor: note: pci-dss-4.0 is limited by [framework_scope], but its parameters apply to every "
+                "subscription of the audit (docs/frameworks.md): min_interactive_retention_days = 90")
+        assert note in result.stderr, result.stderr

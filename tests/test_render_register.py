@@ -111,6 +111,10 @@ def test_a_heading_keeps_its_ending_whatever_the_path() -> None:
     assert heads[0].startswith("Under … › ") and heads[0].endswith("(leaf-group) · alerts 8/8 · 200 subscriptions")
     assert deep[-1] in heads[0]
     assert all(h.endswith("· 200 subscriptions (continued)") for h in heads[1:])
+    # a group name wider than the line is cut, never dropped
+    huge = [{**r, "path": ["Tenant Root Group", "Landing zone " + "w" * 150]} for r in rows[:2]]
+    [head] = [b["head"] for b in register(huge, "healthy")]
+    assert head.startswith("Under … › Landing zone www") and "…" in head[12:] and display_width(head) <= LINE_WIDTH
 
 
 def test_tenant_text_is_escaped_and_control_characters_shown() -> None:

@@ -22,7 +22,14 @@ from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, coll
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
 from auditor.commands.gc_policy import keep_until_exit
-from auditor.config import Config, absent_central_destinations, load_config, with_frameworks
+from auditor.config import (
+    Config,
+    absent_central_destinations,
+    absent_framework_scopes,
+    load_config,
+    scoped_parameter_notes,
+    with_frameworks,
+)
 from auditor.console import print_summary, waiver_notes
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
@@ -117,7 +124,8 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     keep_until_exit()  # the snapshot is read until the end: the collector need not scan it again
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
-    for line in [*config.scoped_parameter_notes, *absent_central_destinations(config, snap.get)]:
+    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
+                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")

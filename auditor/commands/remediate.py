@@ -64,7 +64,13 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.analysis.engine import audit
     from auditor.azure.snapshot import load_snapshot
     from auditor.commands.gc_policy import keep_until_exit
-    from auditor.config import absent_central_destinations, load_config, with_frameworks
+    from auditor.config import (
+        absent_central_destinations,
+        absent_framework_scopes,
+        load_config,
+        scoped_parameter_notes,
+        with_frameworks,
+    )
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
@@ -77,7 +83,8 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     keep_until_exit()  # read until the end: the collector need not scan it again
     selected = parse_framework_ids(framework, "--framework") if framework else ()
     config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
-    for line in [*config.scoped_parameter_notes, *absent_central_destinations(config, snap.get)]:
+    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
+                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)

@@ -99,9 +99,9 @@ def _heading(path: list[str], tail: str, count: int, continued: bool) -> str:
         return cut_to_width(end, LINE_WIDTH)
     room = LINE_WIDTH - display_width(end) - len("Under ")
     shown = list(path)
-    while len(shown) > 1 and display_width(" › ".join(shown)) > room:
+    while len(shown) > 1 and shown[:2] != ["…", path[-1]] and display_width(" › ".join(shown)) > room:
         shown = ["…", *shown[2:]] if shown[0] == "…" else ["…", *shown[1:]]
-    return "Under " + cut_to_width(" › ".join(shown), room) + end
+    return "Under " + cut_to_width(" › ".join(shown), room) + end  # the group's own name is cut last
 
 
 def _name(row: dict[str, Any]) -> str:
