@@ -160,3 +160,20 @@ def test_the_note_reaches_the_user_of_audit_and_remediate(tmp_path: Any) -> None
         note = ("auditor: note: pci-dss-4.0 is limited by [framework_scope], but its parameters apply to every "
                 "subscription of the audit (docs/frameworks.md): min_interactive_retention_days = 90")
         assert note in result.stderr, result.stderr
+
+
+def test_a_usage_error_stays_one_line_with_the_notes_held_back(tmp_path: Any) -> None:
+    """Bad input gets one line and exit 2: the notes come once the run has succeeded."""
+    import json
+
+    from click.testing import CliRunner
+    from test_report_fixtures import CONFIG, DEMO
+
+    from auditor.cli import main
+
+    other = json.loads(DEMO.read_text(encoding="utf-8"))
+    other["tenantId"] = "11111111-2222-3333-4444-555555555555"
+    (tmp_path / "other.json").write_text(json.dumps(other), encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", "--snapshot", str(DEMO), "--config", str(CONFIG), "--baseline",
+                                       str(tmp_path / "other.json"), "--out", str(tmp_path / "a"), "--format", "json"])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.stderr

@@ -124,9 +124,6 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
     keep_until_exit()  # the snapshot is read until the end: the collector need not scan it again
     if back is not None:  # before the tenant check: a real baseline meets the shared snapshot in real names
         snap, config, baseline_snap = _real_names(back, str(unmap_path), snap, config, baseline_snap)
-    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
-                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
-        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if baseline_snap is not None:
         require_same_tenant(baseline_snap.tenant_id, snap.tenant_id, "--baseline and --snapshot")
         warn_other_scope(baseline_snap, snap, "--baseline", "--snapshot")
@@ -162,6 +159,10 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
             render_reports(findings, snap, staging, others, drift=drift, plan=plan, activity=activity,
                            sarif_artifact_path=sarif_artifact_path, trend=trend)
     folder.finish()
+    # notes once the audit is written: a usage error (another tenant's --baseline, a bad --history) stays one line
+    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
+                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if not quiet:

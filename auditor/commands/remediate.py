@@ -83,9 +83,6 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     keep_until_exit()  # read until the end: the collector need not scan it again
     selected = parse_framework_ids(framework, "--framework") if framework else ()
     config = with_frameworks(load_config(config_path, rule_ids(), selected), selected)
-    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
-                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
-        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if findings_path is not None:
         plan = plan_from_findings(read_findings(findings_path, snap, config), snap, config)
     else:
@@ -93,6 +90,10 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
         plan = plan_from_findings(audit(ctx), snap, config, ctx.azure)  # findings and the model, never re-judged
     folder = write_plan(plan, out_dir, chosen,
                         inputs={"--snapshot": snapshot, "--config": config_path, "--findings": findings_path})
+    # notes once the plan is written: a usage error (a --findings file of another snapshot) stays one line
+    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
+                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
+        click.echo(f"auditor: note: {clean_line(line)}", err=True)
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     if plan.destination.placeholder and config.central_destinations:
