@@ -47,6 +47,15 @@ def _template(scope: str, resources: list[dict[str, Any]], parameters: dict[str,
     return doc
 
 
+def _nested_deployment(name: str, placement: dict[str, Any], parameters: dict[str, Any],
+                       template: dict[str, Any]) -> dict[str, Any]:
+    """A nested deployment whose template evaluates its own expressions (inner scope), placed by
+    ``placement`` (scope, subscriptionId, resourceGroup, location, copy, dependsOn; in that order)."""
+    return {"type": api_versions.DEPLOYMENTS, "apiVersion": defs.DEPLOYMENTS_API, "name": name, **placement,
+            "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                           "parameters": parameters, "template": template}}
+
+
 def role_definition_id(scope: str, role_guid: str) -> str:
     """Role definition id as ARM expects it at the deployment scope."""
     sub = arm.subscription_id_of(scope)
@@ -91,39 +100,30 @@ def _destination_grant(assignment_id: str, role_guid: str, kind: str, principal:
     The resource may lie outside the assignment's scope (a central workspace in a platform
     subscription); Azure's linked access check needs the role there.
     """
-    return {
-        "type": "Microsoft.Resources/deployments",
-        "apiVersion": defs.DEPLOYMENTS_API,
-        "name": f"grant-destination-{stable_guid(assignment_id, role_guid)[:8]}",
-        "subscriptionId": "[split(parameters('destinationId'), '/')[2]]",
-        "resourceGroup": "[split(parameters('destinationId'), '/')[4]]",
-        "dependsOn": [] if principal else arm_escape([assignment_id]),
-        "properties": {
-            "mode": "Incremental",
-            "expressionEvaluationOptions": {"scope": "inner"},
-            "parameters": {
-                "destinationId": {"value": "[parameters('destinationId')]"},
-                "principalId": {"value": arm_escape(principal) if principal else _principal_expr(assignment_id)},
-            },
-            "template": {
-                "$schema": RG_SCHEMA,
-                "contentVersion": "1.0.0.0",
-                "parameters": {"destinationId": {"type": "string"}, "principalId": {"type": "string"}},
-                "resources": [{
-                    "type": "Microsoft.Authorization/roleAssignments",
-                    "apiVersion": ROLE_API,
-                    "name": f"[guid(parameters('destinationId'), parameters('principalId'), '{role_guid}')]",
-                    "scope": grant_scope_expression(kind),
-                    "properties": {
-                        "roleDefinitionId": f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
-                                            f"'{role_guid}')]",
-                        "principalId": "[parameters('principalId')]",
-                        "principalType": "ServicePrincipal",
-                    },
-                }],
-            },
-        },
-    }
+    return _nested_deployment(
+        f"grant-destination-{stable_guid(assignment_id, role_guid)[:8]}",
+        {"subscriptionId": "[split(parameters('destinationId'), '/')[2]]",
+         "resourceGroup": "[split(parameters('destinationId'), '/')[4]]",
+         "dependsOn": [] if principal else arm_escape([assignment_id])},
+        {"destinationId": {"value": "[parameters('destinationId')]"},
+         "principalId": {"value": arm_escape(principal) if principal else _principal_expr(assignment_id)}},
+        {
+            "$schema": RG_SCHEMA,
+            "contentVersion": "1.0.0.0",
+            "parameters": {"destinationId": {"type": "string"}, "principalId": {"type": "string"}},
+            "resources": [{
+                "type": "Microsoft.Authorization/roleAssignments",
+                "apiVersion": ROLE_API,
+                "name": f"[guid(parameters('destinationId'), parameters('principalId'), '{role_guid}')]",
+                "scope": grant_scope_expression(kind),
+                "properties": {
+                    "roleDefinitionId": f"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', "
+                                        f"'{role_guid}')]",
+                    "principalId": "[parameters('principalId')]",
+                    "principalType": "ServicePrincipal",
+                },
+            }],
+        })
 
 
 def _assignment_parameters(params: dict[str, Any], destination_param: str) -> dict[str, Any]:
@@ -275,20 +275,13 @@ def render_group_export(action: Action) -> dict[str, Any]:
     inner.pop("metadata", None)
     params = group_export_parameters(action)
     names = list(params)
-    return _template(action.scope, [{
-        "type": "Microsoft.Resources/deployments",
-        "apiVersion": defs.DEPLOYMENTS_API,
-        "name": "[format('auditor-mg-export-{0}', copyIndex())]",
-        "scope": "[format('Microsoft.Management/managementGroups/{0}', parameters('groups')[copyIndex()])]",
-        "location": "[deployment().location]",
-        "copy": {"name": "groups", "count": "[length(parameters('groups'))]"},
-        "properties": {
-            "mode": "Incremental",
-            "expressionEvaluationOptions": {"scope": "inner"},
-            "parameters": {n: {"value": f"[parameters('{n}')]"} for n in names},
-            "template": inner,
-        },
-    }], parameters={
+    return _template(action.scope, [_nested_deployment(
+        "[format('auditor-mg-export-{0}', copyIndex())]",
+        {"scope": "[format('Microsoft.Management/managementGroups/{0}', parameters('groups')[copyIndex()])]",
+         "location": "[deployment().location]",
+         "copy": {"name": "groups", "count": "[length(parameters('groups'))]"}},
+        {n: {"value": f"[parameters('{n}')]"} for n in names}, inner,
+    )], parameters={
         "groups": {"type": "array", "defaultValue": arm_escape(list(action.detail["groups"])),
                    "metadata": {"description": "names of the management groups to export"}},
         **{n: {"type": "string", "defaultValue": arm_escape(v)} for n, v in params.items()},
@@ -302,23 +295,18 @@ def render_update_sink(action: Action) -> dict[str, Any]:
         "type": api_versions.DIAGNOSTIC_SETTINGS, "apiVersion": api_versions.of(api_versions.DIAGNOSTIC_SETTINGS),
         "name": "[parameters('name')]", "properties": "[parameters('properties')]",
     }
-    return _template(action.scope, [{
-        "type": api_versions.DEPLOYMENTS, "apiVersion": api_versions.of(api_versions.DEPLOYMENTS),
-        "name": "[format('auditor-update-sink-{0}', uniqueString("
-                "parameters('settings')[copyIndex()].subscriptionId, parameters('settings')[copyIndex()].name))]",
-        "subscriptionId": "[parameters('settings')[copyIndex()].subscriptionId]",
-        "location": "[deployment().location]",
-        "copy": {"name": "settings", "count": "[length(parameters('settings'))]"},
-        "properties": {
-            "mode": "Incremental",
-            "expressionEvaluationOptions": {"scope": "inner"},
-            "parameters": {"name": {"value": "[parameters('settings')[copyIndex()].name]"},
-                           "properties": {"value": "[parameters('settings')[copyIndex()].properties]"}},
-            "template": {"$schema": SUB_SCHEMA, "contentVersion": "1.0.0.0",
-                         "parameters": {"name": {"type": "string"}, "properties": {"type": "object"}},
-                         "resources": [setting]},
-        },
-    }], parameters={"settings": {"type": "array", "metadata": {
+    return _template(action.scope, [_nested_deployment(
+        "[format('auditor-update-sink-{0}', uniqueString("
+        "parameters('settings')[copyIndex()].subscriptionId, parameters('settings')[copyIndex()].name))]",
+        {"subscriptionId": "[parameters('settings')[copyIndex()].subscriptionId]",
+         "location": "[deployment().location]",
+         "copy": {"name": "settings", "count": "[length(parameters('settings'))]"}},
+        {"name": {"value": "[parameters('settings')[copyIndex()].name]"},
+         "properties": {"value": "[parameters('settings')[copyIndex()].properties]"}},
+        {"$schema": SUB_SCHEMA, "contentVersion": "1.0.0.0",
+         "parameters": {"name": {"type": "string"}, "properties": {"type": "object"}},
+         "resources": [setting]},
+    )], parameters={"settings": {"type": "array", "metadata": {
         "description": "settings to update: subscriptionId, name, properties (the parameter files)"}}},
         description=action.title)
 
