@@ -320,3 +320,10 @@ def absent_framework_scopes(config: Config, find: Callable[[str], Any]) -> list[
     subscription, and the framework's controls there are not applicable, not passed."""
     return [f"framework_scope: '{s}' ({fid}) is not in the snapshot: it matches no subscription (a typo?)"
             for fid, scopes in config.framework_scopes for s in scopes if find(s) is None]
+
+
+def config_notes(config: Config, root_group_id: str, find: Callable[[str], Any]) -> list[str]:
+    """Every note on the config against the snapshot (its root group id, ``find``: a document by id),
+    as ``audit`` and ``remediate`` print them once their run has succeeded."""
+    return [*scoped_parameter_notes(config, root_group_id), *absent_framework_scopes(config, find),
+            *absent_central_destinations(config, find)]

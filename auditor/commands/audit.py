@@ -22,14 +22,7 @@ from auditor.commands.collect import COLLECT_OPTION_NAMES, collect_options, coll
 from auditor.commands.common import EXIT_FINDINGS, EXIT_INCOMPLETE, handle_errors
 from auditor.commands.diff import warn_other_scope
 from auditor.commands.gc_policy import keep_until_exit
-from auditor.config import (
-    Config,
-    absent_central_destinations,
-    absent_framework_scopes,
-    load_config,
-    scoped_parameter_notes,
-    with_frameworks,
-)
+from auditor.config import Config, config_notes, load_config, with_frameworks
 from auditor.console import print_summary, waiver_notes
 from auditor.drift import compare, require_same_tenant
 from auditor.errors import InputError
@@ -160,8 +153,7 @@ def audit(snapshot: str | None, out_dir: str, formats: str, config_path: str | N
                            sarif_artifact_path=sarif_artifact_path, trend=trend)
     folder.finish()
     # notes once the audit is written: a usage error (another tenant's --baseline, a bad --history) stays one line
-    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
-                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
+    for line in config_notes(config, snap.root_management_group_id, snap.get):
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)

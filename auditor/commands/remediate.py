@@ -64,13 +64,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     from auditor.analysis.engine import audit
     from auditor.azure.snapshot import load_snapshot
     from auditor.commands.gc_policy import keep_until_exit
-    from auditor.config import (
-        absent_central_destinations,
-        absent_framework_scopes,
-        load_config,
-        scoped_parameter_notes,
-        with_frameworks,
-    )
+    from auditor.config import config_notes, load_config, with_frameworks
     from auditor.frameworks import parse_framework_ids
     from auditor.outputs import check_output_dir
     from auditor.remediate import parse_formats, plan_from_findings, write_plan
@@ -91,8 +85,7 @@ def remediate(snapshot: str, out_dir: str, config_path: str | None, formats: str
     folder = write_plan(plan, out_dir, chosen,
                         inputs={"--snapshot": snapshot, "--config": config_path, "--findings": findings_path})
     # notes once the plan is written: a usage error (a --findings file of another snapshot) stays one line
-    for line in [*scoped_parameter_notes(config, snap.root_management_group_id),
-                 *absent_framework_scopes(config, snap.get), *absent_central_destinations(config, snap.get)]:
+    for line in config_notes(config, snap.root_management_group_id, snap.get):
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
     for line in folder.notes():
         click.echo(f"auditor: note: {clean_line(line)}", err=True)
