@@ -34,6 +34,12 @@ def clean_line(text: Any) -> str:
     return str(text).translate(_LINE)
 
 
+def clean_words(text: Any) -> str:
+    """:func:`clean_line` of the text with every run of whitespace (newlines too) made one space:
+    a name shown as one line of a report."""
+    return clean_line(" ".join(str(text).split()))
+
+
 def clean_block(text: Any) -> str:
     """Like :func:`clean_line` but keeps newlines and tabs (whole documents printed to stdout)."""
     return str(text).translate(_BLOCK)

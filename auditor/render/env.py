@@ -51,8 +51,7 @@ def environment() -> jinja2.Environment:
     env.filters["short_guid"] = _short_guid
     env.globals["charts"] = charts
     env.globals["VERDICT_LABEL"] = wording.VERDICT_LABEL
-    env.globals["CELL_MARK"] = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?", "alerting": "✔",
-                                "silent": "○", "none": "✘"}
+    env.globals["CELL_MARK"] = wording.CELL_MARK
     env.globals["CELL_CLASS"] = {"ok": "ok-cell", "missing": "bad-cell", "na": "na-cell", "unknown": "na-cell",
                                  "alerting": "ok-cell", "silent": "warn-cell", "none": "bad-cell"}
     return env

@@ -9,7 +9,7 @@ from typing import Any
 from auditor.render.env import environment, read_asset
 from auditor.render.register import LONG_NAME_WIDTH, NAME_WIDTH, register
 from auditor.schemas import FINDINGS_SCHEMA_VERSION
-from auditor.termtext import clean_line
+from auditor.termtext import clean_words
 
 PDF_VARIANT = "pdf/a-3u"
 TREE_SUBSCRIPTION_LIMIT = 150  # list subscriptions inside the hierarchy only for small tenants
@@ -25,7 +25,7 @@ def _fit(text: str, width: int) -> str:
 def running_title(meta: dict[str, Any]) -> str:
     """The page header's tenant part: root-group name and tenant id, cut so it never reaches the
     date on the right (a long root-group name would otherwise overprint it on every page)."""
-    name, tenant = clean_line(" ".join(str(meta.get("rootName") or "").split())), str(meta.get("tenantId") or "")
+    name, tenant = clean_words(meta.get("rootName") or ""), str(meta.get("tenantId") or "")
     if not name:
         return tenant
     both = f"{name} ({tenant})"

@@ -17,8 +17,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from auditor.render.wording import VERDICT_LABEL
-from auditor.termtext import clean_line
+from auditor.render.wording import CELL_MARK, VERDICT_LABEL
+from auditor.termtext import clean_line, clean_words
 
 CHUNK_LINES = 48  # lines per block: with its heading, a block fills a landscape page (never split: CSS)
 LINE_WIDTH = 172  # display cells of a register line at its font size on an A4 landscape page
@@ -28,7 +28,6 @@ INDENT = "  "
 GAP = "   "
 GUID_WIDTH = 36
 LONG_NAME_WIDTH = LINE_WIDTH - len(INDENT) - 1 - GUID_WIDTH  # a name on a line of its own, before its id
-MARKS = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?"}
 
 
 def _alerts(row: dict[str, Any]) -> str:
@@ -69,7 +68,8 @@ def cut_to_width(text: str, width: int) -> str:
 
 
 def _needing_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (row["verdict"], row["worst"], "".join(MARKS[c["state"]] for c in row["matrix"]), _alerts(row), row["open"])
+    marks = "".join(CELL_MARK[c["state"]] for c in row["matrix"])
+    return (row["verdict"], row["worst"], marks, _alerts(row), row["open"])
 
 
 def _needing_heading(key: tuple[Any, ...]) -> tuple[list[str], str]:
@@ -80,7 +80,7 @@ def _needing_heading(key: tuple[Any, ...]) -> tuple[list[str], str]:
 
 def _healthy_key(row: dict[str, Any]) -> tuple[Any, ...]:
     # by the parent group's id: two groups may share a display name, even a whole path
-    return (str(row["parentId"]).lower(), tuple(clean_line(" ".join(g.split())) for g in row["path"]),
+    return (str(row["parentId"]).lower(), tuple(clean_words(g) for g in row["path"]),
             clean_line(str(row["parentId"]).rsplit("/", 1)[-1]), _alerts(row))
 
 
@@ -106,7 +106,7 @@ def _heading(path: list[str], tail: str, count: int, continued: bool) -> str:
 
 def _name(row: dict[str, Any]) -> str:
     # control characters shown as escapes (\u0007), as everywhere else in the reports
-    return clean_line(" ".join(str(row["name"]).split()))
+    return clean_words(row["name"])
 
 
 def group_lines(rows: list[dict[str, Any]]) -> list[str]:

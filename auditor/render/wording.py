@@ -12,6 +12,10 @@ from typing import Any
 from auditor.render.names import Names
 from auditor.rules import rule_by_id
 
+# The mark of a category state (ok, missing, na, unknown) or an operation's alert state (alerting,
+# silent, none) in every report: PDF cards and register, HTML matrix.
+CELL_MARK = {"ok": "✔", "missing": "✘", "na": "–", "unknown": "?", "alerting": "✔", "silent": "○", "none": "✘"}
+
 VERDICT_LABEL = {
     "covered": "Covered",
     "unenforced": "Exported, not enforced",
